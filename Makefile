@@ -1,0 +1,64 @@
+# The commands a person types. Each target does its own set-up and is quick when already set up.
+#   make test     JUnit tests (Gradle, or Maven when no Gradle can be had), then pytest
+#   make compare  the main job: fetch data, build the jar, check both runtimes/readers agree
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+JAR := java/build/libs/digitbridge-all.jar
+JAVA_SOURCES := $(shell find java/src/main -name '*.java' 2>/dev/null) java/pom.xml java/build.gradle build.gradle settings.gradle gradle.properties
+
+.PHONY: test compare venv data jar java-test py-test lint fixtures bench install-java clean
+
+test: java-test py-test
+
+compare: data $(JAR)
+	$(VPY) -m pybridge.data summary --jar $(JAR)
+
+venv: $(STAMP)
+
+# Reinstalled whenever the pins change. --no-build-isolation is not needed: setuptools comes with the venv.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q -c constraints.txt -e '.[train,dev]'
+	@touch $@
+
+FASHION := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+data: $(STAMP) $(FASHION)
+	$(VPY) -m pybridge.data fetch
+
+# Fashion-MNIST comes from Debian's package; the tests prove a second IDX dataset flows through the system.
+$(FASHION):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q dataset-fashion-mnist
+
+# Java tests read real MNIST, so the data comes first.
+java-test: data
+	tools/java-build.sh test
+
+$(JAR): $(JAVA_SOURCES)
+	tools/java-build.sh jar
+
+jar: $(JAR)
+
+py-test: $(STAMP) data $(JAR)
+	$(VPY) -m pytest
+
+lint: $(STAMP)
+	$(VPY) -m ruff check pybridge training tests
+	$(VPY) -m ruff format --check pybridge training tests
+
+fixtures: $(STAMP)
+	$(VPY) tests/data/make_idx_fixtures.py
+
+bench: data $(JAR)
+	$(VPY) -m pybridge.bench_idx --jar $(JAR)
+
+install-java:
+	tools/java-build.sh install
+
+clean:
+	rm -rf java/build build .pytest_cache

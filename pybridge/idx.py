@@ -1,0 +1,385 @@
+"""Strict IDX reader and writer (the Python twin of the Java reader; spec: docs/idx-format.md).
+
+``python -m pybridge.idx [--json] FILE...`` prints each file's header summary and checksum, or one error line
+and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import gzip as gzip_module
+import hashlib
+import json
+import os
+import struct
+import sys
+import tempfile
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pybridge import errors
+
+GZIP_MAGIC = b"\x1f\x8b"
+MAX_DIMS = 8
+MAX_DATA_BYTES = 2**31 - 1  # Java's buffer limit; both readers refuse past it so they agree on every file.
+MAX_DEFLATE_RATIO = 1032  # deflate never expands input by more than this, so larger claims are lies.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+class IdxType(enum.Enum):
+    """The six IDX element types, keyed by their type byte."""
+
+    UBYTE = (0x08, "u1")
+    BYTE = (0x09, "i1")
+    SHORT = (0x0B, "i2")
+    INT = (0x0C, "i4")
+    FLOAT = (0x0D, "f4")
+    DOUBLE = (0x0E, "f8")
+
+    def __init__(self, code: int, kind: str):
+        self.code = code
+        self.big_endian = np.dtype(">" + kind)
+        self.native = np.dtype("=" + kind)
+
+    @property
+    def size(self) -> int:
+        return self.native.itemsize
+
+    @classmethod
+    def from_code(cls, code: int) -> IdxType | None:
+        return next((t for t in cls if t.code == code), None)
+
+    @classmethod
+    def from_dtype(cls, dtype: np.dtype) -> IdxType:
+        for t in cls:
+            if t.native.kind == dtype.kind and t.native.itemsize == dtype.itemsize:
+                return t
+        raise errors.UsageError(
+            f"IDX cannot store dtype {dtype}; expected one of uint8, int8, int16, int32, float32, float64"
+        )
+
+
+@dataclass(frozen=True)
+class IdxHeader:
+    """What the first bytes of an IDX file say."""
+
+    type: IdxType
+    shape: tuple[int, ...]
+    gzip: bool
+
+    @property
+    def count(self) -> int:
+        return self.shape[0]
+
+    @property
+    def data_offset(self) -> int:
+        return 4 + 4 * len(self.shape)
+
+    @property
+    def data_bytes(self) -> int:
+        return int(np.prod(self.shape, dtype=object)) * self.type.size
+
+
+@dataclass(frozen=True)
+class IdxArray:
+    """A decoded IDX file: its header and its elements as a read-only, native-order array."""
+
+    path: Path
+    header: IdxHeader
+    data: np.ndarray
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the elements in little-endian order (the checksum both readers report)."""
+        little = self.data.astype(self.header.type.native.newbyteorder("<"), copy=False)
+        return hashlib.sha256(np.ascontiguousarray(little).data).hexdigest()
+
+    def describe(self) -> dict:
+        return {
+            "file": str(self.path),
+            "type": self.header.type.name.lower(),
+            "shape": list(self.header.shape),
+            "gzip": self.header.gzip,
+            "count": self.header.count,
+            "sha256": self.sha256,
+        }
+
+
+def _parse_header(path: Path, take: Callable[[int], bytes], gzip: bool, on_short: type[errors.IdxError]) -> IdxHeader:
+    """Parse magic, type and dimensions from ``take(n)``, which returns at most n bytes."""
+    first = take(4)
+    if len(first) < 4:
+        raise on_short(path, f"expected a 4-byte IDX magic number, found {len(first)} bytes")
+    if first[:2] != b"\x00\x00":
+        raise errors.BadMagicError(path, f"expected the magic number to start with 00 00, found {first[:2].hex(' ')}")
+    idx_type = IdxType.from_code(first[2])
+    if idx_type is None:
+        known = ", ".join(f"0x{t.code:02X}" for t in IdxType)
+        raise errors.UnknownTypeError(path, f"expected a type code in [{known}], found 0x{first[2]:02X}")
+    ndim = first[3]
+    if not 1 <= ndim <= MAX_DIMS:
+        raise errors.BadDimensionsError(path, f"expected 1 to {MAX_DIMS} dimensions, found {ndim}")
+    raw_dims = take(4 * ndim)
+    if len(raw_dims) < 4 * ndim:
+        raise on_short(path, f"expected {4 * ndim} bytes of dimension sizes, found {len(raw_dims)}")
+    shape = struct.unpack(f">{ndim}I", raw_dims)
+    if 0 in shape:
+        raise errors.BadDimensionsError(path, f"expected every dimension to be at least 1, found shape {list(shape)}")
+    header = IdxHeader(idx_type, shape, gzip)
+    if header.data_bytes > MAX_DATA_BYTES:
+        raise errors.TooLargeError(
+            path, f"expected at most {MAX_DATA_BYTES} bytes of data, header claims {header.data_bytes} ({list(shape)})"
+        )
+    return header
+
+
+def _open(path: Path):
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise errors.IdxIOError(path, f"cannot open: {exc.strerror or exc}") from exc
+
+
+def _is_gzip(f) -> bool:
+    magic = f.read(2)
+    f.seek(0)
+    return magic == GZIP_MAGIC
+
+
+def read_header(path: str | Path) -> IdxHeader:
+    """Read and check only the header of an IDX file (plain or gzip).
+
+    Raises:
+        IdxError: a subclass naming the reason, see docs/idx-format.md.
+    """
+    path = Path(path)
+    with _open(path) as f:
+        try:
+            if not _is_gzip(f):
+                return _parse_header(path, f.read, False, errors.TruncatedHeaderError)
+            with gzip_module.GzipFile(fileobj=f) as z:
+                return _parse_header(path, z.read, True, errors.TruncatedHeaderError)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise errors.CorruptGzipError(path, f"expected a readable gzip stream, found: {exc}") from exc
+
+
+def read_idx(path: str | Path) -> IdxArray:
+    """Read and check a whole IDX file; gzip is detected by content.
+
+    Returns:
+        IdxArray whose ``data`` has the header's shape, native byte order and is read-only.
+
+    Raises:
+        IdxError: a subclass naming the reason (see docs/idx-format.md); never MemoryError for a lying header.
+    """
+    path = Path(path)
+    with _open(path) as f:
+        try:
+            gz = _is_gzip(f)
+            header, buffer = _read_gzip(path, f.read()) if gz else _read_plain(path, f)
+        except IsADirectoryError as exc:
+            raise errors.IdxIOError(path, "expected a file, found a directory") from exc
+        except OSError as exc:
+            raise errors.IdxIOError(path, f"cannot read: {exc.strerror or exc}") from exc
+    data = np.frombuffer(buffer, dtype=header.type.big_endian).reshape(header.shape)
+    if header.type.size > 1:
+        data = data.astype(header.type.native)
+    data.flags.writeable = False
+    return IdxArray(path, header, data)
+
+
+def _read_plain(path: Path, f) -> tuple[IdxHeader, np.ndarray]:
+    size = os.fstat(f.fileno()).st_size
+    header = _parse_header(path, f.read, False, errors.TruncatedHeaderError)
+    found = size - header.data_offset
+    if found < header.data_bytes:
+        raise errors.TruncatedDataError(path, f"expected {header.data_bytes} bytes of data, found {found}")
+    if found > header.data_bytes:
+        raise errors.TrailingDataError(path, f"expected {header.data_bytes} bytes of data, found {found}")
+    # np.empty rather than bytearray: no zero-fill, and numpy asks for huge pages on large buffers.
+    buffer = np.empty(header.data_bytes, dtype=np.uint8)
+    got = f.readinto(buffer)
+    if got != header.data_bytes:  # the file shrank while we read it
+        raise errors.TruncatedDataError(path, f"expected {header.data_bytes} bytes of data, read {got}")
+    return header, buffer
+
+
+def _read_gzip(path: Path, raw: bytes) -> tuple[IdxHeader, bytes]:
+    # wbits=31: exactly one gzip member, with its CRC-32 and length checked by zlib at the trailer.
+    inflater = zlib.decompressobj(wbits=31)
+    pending = raw
+
+    def take(n: int) -> bytes:
+        nonlocal pending
+        out = inflater.decompress(pending, n)
+        pending = inflater.unconsumed_tail
+        return out
+
+    def short_header(p: Path, message: str) -> errors.IdxError:
+        # A complete gzip member with too little inside is a short header; a stream cut short is corrupt.
+        return (
+            errors.TruncatedHeaderError(p, message)
+            if inflater.eof
+            else errors.CorruptGzipError(p, f"expected a complete gzip stream, found it cut short ({message})")
+        )
+
+    try:
+        header = _parse_header(path, take, True, short_header)  # type: ignore[arg-type]
+        bound = MAX_DEFLATE_RATIO * len(raw)
+        if header.data_bytes > bound:
+            raise errors.TooLargeError(
+                path,
+                f"expected at most {bound} bytes of data from {len(raw)} compressed bytes, header claims "
+                f"{header.data_bytes} ({list(header.shape)})",
+            )
+        data = take(header.data_bytes + 1)
+        if len(data) > header.data_bytes:
+            raise errors.TrailingDataError(
+                path, f"expected {header.data_bytes} bytes of data, found at least {header.data_bytes + 1}"
+            )
+        if len(data) < header.data_bytes:
+            if inflater.eof:
+                raise errors.TruncatedDataError(path, f"expected {header.data_bytes} bytes of data, found {len(data)}")
+            raise errors.CorruptGzipError(
+                path, f"expected {header.data_bytes} bytes of data, found the gzip stream cut short after {len(data)}"
+            )
+        if not inflater.eof and take(1):
+            raise errors.TrailingDataError(
+                path, f"expected {header.data_bytes} bytes of data, found at least {header.data_bytes + 1}"
+            )
+        if not inflater.eof:
+            raise errors.CorruptGzipError(path, "expected the gzip end marker and trailer after the data, found none")
+    except zlib.error as exc:
+        raise errors.CorruptGzipError(path, f"expected a valid gzip stream, found: {exc}") from exc
+    if inflater.unused_data:
+        raise errors.TrailingDataError(
+            path, f"expected the file to end with its gzip member, found {len(inflater.unused_data)} bytes more"
+        )
+    return header, data
+
+
+def write_idx(path: str | Path, array: np.ndarray, *, compress: bool = False) -> Path:
+    """Write ``array`` as an IDX file atomically (temporary file, then rename).
+
+    Args:
+        path: destination; its parent must exist.
+        array: 1 to 8 dimensions, each at least 1, of uint8/int8/int16/int32/float32/float64.
+        compress: gzip the file (mtime 0, so equal arrays give equal bytes).
+
+    Raises:
+        UsageError: the array cannot be stored as IDX.
+    """
+    path = Path(path)
+    array = np.asarray(array)
+    idx_type = IdxType.from_dtype(array.dtype)
+    if not 1 <= array.ndim <= MAX_DIMS or 0 in array.shape:
+        raise errors.UsageError(f"IDX needs 1 to {MAX_DIMS} non-empty dimensions, found shape {array.shape}")
+    payload = (
+        bytes([0, 0, idx_type.code, array.ndim])
+        + struct.pack(f">{array.ndim}I", *array.shape)
+        + np.ascontiguousarray(array, dtype=idx_type.big_endian).tobytes()
+    )
+    if compress:
+        payload = gzip_module.compress(payload, compresslevel=6, mtime=0)
+    atomic_write(path, payload)
+    return path
+
+
+def atomic_write(path: Path, payload: bytes) -> None:
+    """Write bytes to ``path`` so that readers see either the old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the permissions open() would
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """An image file and its label file, checked together."""
+
+    images: IdxArray
+    labels: IdxArray
+
+    @property
+    def count(self) -> int:
+        return self.images.header.count
+
+    def class_counts(self, num_classes: int = 10) -> list[int]:
+        return np.bincount(self.labels.data, minlength=num_classes).tolist()
+
+
+def load_dataset(images: str | Path, labels: str | Path, *, side: int = 28, num_classes: int = 10) -> Dataset:
+    """Read an image file and a label file and check they form a dataset (docs/idx-format.md).
+
+    Raises:
+        IdxError: either file fails its own checks, or WRONG_SHAPE / COUNT_MISMATCH / LABEL_RANGE.
+    """
+    image_file, label_file = read_idx(images), read_idx(labels)
+    if image_file.header.type is not IdxType.UBYTE or image_file.header.shape[1:] != (side, side):
+        raise errors.WrongShapeError(
+            image_file.path,
+            f"expected images of type ubyte and shape [N, {side}, {side}], found "
+            f"{image_file.header.type.name.lower()} {list(image_file.header.shape)}",
+        )
+    if label_file.header.type is not IdxType.UBYTE or len(label_file.header.shape) != 1:
+        raise errors.WrongShapeError(
+            label_file.path,
+            f"expected labels of type ubyte and shape [N], found "
+            f"{label_file.header.type.name.lower()} {list(label_file.header.shape)}",
+        )
+    if image_file.header.count != label_file.header.count:
+        raise errors.CountMismatchError(
+            label_file.path,
+            f"expected {image_file.header.count} labels (as many as images in {image_file.path.name}), "
+            f"found {label_file.header.count}",
+        )
+    bad = np.flatnonzero(label_file.data >= num_classes)
+    if bad.size:
+        raise errors.LabelRangeError(
+            label_file.path,
+            f"expected labels in 0..{num_classes - 1}, found {label_file.data[bad[0]]} at index {bad[0]} "
+            f"({bad.size} labels out of range)",
+        )
+    return Dataset(image_file, label_file)
+
+
+def summary_line(info: dict) -> str:
+    shape = ", ".join(str(s) for s in info["shape"])
+    gz = " gzip" if info["gzip"] else ""
+    return f"{info['file']}: {info['type']} [{shape}]{gz} count={info['count']} sha256={info['sha256']}"
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.idx") -> int:
+    """Print the header summary and checksum of each IDX file; exit 2 on the first bad one."""
+    parser = argparse.ArgumentParser(prog=prog, description="Check IDX files and print their header and checksum.")
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.add_argument("--json", action="store_true", help="one JSON object per file")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    args = parser.parse_args(argv)
+    for name in args.files:
+        try:
+            info = read_idx(name).describe()
+        except errors.IdxError as exc:
+            if args.debug:
+                raise
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(json.dumps(info) if args.json else summary_line(info))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Keras training, k-fold evaluation and ONNX export of the MNIST model zoo (see the training issue)."""
