@@ -1,0 +1,67 @@
+package io.github.digitbridge.cli;
+
+import io.github.digitbridge.idx.IdxArray;
+import io.github.digitbridge.idx.IdxException;
+import io.github.digitbridge.idx.IdxReader;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code idx-info [--json] FILE...}: one line per file in the format of docs/idx-format.md; the
+ * first bad file ends the run with its error line and exit code 2.
+ */
+final class IdxInfoCommand extends Command {
+  private record Options(boolean json, List<String> files) {}
+
+  IdxInfoCommand() {
+    super(
+        "idx-info",
+        "[--json] FILE...",
+        "check IDX files and print type, shape, gzip, count and sha256 of each");
+  }
+
+  private static Options parse(Args args) throws UsageException {
+    boolean json = args.flag("--json");
+    List<String> files = args.positionals();
+    if (files.isEmpty()) {
+      throw new UsageException("expected at least one FILE");
+    }
+    return new Options(json, files);
+  }
+
+  @Override
+  int run(Args args, Console console) throws UsageException, IdxException {
+    Options options = parse(args);
+    // Stops at the first bad file, like the Python inspector, so both give the same output.
+    for (String name : options.files()) {
+      IdxArray array = IdxReader.read(Path.of(name));
+      console.out().println(options.json() ? json(name, array) : line(name, array));
+    }
+    return Main.OK;
+  }
+
+  /** {@code <file>: <type> <shape>[ gzip] count=<n> sha256=<hex>}, as docs/idx-format.md shows. */
+  static String line(String name, IdxArray array) {
+    return name
+        + ": "
+        + array.type().typeName()
+        + " "
+        + array.header().shapeText()
+        + (array.gzip() ? " gzip" : "")
+        + " count="
+        + array.count()
+        + " sha256="
+        + array.sha256();
+  }
+
+  static String json(String name, IdxArray array) {
+    return new Json()
+        .field("file", name)
+        .field("type", array.type().typeName())
+        .field("shape", array.shape())
+        .field("gzip", array.gzip())
+        .field("count", array.count())
+        .field("sha256", array.sha256())
+        .toString();
+  }
+}

@@ -1,0 +1,274 @@
+package io.github.digitbridge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import io.github.digitbridge.testing.Fixtures;
+import io.github.digitbridge.testing.Fixtures.FileRow;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MainTest {
+  /** What one run printed and returned. */
+  private record Result(int status, List<String> out, List<String> err) {}
+
+  private static Result run(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      status = Main.run(args, o, e);
+    }
+    return new Result(status, lines(out), lines(err));
+  }
+
+  private static List<String> lines(ByteArrayOutputStream bytes) {
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    return text.isEmpty() ? List.of() : List.of(text.split("\\R"));
+  }
+
+  private static FileRow row(String name) {
+    return Fixtures.manifest().stream()
+        .filter(r -> r.file().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no manifest row for " + name));
+  }
+
+  @Test
+  void idxInfoPrintsTheSpecifiedLine() {
+    String file = Fixtures.file("ok_gzip.idx.gz").toString();
+    Result result = run("idx-info", file);
+    assertEquals(Main.OK, result.status());
+    assertEquals(
+        List.of(file + ": ubyte [3, 28, 28] gzip count=3 sha256=" + row("ok_gzip.idx.gz").sha256()),
+        result.out());
+    assertEquals(List.of(), result.err());
+  }
+
+  @Test
+  void idxInfoJsonPrintsOneObjectPerFile() {
+    String gz = Fixtures.file("ok_gzip.idx.gz").toString();
+    String plain = Fixtures.file("ok_short.idx").toString();
+    Result result = run("idx-info", "--json", gz, plain);
+    assertEquals(Main.OK, result.status());
+    assertEquals(
+        List.of(
+            "{\"file\": "
+                + Json.quote(gz)
+                + ", \"type\": \"ubyte\", \"shape\": [3, 28, 28],"
+                + " \"gzip\": true, \"count\": 3, \"sha256\": \""
+                + row("ok_gzip.idx.gz").sha256()
+                + "\"}",
+            "{\"file\": "
+                + Json.quote(plain)
+                + ", \"type\": \"short\", \"shape\": [2, 2],"
+                + " \"gzip\": false, \"count\": 2, \"sha256\": \""
+                + row("ok_short.idx").sha256()
+                + "\"}"),
+        result.out());
+  }
+
+  @TestFactory
+  Stream<DynamicTest> idxInfoOnEachBadFixturePrintsOneErrorLine() {
+    return Fixtures.manifest().stream()
+        .filter(r -> !r.ok())
+        .map(
+            r ->
+                dynamicTest(
+                    r.file(),
+                    () -> {
+                      String file = Fixtures.file(r.file()).toString();
+                      Result result = run("idx-info", file);
+                      assertEquals(Main.BAD_INPUT, result.status());
+                      assertEquals(List.of(), result.out());
+                      assertEquals(
+                          1,
+                          result.err().size(),
+                          () -> "expected one error line, found " + result.err());
+                      assertTrue(
+                          result
+                              .err()
+                              .get(0)
+                              .startsWith("error: " + file + ": " + r.reason() + ": "),
+                          result.err().get(0));
+                    }));
+  }
+
+  @TestFactory
+  Stream<DynamicTest> idxInfoOnEachGoodFixturePrintsItsLine() {
+    return Fixtures.manifest().stream()
+        .filter(FileRow::ok)
+        .map(
+            r ->
+                dynamicTest(
+                    r.file(),
+                    () -> {
+                      Path path = Fixtures.file(r.file());
+                      byte[] bytes = Files.readAllBytes(path);
+                      boolean gzip = bytes[0] == (byte) 0x1f && bytes[1] == (byte) 0x8b;
+                      String count = r.shape().replaceAll("^\\[(\\d+).*", "$1");
+                      Result result = run("idx-info", path.toString());
+                      assertEquals(Main.OK, result.status());
+                      assertEquals(
+                          List.of(
+                              path
+                                  + ": "
+                                  + r.type()
+                                  + " "
+                                  + r.shape()
+                                  + (gzip ? " gzip" : "")
+                                  + " count="
+                                  + count
+                                  + " sha256="
+                                  + r.sha256()),
+                          result.out());
+                      assertEquals(List.of(), result.err());
+                    }));
+  }
+
+  @Test
+  void firstBadFileEndsTheRunLikeThePythonInspector() {
+    Result result =
+        run(
+            "idx-info",
+            Fixtures.file("ok_int.idx").toString(),
+            Fixtures.file("bad_magic.idx").toString(),
+            Fixtures.file("ok_short.idx").toString());
+    assertEquals(Main.BAD_INPUT, result.status());
+    assertEquals(1, result.out().size());
+    assertTrue(result.out().get(0).contains("ok_int.idx: int [5]"), result.out().get(0));
+    assertEquals(1, result.err().size());
+    assertTrue(result.err().get(0).contains(": BAD_MAGIC: "), result.err().get(0));
+  }
+
+  @Test
+  void debugAddsTheStackTrace() {
+    Result result = run("--debug", "idx-info", Fixtures.file("bad_magic.idx").toString());
+    assertEquals(Main.BAD_INPUT, result.status());
+    assertTrue(result.err().get(0).startsWith("error: "));
+    assertTrue(result.err().size() > 2, "expected a stack trace after the error line");
+  }
+
+  @TestFactory
+  Stream<DynamicTest> datasetInfoGivesEachDatasetVerdict() {
+    return Fixtures.datasets().stream()
+        .map(
+            r ->
+                dynamicTest(
+                    r.images() + " + " + r.labels(),
+                    () -> {
+                      Result result =
+                          run(
+                              "dataset-info",
+                              "--images",
+                              Fixtures.file(r.images()).toString(),
+                              "--labels",
+                              Fixtures.file(r.labels()).toString());
+                      if (r.ok()) {
+                        assertEquals(
+                            Main.OK, result.status(), () -> String.join("\n", result.err()));
+                        assertTrue(
+                            result
+                                .out()
+                                .contains(
+                                    "count=4 classes=0:1 1:1 2:1 3:0 4:0 5:0 6:0 7:1 8:0 9:0"),
+                            () -> String.join("\n", result.out()));
+                      } else {
+                        assertEquals(Main.BAD_INPUT, result.status());
+                        assertEquals(1, result.err().size(), () -> String.join("\n", result.err()));
+                        assertTrue(
+                            result.err().get(0).contains(": " + r.reason() + ": "),
+                            result.err().get(0));
+                      }
+                    }));
+  }
+
+  @Test
+  void datasetInfoJson() {
+    Result result =
+        run(
+            "dataset-info",
+            "--json",
+            "--images",
+            Fixtures.file("ds_images.idx").toString(),
+            "--labels=" + Fixtures.file("ds_labels.idx"));
+    assertEquals(Main.OK, result.status());
+    assertEquals(1, result.out().size());
+    assertTrue(
+        result
+            .out()
+            .get(0)
+            .contains("\"count\": 4, \"class_counts\": [1, 1, 1, 0, 0, 0, 0, 1, 0, 0]"),
+        result.out().get(0));
+  }
+
+  @Test
+  void benchIdxPrintsBothMediansAndTheirRatio() {
+    for (String name : List.of("ok_gzip.idx.gz", "ok_double.idx")) {
+      Result result = run("bench-idx", Fixtures.file(name).toString(), "--repeat", "3");
+      assertEquals(Main.OK, result.status(), () -> String.join("\n", result.err()));
+      assertTrue(result.out().stream().anyMatch(l -> l.startsWith("IdxReader.read: median ")));
+      assertTrue(result.out().stream().anyMatch(l -> l.contains("baseline: median ")));
+      assertTrue(result.out().stream().anyMatch(l -> l.startsWith("ratio: ")));
+    }
+  }
+
+  @Test
+  void benchIdxOnABadFileIsBadInput() {
+    Result result = run("bench-idx", Fixtures.file("gzip_bad_crc.gz").toString());
+    assertEquals(Main.BAD_INPUT, result.status());
+    assertEquals(1, result.err().size());
+    assertTrue(result.err().get(0).contains(": CORRUPT_GZIP: "));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "nonsense",
+        "idx-info",
+        "idx-info --bogus x.idx",
+        "dataset-info --images a.idx",
+        "dataset-info --images a --labels b extra",
+        "bench-idx",
+        "bench-idx a b",
+        "bench-idx a --repeat 0",
+        "bench-idx a --repeat many",
+        "bench-idx a --repeat"
+      })
+  void badUsagePrintsOneUsageLine(String line) {
+    Result result = run(line.isEmpty() ? new String[0] : line.split(" "));
+    assertEquals(Main.BAD_INPUT, result.status());
+    assertEquals(List.of(), result.out());
+    assertEquals(1, result.err().size(), () -> String.join("\n", result.err()));
+    assertTrue(result.err().get(0).startsWith("usage: digitbridge "), result.err().get(0));
+  }
+
+  @Test
+  void helpListsEveryCommand() {
+    Result result = run("--help");
+    assertEquals(Main.OK, result.status());
+    String help = String.join("\n", result.out());
+    for (String command : List.of("idx-info", "dataset-info", "bench-idx")) {
+      assertTrue(help.contains(command), help);
+    }
+  }
+
+  @Test
+  void jsonStringsAreEscapedLikePython() {
+    assertEquals(
+        "\"a\\\"b\\\\c\\n\\t\\u0001\\u00e9\\u007f\"", Json.quote("a\"b\\c\n\t\u0001é\u007f"));
+  }
+}
