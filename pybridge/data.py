@@ -348,6 +348,11 @@ def java_summary(jar: Path, directory: Path) -> dict:
     return out
 
 
+def _same(java: dict, python: dict) -> bool:
+    keys = ("count", "class_counts", "images_sha256", "labels_sha256")
+    return all(java[k] == python[k] for k in keys)
+
+
 def _print_summary(summary: dict, java: dict | None) -> bool:
     print(f"dataset in {summary['directory']}")
     agree = True
@@ -356,12 +361,7 @@ def _print_summary(summary: dict, java: dict | None) -> bool:
         print(f"    python reader: images sha256 {info['images_sha256'][:16]}…  labels {info['labels_sha256'][:16]}…")
         if java is not None:
             j = java[split]
-            same = (j["count"], j["class_counts"], j["images_sha256"], j["labels_sha256"]) == (
-                info["count"],
-                info["class_counts"],
-                info["images_sha256"],
-                info["labels_sha256"],
-            )
+            same = _same(j, info)
             agree &= same
             print(
                 f"    java reader:   images sha256 {j['images_sha256'][:16]}…  labels {j['labels_sha256'][:16]}…"
@@ -398,9 +398,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.data
         java = java_summary(args.jar, directory) if args.jar else None
         if args.json:
             print(json.dumps({"python": summary, "java": java}, indent=2))
-            agree = java is None or all(
-                java[s]["images_sha256"] == summary["splits"][s]["images_sha256"] for s in SPLITS
-            )
+            agree = java is None or all(_same(java[s], summary["splits"][s]) for s in SPLITS)
         else:
             agree = _print_summary(summary, java)
         return 0 if agree else 1

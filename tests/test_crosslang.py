@@ -48,3 +48,11 @@ def test_dataset_summary_agrees_across_readers(jar, mnist_dir, capsys):
     assert data.main(["summary", "--dir", str(mnist_dir), "--jar", str(jar)]) == 0
     out = capsys.readouterr().out
     assert out.count("-> identical") == 2 and "60000 images" in out and "10000 images" in out
+
+
+def test_dataset_summary_json_carries_both_readers(jar, mnist_dir, capsys):
+    assert data.main(["summary", "--json", "--dir", str(mnist_dir), "--jar", str(jar)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    for split in data.SPLITS:
+        assert report["java"][split]["images_sha256"] == report["python"]["splits"][split]["images_sha256"]
+        assert report["java"][split]["class_counts"] == report["python"]["splits"][split]["class_counts"]
