@@ -35,9 +35,11 @@ $(FASHION):
 	$(SUDO) apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q dataset-fashion-mnist
 
-# Java tests read real MNIST, so the data comes first.
+# Java tests read real MNIST, so the data comes first. The example app is a separate build that depends on
+# the library by its Maven coordinates, as a user's application would.
 java-test: data
 	tools/java-build.sh test
+	tools/example-app.sh
 
 $(JAR): $(JAVA_SOURCES)
 	tools/java-build.sh jar

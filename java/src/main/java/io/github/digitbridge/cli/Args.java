@@ -69,6 +69,32 @@ final class Args {
   }
 
   /**
+   * Removes an optional whole-number option.
+   *
+   * @param name e.g. {@code --repeat}
+   * @param defaultValue the value when the option is absent
+   * @param min the smallest value accepted
+   * @throws UsageException if the value is not a whole number, is below {@code min}, is missing or
+   *     the option is given twice
+   */
+  int intOption(String name, int defaultValue, int min) throws UsageException {
+    Optional<String> text = option(name);
+    if (text.isEmpty()) {
+      return defaultValue;
+    }
+    int value;
+    try {
+      value = Integer.parseInt(text.get());
+    } catch (NumberFormatException e) {
+      throw new UsageException("expected " + name + " to be a whole number, found " + text.get());
+    }
+    if (value < min) {
+      throw new UsageException("expected " + name + " of at least " + min + ", found " + value);
+    }
+    return value;
+  }
+
+  /**
    * The remaining words, in order.
    *
    * @throws UsageException if an unclaimed option is left (a word starting with {@code -}; put file

@@ -11,7 +11,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.zip.DataFormatException;
@@ -45,16 +44,7 @@ final class BenchIdxCommand extends Command {
   }
 
   private static Options parse(Args args) throws UsageException {
-    String repeatText = args.option("--repeat").orElse(String.valueOf(DEFAULT_REPEAT));
-    int repeat;
-    try {
-      repeat = Integer.parseInt(repeatText);
-    } catch (NumberFormatException e) {
-      throw new UsageException("expected --repeat to be a whole number, found " + repeatText);
-    }
-    if (repeat < 1) {
-      throw new UsageException("expected --repeat of at least 1, found " + repeat);
-    }
+    int repeat = args.intOption("--repeat", DEFAULT_REPEAT, 1);
     List<String> files = args.positionals();
     if (files.size() != 1) {
       throw new UsageException("expected one FILE, found " + files.size());
@@ -92,8 +82,8 @@ final class BenchIdxCommand extends Command {
           "expected the baseline to read the file again, found: " + e.getMessage(),
           e);
     }
-    double readerMedian = median(readerTimes);
-    double baselineMedian = median(baselineTimes);
+    double readerMedian = Timing.median(readerTimes);
+    double baselineMedian = Timing.median(baselineTimes);
     PrintStream out = console.out();
     out.printf(
         Locale.ROOT,
@@ -116,13 +106,6 @@ final class BenchIdxCommand extends Command {
     long start = System.nanoTime();
     work.run();
     return (System.nanoTime() - start) / 1e6;
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int mid = sorted.length / 2;
-    return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   }
 
   private static long readWholeFile(Path file) throws IOException {

@@ -1,6 +1,7 @@
 package io.github.digitbridge.cli;
 
 import io.github.digitbridge.idx.IdxException;
+import io.github.digitbridge.model.ModelException;
 
 /** One subcommand of the CLI. A new command extends this and is listed in {@link Main}. */
 abstract class Command {
@@ -42,6 +43,7 @@ abstract class Command {
    *     Main#BAD_INPUT}
    * @throws UsageException if the arguments do not parse
    * @throws IdxException if an input file is bad and the command cannot go on
+   * @throws ModelException if a model cannot be used or fails its checks
    */
-  abstract int run(Args args, Console console) throws UsageException, IdxException;
+  abstract int run(Args args, Console console) throws UsageException, IdxException, ModelException;
 }

@@ -1,6 +1,5 @@
 package io.github.digitbridge.cli;
 
-import io.github.digitbridge.idx.IdxException;
 import java.io.PrintStream;
 
 /**
@@ -11,11 +10,19 @@ import java.io.PrintStream;
  * @param debug whether problems also print their stack trace
  */
 record Console(PrintStream out, PrintStream err, boolean debug) {
-  /** Reports bad input as the one line {@code error: <file>: <REASON>: <detail>}. */
-  void report(IdxException e) {
+  /**
+   * Reports bad input (an {@code IdxException} or a {@code ModelException}) as the one line {@code
+   * error: <file>: <REASON>: <detail>}.
+   */
+  void report(Exception e) {
     err.println("error: " + e.getMessage());
     if (debug) {
       e.printStackTrace(err);
     }
+  }
+
+  /** One warning line, e.g. CUDA asked for but not available. */
+  void warn(String message) {
+    err.println("warning: " + message);
   }
 }

@@ -1,5 +1,7 @@
 package io.github.digitbridge.cli;
 
+import java.util.List;
+
 /**
  * A one-line JSON object written field by field, spaced like Python's {@code json.dumps} so the two
  * inspectors print the same text.
@@ -19,6 +21,31 @@ final class Json {
 
   Json field(String key, boolean value) {
     key(key).append(value);
+    return this;
+  }
+
+  /** A double as Java prints it: the same digits as Python's repr except in exponent form. */
+  Json field(String key, double value) {
+    if (!Double.isFinite(value)) {
+      throw new IllegalArgumentException(
+          "expected a finite number for " + key + ", found " + value);
+    }
+    key(key).append(value);
+    return this;
+  }
+
+  Json field(String key, List<String> values) {
+    StringBuilder sb = key(key).append('[');
+    for (int i = 0; i < values.size(); i++) {
+      sb.append(i == 0 ? "" : ", ").append(quote(values.get(i)));
+    }
+    sb.append(']');
+    return this;
+  }
+
+  /** A value that is already JSON text, such as an object from {@code Evaluation.toJson()}. */
+  Json raw(String key, String json) {
+    key(key).append(json);
     return this;
   }
 

@@ -1,6 +1,7 @@
 package io.github.digitbridge.cli;
 
 import io.github.digitbridge.idx.IdxException;
+import io.github.digitbridge.model.ModelException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,9 +13,9 @@ import java.util.stream.Collectors;
  * The {@code digitbridge} command line.
  *
  * <p>{@code digitbridge [--debug] COMMAND ARGS...}; {@code --help} lists the commands. Exit codes:
- * 0 success, 1 a check failed, 2 bad usage or bad input. Bad input is reported as one line {@code
- * error: <file>: <REASON>: <detail>} on standard error; {@code --debug}, anywhere on the line, adds
- * the stack trace.
+ * 0 success, 1 a check failed (a model's golden check, an accuracy that differs from its card), 2
+ * bad usage or bad input. Problems are reported as one line {@code error: <file>: <REASON>:
+ * <detail>} on standard error; {@code --debug}, anywhere on the line, adds the stack trace.
  */
 public final class Main {
   /** Exit code: success. */
@@ -29,7 +30,14 @@ public final class Main {
   static final String PROGRAM = "digitbridge";
 
   private static final List<Command> COMMANDS =
-      List.of(new IdxInfoCommand(), new DatasetInfoCommand(), new BenchIdxCommand());
+      List.of(
+          new IdxInfoCommand(),
+          new DatasetInfoCommand(),
+          new BenchIdxCommand(),
+          new InfoCommand(),
+          new PredictCommand(),
+          new EvaluateCommand(),
+          new BenchInferCommand());
 
   private Main() {}
 
@@ -77,6 +85,11 @@ public final class Main {
     } catch (IdxException e) {
       console.report(e);
       return BAD_INPUT;
+    } catch (ModelException e) {
+      console.report(e);
+      // A model that no longer computes its golden outputs failed a check; anything else about a
+      // model (missing, corrupt, no contract, wrong interface) is bad input.
+      return e.reason() == ModelException.Reason.GOLDEN_MISMATCH ? CHECK_FAILED : BAD_INPUT;
     }
   }
 

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.github.digitbridge.testing.Fixtures;
 import io.github.digitbridge.testing.Fixtures.FileRow;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,23 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class MainTest {
-  /** What one run printed and returned. */
-  private record Result(int status, List<String> out, List<String> err) {}
-
-  private static Result run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      status = Main.run(args, o, e);
-    }
-    return new Result(status, lines(out), lines(err));
-  }
-
-  private static List<String> lines(ByteArrayOutputStream bytes) {
-    String text = bytes.toString(StandardCharsets.UTF_8);
-    return text.isEmpty() ? List.of() : List.of(text.split("\\R"));
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private static FileRow row(String name) {
@@ -49,7 +31,7 @@ class MainTest {
   @Test
   void idxInfoPrintsTheSpecifiedLine() {
     String file = Fixtures.file("ok_gzip.idx.gz").toString();
-    Result result = run("idx-info", file);
+    CliRun result = run("idx-info", file);
     assertEquals(Main.OK, result.status());
     assertEquals(
         List.of(file + ": ubyte [3, 28, 28] gzip count=3 sha256=" + row("ok_gzip.idx.gz").sha256()),
@@ -61,7 +43,7 @@ class MainTest {
   void idxInfoJsonPrintsOneObjectPerFile() {
     String gz = Fixtures.file("ok_gzip.idx.gz").toString();
     String plain = Fixtures.file("ok_short.idx").toString();
-    Result result = run("idx-info", "--json", gz, plain);
+    CliRun result = run("idx-info", "--json", gz, plain);
     assertEquals(Main.OK, result.status());
     assertEquals(
         List.of(
@@ -90,7 +72,7 @@ class MainTest {
                     r.file(),
                     () -> {
                       String file = Fixtures.file(r.file()).toString();
-                      Result result = run("idx-info", file);
+                      CliRun result = run("idx-info", file);
                       assertEquals(Main.BAD_INPUT, result.status());
                       assertEquals(List.of(), result.out());
                       assertEquals(
@@ -119,7 +101,7 @@ class MainTest {
                       byte[] bytes = Files.readAllBytes(path);
                       boolean gzip = bytes[0] == (byte) 0x1f && bytes[1] == (byte) 0x8b;
                       String count = r.shape().replaceAll("^\\[(\\d+).*", "$1");
-                      Result result = run("idx-info", path.toString());
+                      CliRun result = run("idx-info", path.toString());
                       assertEquals(Main.OK, result.status());
                       assertEquals(
                           List.of(
@@ -140,7 +122,7 @@ class MainTest {
 
   @Test
   void firstBadFileEndsTheRunLikeThePythonInspector() {
-    Result result =
+    CliRun result =
         run(
             "idx-info",
             Fixtures.file("ok_int.idx").toString(),
@@ -155,7 +137,7 @@ class MainTest {
 
   @Test
   void debugAddsTheStackTrace() {
-    Result result = run("--debug", "idx-info", Fixtures.file("bad_magic.idx").toString());
+    CliRun result = run("--debug", "idx-info", Fixtures.file("bad_magic.idx").toString());
     assertEquals(Main.BAD_INPUT, result.status());
     assertTrue(result.err().get(0).startsWith("error: "));
     assertTrue(result.err().size() > 2, "expected a stack trace after the error line");
@@ -169,7 +151,7 @@ class MainTest {
                 dynamicTest(
                     r.images() + " + " + r.labels(),
                     () -> {
-                      Result result =
+                      CliRun result =
                           run(
                               "dataset-info",
                               "--images",
@@ -197,7 +179,7 @@ class MainTest {
 
   @Test
   void datasetInfoJson() {
-    Result result =
+    CliRun result =
         run(
             "dataset-info",
             "--json",
@@ -217,7 +199,7 @@ class MainTest {
   @Test
   void benchIdxPrintsBothMediansAndTheirRatio() {
     for (String name : List.of("ok_gzip.idx.gz", "ok_double.idx")) {
-      Result result = run("bench-idx", Fixtures.file(name).toString(), "--repeat", "3");
+      CliRun result = run("bench-idx", Fixtures.file(name).toString(), "--repeat", "3");
       assertEquals(Main.OK, result.status(), () -> String.join("\n", result.err()));
       assertTrue(result.out().stream().anyMatch(l -> l.startsWith("IdxReader.read: median ")));
       assertTrue(result.out().stream().anyMatch(l -> l.contains("baseline: median ")));
@@ -227,7 +209,7 @@ class MainTest {
 
   @Test
   void benchIdxOnABadFileIsBadInput() {
-    Result result = run("bench-idx", Fixtures.file("gzip_bad_crc.gz").toString());
+    CliRun result = run("bench-idx", Fixtures.file("gzip_bad_crc.gz").toString());
     assertEquals(Main.BAD_INPUT, result.status());
     assertEquals(1, result.err().size());
     assertTrue(result.err().get(0).contains(": CORRUPT_GZIP: "));
@@ -249,7 +231,7 @@ class MainTest {
         "bench-idx a --repeat"
       })
   void badUsagePrintsOneUsageLine(String line) {
-    Result result = run(line.isEmpty() ? new String[0] : line.split(" "));
+    CliRun result = run(line.isEmpty() ? new String[0] : line.split(" "));
     assertEquals(Main.BAD_INPUT, result.status());
     assertEquals(List.of(), result.out());
     assertEquals(1, result.err().size(), () -> String.join("\n", result.err()));
@@ -258,10 +240,18 @@ class MainTest {
 
   @Test
   void helpListsEveryCommand() {
-    Result result = run("--help");
+    CliRun result = run("--help");
     assertEquals(Main.OK, result.status());
     String help = String.join("\n", result.out());
-    for (String command : List.of("idx-info", "dataset-info", "bench-idx")) {
+    for (String command :
+        List.of(
+            "idx-info",
+            "dataset-info",
+            "bench-idx",
+            "info",
+            "predict",
+            "evaluate",
+            "bench-infer")) {
       assertTrue(help.contains(command), help);
     }
   }

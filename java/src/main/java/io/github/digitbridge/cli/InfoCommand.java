@@ -1,0 +1,132 @@
+package io.github.digitbridge.cli;
+
+import io.github.digitbridge.model.DigitClassifier;
+import io.github.digitbridge.model.GoldenCheck;
+import io.github.digitbridge.model.ModelCard;
+import io.github.digitbridge.model.ModelContract;
+import io.github.digitbridge.model.ModelException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * {@code info --model M [--json]}: loads a model with all its checks and prints its contract, the
+ * session's input and output, the golden check, the card beside it if any, and the ONNX Runtime
+ * version and providers.
+ */
+final class InfoCommand extends Command {
+  private record Options(ModelArgs model, boolean json) {}
+
+  InfoCommand() {
+    super(
+        "info",
+        ModelArgs.USAGE + " [--json]",
+        "load a model with its checks; print contract, input/output, golden check, ORT and providers");
+  }
+
+  private static Options parse(Args args, Console console) throws UsageException {
+    boolean json = args.flag("--json");
+    ModelArgs model = ModelArgs.parse(args, console);
+    if (!args.positionals().isEmpty()) {
+      throw new UsageException("unexpected argument " + args.positionals().get(0));
+    }
+    return new Options(model, json);
+  }
+
+  @Override
+  int run(Args args, Console console) throws UsageException, ModelException {
+    Options options = parse(args, console);
+    Path cardFile = ModelCard.besideModel(options.model().model());
+    Optional<ModelCard> card =
+        Files.isRegularFile(cardFile) ? Optional.of(ModelCard.read(cardFile)) : Optional.empty();
+    try (DigitClassifier classifier = options.model().open()) {
+      PrintStream out = console.out();
+      out.println(options.json() ? json(classifier, card) : text(classifier, card, cardFile));
+    }
+    return Main.OK;
+  }
+
+  private static String text(DigitClassifier c, Optional<ModelCard> card, Path cardFile) {
+    ModelContract contract = c.contract();
+    StringBuilder sb = new StringBuilder();
+    sb.append("model: ").append(c.source()).append(" sha256=").append(c.modelSha256()).append('\n');
+    sb.append("contract: ")
+        .append(ModelContract.FORMAT)
+        .append(", name ")
+        .append(contract.name())
+        .append(", labels ")
+        .append(contract.labels())
+        .append(
+            contract.testAccuracy().isPresent()
+                ? ", test_accuracy " + contract.testAccuracy().getAsDouble()
+                : "")
+        .append('\n');
+    sb.append("preprocessing: uint8 -> ")
+        .append(ModelContract.PIXEL_SCALE)
+        .append(", NHWC ")
+        .append(contract.height())
+        .append('x')
+        .append(contract.width())
+        .append(", ")
+        .append(contract.polarity())
+        .append('\n');
+    sb.append("input: ").append(c.sessionInput()).append('\n');
+    sb.append("output: ").append(c.sessionOutput()).append('\n');
+    sb.append(c.goldenCheck().map(GoldenCheck::describe).orElse("golden check skipped"))
+        .append('\n');
+    sb.append(
+            card.map(
+                    k ->
+                        "card: "
+                            + k.file()
+                            + (k.testAccuracy().isPresent()
+                                ? ", test_accuracy " + k.testAccuracy().getAsDouble()
+                                : "")
+                            + (k.flopsPerImage().isPresent()
+                                ? ", flops_per_image " + k.flopsPerImage().getAsLong()
+                                : ""))
+                .orElse("card: none at " + cardFile))
+        .append('\n');
+    sb.append("onnxruntime ")
+        .append(DigitClassifier.ortVersion())
+        .append(", providers available ")
+        .append(DigitClassifier.availableProviders())
+        .append("; this session: ")
+        .append(ModelArgs.settings(c));
+    return sb.toString();
+  }
+
+  private static String json(DigitClassifier c, Optional<ModelCard> card) {
+    ModelContract contract = c.contract();
+    Json json =
+        new Json()
+            .field("model", c.source())
+            .field("sha256", c.modelSha256())
+            .field("name", contract.name())
+            .field("format", ModelContract.FORMAT)
+            .field("labels", contract.labels())
+            .field("input", c.sessionInput().toString())
+            .field("output", c.sessionOutput().toString());
+    c.goldenCheck()
+        .ifPresent(
+            g ->
+                json.raw(
+                    "golden",
+                    new Json()
+                        .field("passed", g.passed())
+                        .field("images", g.images())
+                        .field("atol", g.atol())
+                        .field("max_abs_diff", g.maxAbsDiff())
+                        .field("source", g.source())
+                        .toString()));
+    card.ifPresent(k -> json.field("card", k.file().toString()));
+    return json.field("onnxruntime", DigitClassifier.ortVersion())
+        .field("providers_available", DigitClassifier.availableProviders())
+        .field("provider", c.executionProvider().name())
+        .field("batch", c.options().batchSize())
+        .field("threads", c.options().intraOpThreads())
+        .field("optimization", c.options().optimizationLevel().name())
+        .toString();
+  }
+}

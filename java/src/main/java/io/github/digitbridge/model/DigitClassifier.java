@@ -1,0 +1,921 @@
+package io.github.digitbridge.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import ai.onnxruntime.TensorInfo;
+import io.github.digitbridge.idx.IdxArray;
+import io.github.digitbridge.idx.IdxType;
+import io.github.digitbridge.idx.MnistDataset;
+import io.github.digitbridge.model.ModelException.Reason;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A digit classifier: an ONNX model that carries a {@link ModelContract}, run by ONNX Runtime.
+ *
+ * <p>{@link #open(Path, Options)} loads the model, checks the session's input and output against
+ * the contract and re-runs the contract's golden images, refusing a model that fails either check
+ * with a {@link ModelException}. Predictions take images as uint8 pixels (an {@link IdxArray}, a
+ * {@link ByteBuffer}), scaled {@code v / 255.0f} as the contract prescribes, or as floats already
+ * scaled; inputs larger than {@link Options#batchSize()} run in chunks of that size, decoded into a
+ * direct native-order buffer that ONNX Runtime reads without another copy, and the model writes its
+ * probabilities straight into the buffer the {@link Predictions} keep.
+ *
+ * <p>Thread-safe: one classifier (one ONNX Runtime session) may serve any number of threads at
+ * once, and they get the same bits as one thread would. {@link #close()} waits for predictions in
+ * progress; afterwards every method that needs the session throws {@link IllegalStateException}.
+ *
+ * <pre>{@code
+ * try (DigitClassifier classifier = DigitClassifier.open(Path.of("models/deeper_cnn.onnx"))) {
+ *   Evaluation evaluation = classifier.evaluate(MnistDataset.load(images, labels));
+ *   System.out.println(evaluation.accuracyText());
+ * }
+ * }</pre>
+ */
+public final class DigitClassifier implements AutoCloseable {
+  /**
+   * How a classifier is built. Immutable; make one with {@link #builder()} or take {@link
+   * #defaults()}.
+   */
+  public static final class Options {
+    /** Where the model runs. */
+    public enum ExecutionProvider {
+      /** ONNX Runtime's CPU provider; always available. */
+      CPU,
+      /**
+       * NVIDIA CUDA; needs the {@code onnxruntime_gpu} artifact (build with {@code -Pgpu}), a GPU
+       * and its drivers. When any is missing the classifier warns once and runs on CPU.
+       */
+      CUDA
+    }
+
+    /** ONNX Runtime's graph optimisation levels. */
+    public enum OptimizationLevel {
+      /** No graph rewrites. */
+      NONE(OptLevel.NO_OPT),
+      /** Constant folding and redundant-node elimination. */
+      BASIC(OptLevel.BASIC_OPT),
+      /** Basic plus node fusions. */
+      EXTENDED(OptLevel.EXTENDED_OPT),
+      /**
+       * Everything, including layout optimisations: the level Python's {@code InferenceSession}
+       * uses by default, so this is the default here too. Fusions change the arithmetic, so the two
+       * runtimes give identical bits only at the same level.
+       */
+      ALL(OptLevel.ALL_OPT);
+
+      private final OptLevel ort;
+
+      OptimizationLevel(OptLevel ort) {
+        this.ort = ort;
+      }
+    }
+
+    /** Default {@link #batchSize()}. */
+    public static final int DEFAULT_BATCH_SIZE = 256;
+
+    /**
+     * Default {@link #intraOpThreads()}: one. A server that calls one classifier from many threads
+     * gets its parallelism from them, and ONNX Runtime's own default (one thread per physical core
+     * for every session) would oversubscribe the CPU; a single job that wants all cores asks.
+     */
+    public static final int DEFAULT_INTRA_OP_THREADS = 1;
+
+    private static final Consumer<String> STDERR_WARNINGS =
+        message -> System.err.println("digitbridge: warning: " + message);
+
+    private final int batchSize;
+    private final int intraOpThreads;
+    private final OptimizationLevel optimizationLevel;
+    private final ExecutionProvider executionProvider;
+    private final boolean verifyGolden;
+    private final Consumer<String> warnings;
+
+    private Options(Builder b) {
+      this.batchSize = b.batchSize;
+      this.intraOpThreads = b.intraOpThreads;
+      this.optimizationLevel = b.optimizationLevel;
+      this.executionProvider = b.executionProvider;
+      this.verifyGolden = b.verifyGolden;
+      this.warnings = b.warnings;
+    }
+
+    /** Batch 256, one intra-op thread, optimisation ALL, CPU, golden check on. */
+    public static Options defaults() {
+      return builder().build();
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    /** The most images handed to ONNX Runtime in one run. */
+    public int batchSize() {
+      return batchSize;
+    }
+
+    /** ONNX Runtime's intra-op thread count; 0 lets ONNX Runtime choose (one per core). */
+    public int intraOpThreads() {
+      return intraOpThreads;
+    }
+
+    /** The graph optimisation level. */
+    public OptimizationLevel optimizationLevel() {
+      return optimizationLevel;
+    }
+
+    /** The execution provider asked for (see {@link DigitClassifier#executionProvider()}). */
+    public ExecutionProvider executionProvider() {
+      return executionProvider;
+    }
+
+    /** Whether {@code open} re-runs the golden pairs and refuses a model that fails them. */
+    public boolean verifyGolden() {
+      return verifyGolden;
+    }
+
+    /** Where the one-line warnings go (CUDA unavailable); by default standard error. */
+    public Consumer<String> warnings() {
+      return warnings;
+    }
+
+    /** E.g. {@code batch 256, 1 intra-op thread, optimization ALL}, plus what differs from CPU. */
+    @Override
+    public String toString() {
+      return String.format(
+          Locale.ROOT,
+          "batch %d, %s, optimization %s%s%s",
+          batchSize,
+          intraOpThreads == 0
+              ? "ONNX Runtime's default intra-op threads"
+              : intraOpThreads + " intra-op thread" + (intraOpThreads == 1 ? "" : "s"),
+          optimizationLevel,
+          executionProvider == ExecutionProvider.CPU ? "" : ", " + executionProvider + " requested",
+          verifyGolden ? "" : ", golden check skipped");
+    }
+
+    /** Sets options one by one; each setter checks its value. */
+    public static final class Builder {
+      private int batchSize = DEFAULT_BATCH_SIZE;
+      private int intraOpThreads = DEFAULT_INTRA_OP_THREADS;
+      private OptimizationLevel optimizationLevel = OptimizationLevel.ALL;
+      private ExecutionProvider executionProvider = ExecutionProvider.CPU;
+      private boolean verifyGolden = true;
+      private Consumer<String> warnings = STDERR_WARNINGS;
+
+      private Builder() {}
+
+      /**
+       * The most images per ONNX Runtime run.
+       *
+       * @throws IllegalArgumentException if below 1
+       */
+      public Builder batchSize(int batchSize) {
+        if (batchSize < 1) {
+          throw new IllegalArgumentException("expected a batch size >= 1, found " + batchSize);
+        }
+        this.batchSize = batchSize;
+        return this;
+      }
+
+      /**
+       * ONNX Runtime's intra-op threads; 0 lets it choose.
+       *
+       * @throws IllegalArgumentException if negative
+       */
+      public Builder intraOpThreads(int threads) {
+        if (threads < 0) {
+          throw new IllegalArgumentException("expected intra-op threads >= 0, found " + threads);
+        }
+        this.intraOpThreads = threads;
+        return this;
+      }
+
+      /** The graph optimisation level. */
+      public Builder optimizationLevel(OptimizationLevel level) {
+        this.optimizationLevel = Objects.requireNonNull(level, "level");
+        return this;
+      }
+
+      /** The execution provider to ask for. */
+      public Builder executionProvider(ExecutionProvider provider) {
+        this.executionProvider = Objects.requireNonNull(provider, "provider");
+        return this;
+      }
+
+      /** Whether to re-run the golden pairs at load (default true). */
+      public Builder verifyGolden(boolean verify) {
+        this.verifyGolden = verify;
+        return this;
+      }
+
+      /** Where warnings go, one line each. */
+      public Builder warnings(Consumer<String> sink) {
+        this.warnings = Objects.requireNonNull(sink, "sink");
+        return this;
+      }
+
+      /** The options. */
+      public Options build() {
+        return new Options(this);
+      }
+    }
+  }
+
+  /** Hands ONNX Runtime the floats of {@code n} images starting at image {@code first}. */
+  @FunctionalInterface
+  private interface Feed {
+    FloatBuffer chunk(int first, int n, FloatBuffer scratch);
+  }
+
+  private final String source;
+  private final String modelSha256;
+  private final Options options;
+  private final ModelContract contract;
+  private final ModelContract.Tensor sessionInput;
+  private final ModelContract.Tensor sessionOutput;
+  private final Options.ExecutionProvider executionProvider;
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final int pixels;
+  private final int classes;
+  private final long[] imageDims;
+  private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+  private boolean closed; // written under the write lock, read under the read lock
+  // Chunk buffers for uint8 and heap inputs: one per concurrent call, reused across calls.
+  private final ConcurrentLinkedQueue<FloatBuffer> scratch = new ConcurrentLinkedQueue<>();
+  private volatile GoldenCheck golden; // set once, by open, before the classifier is returned
+
+  private DigitClassifier(
+      String source,
+      String modelSha256,
+      Options options,
+      ModelContract contract,
+      ModelContract.Tensor sessionInput,
+      ModelContract.Tensor sessionOutput,
+      Options.ExecutionProvider executionProvider,
+      OrtEnvironment env,
+      OrtSession session) {
+    this.source = source;
+    this.modelSha256 = modelSha256;
+    this.options = options;
+    this.contract = contract;
+    this.sessionInput = sessionInput;
+    this.sessionOutput = sessionOutput;
+    this.executionProvider = executionProvider;
+    this.env = env;
+    this.session = session;
+    this.pixels = contract.pixelsPerImage();
+    this.classes = contract.classes();
+    this.imageDims = new long[] {contract.height(), contract.width(), 1};
+  }
+
+  /** Opens a model file with {@link Options#defaults()}. */
+  public static DigitClassifier open(Path model) throws ModelException {
+    return open(model, Options.defaults());
+  }
+
+  /**
+   * Opens a model file.
+   *
+   * @param model an ONNX file with a contract
+   * @param options how to run it
+   * @return the classifier; close it when done
+   * @throws ModelException {@link Reason#IO}, {@link Reason#MODEL_INVALID}, {@link
+   *     Reason#CONTRACT_MISSING}, {@link Reason#CONTRACT_INVALID}, {@link Reason#CONTRACT_MISMATCH}
+   *     or {@link Reason#GOLDEN_MISMATCH}, naming the file
+   */
+  public static DigitClassifier open(Path model, Options options) throws ModelException {
+    String source = model.toString();
+    if (Files.isDirectory(model)) {
+      throw new ModelException(Reason.IO, source, "expected an ONNX file, found a directory");
+    }
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(model);
+    } catch (NoSuchFileException e) {
+      throw new ModelException(Reason.IO, source, "expected an ONNX file, found no such file", e);
+    } catch (IOException e) {
+      throw new ModelException(Reason.IO, source, "expected a readable ONNX file, found: " + e, e);
+    }
+    return load(bytes, source, options);
+  }
+
+  /**
+   * Opens a model from its bytes, e.g. a resource inside a jar.
+   *
+   * @param model the bytes of an ONNX file with a contract
+   * @param options how to run it
+   * @return the classifier; close it when done
+   * @throws ModelException as {@link #open(Path, Options)} does, naming the model {@code <N bytes>}
+   */
+  public static DigitClassifier open(byte[] model, Options options) throws ModelException {
+    return load(model.clone(), "<" + model.length + " bytes>", options);
+  }
+
+  private static DigitClassifier load(byte[] bytes, String source, Options options)
+      throws ModelException {
+    // ERROR, not ONNX Runtime's WARNING: its warnings would interleave with our one-line messages.
+    OrtEnvironment env =
+        OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "digitbridge");
+    Options.ExecutionProvider provider = chooseProvider(options, source);
+    OrtSession session;
+    try {
+      session = createSession(env, bytes, options, provider);
+    } catch (OrtException e) {
+      if (provider != Options.ExecutionProvider.CUDA) {
+        throw unloadable(source, e);
+      }
+      options
+          .warnings()
+          .accept(
+              source
+                  + ": CUDA requested but ONNX Runtime could not start a CUDA session ("
+                  + oneLine(e)
+                  + "); running on CPU");
+      provider = Options.ExecutionProvider.CPU;
+      try {
+        session = createSession(env, bytes, options, provider);
+      } catch (OrtException again) {
+        throw unloadable(source, again);
+      }
+    }
+    try {
+      ModelContract contract = readContract(session, source);
+      ModelContract.Tensor input =
+          single("input", session.getInputInfo(), contract.input(), source);
+      ModelContract.Tensor output =
+          single("output", session.getOutputInfo(), contract.output(), source);
+      DigitClassifier classifier =
+          new DigitClassifier(
+              source, sha256(bytes), options, contract, input, output, provider, env, session);
+      if (options.verifyGolden()) {
+        classifier.verifyGolden();
+      }
+      return classifier;
+    } catch (ModelException | RuntimeException e) {
+      closeQuietly(session, e);
+      throw e;
+    } catch (OrtException e) {
+      closeQuietly(session, e);
+      throw new ModelException(
+          Reason.MODEL_INVALID, source, "expected session metadata, found: " + oneLine(e), e);
+    }
+  }
+
+  private static ModelException unloadable(String source, OrtException e) {
+    return new ModelException(
+        Reason.MODEL_INVALID,
+        source,
+        "expected an ONNX model that ONNX Runtime can load, found: " + oneLine(e),
+        e);
+  }
+
+  private static Options.ExecutionProvider chooseProvider(Options options, String source) {
+    if (options.executionProvider() != Options.ExecutionProvider.CUDA) {
+      return Options.ExecutionProvider.CPU;
+    }
+    if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+      options
+          .warnings()
+          .accept(
+              source
+                  + ": CUDA requested but this ONNX Runtime build has none (available: "
+                  + availableProviders()
+                  + "; the onnxruntime_gpu artifact comes with -Pgpu); running on CPU");
+      return Options.ExecutionProvider.CPU;
+    }
+    return Options.ExecutionProvider.CUDA;
+  }
+
+  private static OrtSession createSession(
+      OrtEnvironment env, byte[] bytes, Options options, Options.ExecutionProvider provider)
+      throws OrtException {
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      so.setOptimizationLevel(options.optimizationLevel().ort);
+      so.setIntraOpNumThreads(options.intraOpThreads());
+      if (provider == Options.ExecutionProvider.CUDA) {
+        so.addCUDA();
+      }
+      return env.createSession(bytes, so); // the session keeps its own copy of the options
+    }
+  }
+
+  private static ModelContract readContract(OrtSession session, String source)
+      throws OrtException, ModelException {
+    Optional<String> text =
+        session.getMetadata().getCustomMetadataValue(ModelContract.METADATA_KEY);
+    if (text.isEmpty()) {
+      throw new ModelException(
+          Reason.CONTRACT_MISSING,
+          source,
+          "expected a model contract in metadata_props[\""
+              + ModelContract.METADATA_KEY
+              + "\"] (docs/model-contract.md), found keys "
+              + session.getMetadata().getCustomMetadata().keySet());
+    }
+    return ModelContract.parse(text.get(), source);
+  }
+
+  /** The session's one input (or output), which must be the one the contract declares. */
+  private static ModelContract.Tensor single(
+      String role, Map<String, NodeInfo> declared, ModelContract.Tensor expected, String source)
+      throws ModelException {
+    List<ModelContract.Tensor> found = new ArrayList<>();
+    for (NodeInfo node : declared.values()) {
+      found.add(describe(node));
+    }
+    if (!found.equals(List.of(expected))) {
+      throw new ModelException(
+          Reason.CONTRACT_MISMATCH,
+          source,
+          "expected the "
+              + role
+              + " ["
+              + expected
+              + "] as the contract declares it, found "
+              + found
+              + " in the session");
+    }
+    return found.get(0);
+  }
+
+  private static ModelContract.Tensor describe(NodeInfo node) {
+    if (!(node.getInfo() instanceof TensorInfo info)) {
+      return new ModelContract.Tensor(
+          node.getName(), node.getInfo().getClass().getSimpleName(), List.of());
+    }
+    long[] shape = info.getShape();
+    String[] names = info.getDimensionNames();
+    List<String> dims = new ArrayList<>();
+    for (int i = 0; i < shape.length; i++) {
+      if (shape[i] >= 0) {
+        dims.add(Long.toString(shape[i]));
+      } else {
+        dims.add(i < names.length && !names[i].isEmpty() ? names[i] : "?");
+      }
+    }
+    return new ModelContract.Tensor(node.getName(), dtype(info.onnxType), dims);
+  }
+
+  /** ONNX's element type names as the contract spells them: float32, float64, int64... */
+  private static String dtype(TensorInfo.OnnxTensorType type) {
+    String name =
+        type.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase(Locale.ROOT);
+    return switch (name) {
+      case "float" -> "float32";
+      case "double" -> "float64";
+      default -> name;
+    };
+  }
+
+  private void verifyGolden() throws ModelException {
+    ModelContract.Golden pairs = contract.golden();
+    GoldenCheck check =
+        GoldenCheck.compare(pairs, predict(ByteBuffer.wrap(pairs.pixels()), pairs.count()));
+    if (!check.passed()) {
+      throw new ModelException(
+          Reason.GOLDEN_MISMATCH,
+          source,
+          "expected the contract's golden probabilities within atol, found: " + check.describe());
+    }
+    golden = check;
+  }
+
+  // ---- prediction -------------------------------------------------------------------------
+
+  /**
+   * Classifies the images of an IDX file as read: ubyte {@code [N, 28, 28]}, or {@code [28, 28]}
+   * for one image (the sizes are the contract's).
+   *
+   * @throws ModelException {@link Reason#BAD_INPUT} naming the file if its type or shape is not
+   *     that, {@link Reason#ORT_ERROR} if ONNX Runtime fails
+   */
+  public Predictions predict(IdxArray images) throws ModelException {
+    return predict(images.data(), imageCount(images));
+  }
+
+  /**
+   * Classifies {@code count} images of uint8 pixels, row-major, image after image, starting at the
+   * buffer's position (which is left unchanged). A direct buffer is read in place.
+   *
+   * @throws IllegalArgumentException if fewer than {@code count} images remain in the buffer
+   * @throws ModelException {@link Reason#ORT_ERROR} if ONNX Runtime fails
+   */
+  public Predictions predict(ByteBuffer uint8Pixels, int count) throws ModelException {
+    requireInput(uint8Pixels.remaining(), count, "uint8 pixels");
+    int base = uint8Pixels.position();
+    return run(
+        count,
+        (first, n, buf) -> {
+          Pixels.decode(uint8Pixels, base + first * pixels, buf, n * pixels);
+          return buf.slice(0, n * pixels);
+        });
+  }
+
+  /**
+   * Classifies {@code count} images given as floats already scaled as the contract says ({@code v /
+   * 255.0f}), row-major, image after image, from index 0.
+   *
+   * @throws IllegalArgumentException if the array holds fewer than {@code count} images
+   * @throws ModelException {@link Reason#ORT_ERROR} if ONNX Runtime fails
+   */
+  public Predictions predict(float[] scaledPixels, int count) throws ModelException {
+    requireInput(scaledPixels.length, count, "floats");
+    return run(
+        count,
+        (first, n, buf) ->
+            buf.put(0, scaledPixels, first * pixels, n * pixels).slice(0, n * pixels));
+  }
+
+  /**
+   * Classifies {@code count} images given as scaled floats from the buffer's position (left
+   * unchanged). A direct buffer in native byte order goes to ONNX Runtime as it is, chunk by chunk,
+   * without any copy; another buffer is copied chunk by chunk.
+   *
+   * @throws IllegalArgumentException if fewer than {@code count} images remain in the buffer
+   * @throws ModelException {@link Reason#ORT_ERROR} if ONNX Runtime fails
+   */
+  public Predictions predict(FloatBuffer scaledPixels, int count) throws ModelException {
+    requireInput(scaledPixels.remaining(), count, "floats");
+    int base = scaledPixels.position();
+    if (scaledPixels.isDirect() && scaledPixels.order() == ByteOrder.nativeOrder()) {
+      return run(
+          count, null, (first, n, unused) -> scaledPixels.slice(base + first * pixels, n * pixels));
+    }
+    return run(
+        count,
+        (first, n, buf) ->
+            buf.put(0, scaledPixels, base + first * pixels, n * pixels).slice(0, n * pixels));
+  }
+
+  /**
+   * Classifies one image of uint8 pixels.
+   *
+   * @param uint8Pixels exactly {@link ModelContract#pixelsPerImage()} bytes, row-major
+   * @throws IllegalArgumentException if the length is not that
+   * @throws ModelException {@link Reason#ORT_ERROR} if ONNX Runtime fails
+   */
+  public Prediction predictOne(byte[] uint8Pixels) throws ModelException {
+    requireOne(uint8Pixels.length);
+    return predict(ByteBuffer.wrap(uint8Pixels), 1).get(0);
+  }
+
+  /**
+   * Classifies one image of scaled floats.
+   *
+   * @param scaledPixels exactly {@link ModelContract#pixelsPerImage()} floats, row-major
+   * @throws IllegalArgumentException if the length is not that
+   * @throws ModelException {@link Reason#ORT_ERROR} if ONNX Runtime fails
+   */
+  public Prediction predictOne(float[] scaledPixels) throws ModelException {
+    requireOne(scaledPixels.length);
+    return predict(scaledPixels, 1).get(0);
+  }
+
+  /**
+   * Classifies a dataset and compares the predictions with its labels.
+   *
+   * @throws ModelException {@link Reason#BAD_INPUT} if a label is not a class of this model, {@link
+   *     Reason#ORT_ERROR} if ONNX Runtime fails
+   */
+  public Evaluation evaluate(MnistDataset dataset) throws ModelException {
+    return evaluate(dataset.imageArray(), dataset.labelArray());
+  }
+
+  /**
+   * Classifies the images of an IDX file and compares the predictions with the labels of another.
+   *
+   * @param images ubyte {@code [N, 28, 28]}
+   * @param labels ubyte {@code [N]}, each a class of this model
+   * @throws ModelException {@link Reason#BAD_INPUT} naming the file at fault if a shape or type is
+   *     wrong, the counts differ or a label is out of range; {@link Reason#ORT_ERROR} if ONNX
+   *     Runtime fails
+   */
+  public Evaluation evaluate(IdxArray images, IdxArray labels) throws ModelException {
+    int count = imageCount(images);
+    if (labels.type() != IdxType.UBYTE || labels.shape().length != 1) {
+      throw badInput(
+          labels,
+          "expected labels of ubyte [N], found "
+              + labels.type().typeName()
+              + " "
+              + labels.header().shapeText());
+    }
+    if (labels.count() != count) {
+      throw badInput(
+          labels,
+          "expected "
+              + count
+              + " labels, one per image in "
+              + images.file()
+              + ", found "
+              + labels.count());
+    }
+    ByteBuffer data = labels.data();
+    for (int i = 0; i < count; i++) {
+      int label = data.get(i) & 0xff;
+      if (label >= classes) {
+        throw badInput(
+            labels,
+            "expected labels in 0.." + (classes - 1) + ", found " + label + " at index " + i);
+      }
+    }
+    return Evaluation.of(predict(images), data);
+  }
+
+  /**
+   * The exact float32 values the model is given for these images: the contract's preprocessing,
+   * done by the code {@link #predict(IdxArray)} uses.
+   *
+   * @return a read-only direct buffer in native order, {@code count * pixelsPerImage} floats
+   * @throws ModelException {@link Reason#BAD_INPUT} as {@link #predict(IdxArray)}
+   */
+  public FloatBuffer preprocess(IdxArray images) throws ModelException {
+    return preprocess(images.data(), imageCount(images));
+  }
+
+  /**
+   * The exact float32 values the model is given for {@code count} uint8 images from the buffer's
+   * position.
+   *
+   * @throws IllegalArgumentException if fewer than {@code count} images remain in the buffer
+   */
+  public FloatBuffer preprocess(ByteBuffer uint8Pixels, int count) {
+    requireInput(uint8Pixels.remaining(), count, "uint8 pixels");
+    FloatBuffer out =
+        ByteBuffer.allocateDirect(Math.multiplyExact(4 * pixels, count))
+            .order(ByteOrder.nativeOrder())
+            .asFloatBuffer();
+    Pixels.decode(uint8Pixels, uint8Pixels.position(), out, count * pixels);
+    return out.asReadOnlyBuffer();
+  }
+
+  /**
+   * SHA-256 of {@link #preprocess(IdxArray)} written as little-endian float32: equal to numpy's
+   * {@code hashlib.sha256((images / np.float32(255)).astype("<f4").tobytes())} when both sides
+   * decoded the same values.
+   *
+   * @throws ModelException {@link Reason#BAD_INPUT} as {@link #predict(IdxArray)}
+   */
+  public String preprocessedSha256(IdxArray images) throws ModelException {
+    return Pixels.sha256(preprocess(images));
+  }
+
+  private Predictions run(int count, Feed feed) throws ModelException {
+    return run(count, this::takeScratch, feed);
+  }
+
+  /** Runs the model over {@code count} images in chunks of at most the batch size. */
+  private Predictions run(int count, Supplier<FloatBuffer> buffers, Feed feed)
+      throws ModelException {
+    Lock lock = lifecycle.readLock();
+    lock.lock();
+    try {
+      ensureOpen();
+      FloatBuffer out =
+          ByteBuffer.allocateDirect(Math.multiplyExact(4 * classes, count))
+              .order(ByteOrder.nativeOrder())
+              .asFloatBuffer();
+      FloatBuffer buf = buffers == null ? null : buffers.get();
+      try {
+        for (int first = 0; first < count; first += options.batchSize()) {
+          int n = Math.min(options.batchSize(), count - first);
+          runChunk(feed.chunk(first, n, buf), n, out.slice(first * classes, n * classes));
+        }
+      } finally {
+        if (buf != null) {
+          scratch.add(buf);
+        }
+      }
+      return new Predictions(out, count, classes);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void runChunk(FloatBuffer input, int n, FloatBuffer output) throws ModelException {
+    long[] inputShape = {n, imageDims[0], imageDims[1], imageDims[2]};
+    long[] outputShape = {n, classes};
+    // The output tensor wraps the Predictions' own buffer: ONNX Runtime writes the probabilities
+    // there, so nothing is copied out of the session.
+    try (OnnxTensor in = OnnxTensor.createTensor(env, input, inputShape);
+        OnnxTensor pinned = OnnxTensor.createTensor(env, output, outputShape);
+        OrtSession.Result result =
+            session.run(Map.of(sessionInput.name(), in), Map.of(sessionOutput.name(), pinned))) {
+      if (result.size() != 1) {
+        throw new ModelException(
+            Reason.ORT_ERROR, source, "expected 1 output from the run, found " + result.size());
+      }
+    } catch (OrtException e) {
+      throw new ModelException(
+          Reason.ORT_ERROR,
+          source,
+          "expected ONNX Runtime to run a batch of " + n + ", found: " + oneLine(e),
+          e);
+    }
+  }
+
+  private FloatBuffer takeScratch() {
+    FloatBuffer buf = scratch.poll();
+    if (buf == null) {
+      buf =
+          ByteBuffer.allocateDirect(4 * options.batchSize() * pixels)
+              .order(ByteOrder.nativeOrder())
+              .asFloatBuffer();
+    }
+    return buf;
+  }
+
+  private int imageCount(IdxArray images) throws ModelException {
+    int[] shape = images.shape();
+    int h = contract.height();
+    int w = contract.width();
+    boolean batch = shape.length == 3 && shape[1] == h && shape[2] == w;
+    boolean one = shape.length == 2 && shape[0] == h && shape[1] == w;
+    if (images.type() != IdxType.UBYTE || !(batch || one)) {
+      throw badInput(
+          images,
+          "expected images of ubyte [N, "
+              + h
+              + ", "
+              + w
+              + "] or ["
+              + h
+              + ", "
+              + w
+              + "], found "
+              + images.type().typeName()
+              + " "
+              + images.header().shapeText());
+    }
+    return batch ? shape[0] : 1;
+  }
+
+  private static ModelException badInput(IdxArray array, String detail) {
+    return new ModelException(Reason.BAD_INPUT, array.file().toString(), detail);
+  }
+
+  private void requireInput(int available, int count, String what) {
+    if (count < 0) {
+      throw new IllegalArgumentException("expected a count >= 0, found " + count);
+    }
+    long needed = (long) count * pixels;
+    if (available < needed) {
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "expected %d %s for %d images of %d, found %d",
+              needed,
+              what,
+              count,
+              pixels,
+              available));
+    }
+  }
+
+  private void requireOne(int length) {
+    if (length != pixels) {
+      throw new IllegalArgumentException(
+          "expected one image of " + pixels + " pixels, found " + length);
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException(this + " is closed");
+    }
+  }
+
+  // ---- description ------------------------------------------------------------------------
+
+  /** The model's contract. */
+  public ModelContract contract() {
+    return contract;
+  }
+
+  /** The contract's model name. */
+  public String name() {
+    return contract.name();
+  }
+
+  /** Where the model came from: the path as given, or {@code <N bytes>}. */
+  public String source() {
+    return source;
+  }
+
+  /** SHA-256 of the model bytes, lower-case hex. */
+  public String modelSha256() {
+    return modelSha256;
+  }
+
+  /** The options the classifier was opened with. */
+  public Options options() {
+    return options;
+  }
+
+  /** The input the session declares (equal to the contract's). */
+  public ModelContract.Tensor sessionInput() {
+    return sessionInput;
+  }
+
+  /** The output the session declares (equal to the contract's). */
+  public ModelContract.Tensor sessionOutput() {
+    return sessionOutput;
+  }
+
+  /** The provider the session runs on: CPU when CUDA was asked for but could not be had. */
+  public Options.ExecutionProvider executionProvider() {
+    return executionProvider;
+  }
+
+  /** The golden check made at load, or empty if it was skipped. */
+  public Optional<GoldenCheck> goldenCheck() {
+    return Optional.ofNullable(golden);
+  }
+
+  /** The ONNX Runtime version, e.g. {@code 1.29.0}. */
+  public static String ortVersion() {
+    return OrtEnvironment.getEnvironment().getVersion();
+  }
+
+  /** The execution providers this ONNX Runtime build offers, e.g. {@code [CPU]}. */
+  public static List<String> availableProviders() {
+    return OrtEnvironment.getAvailableProviders().stream().map(Enum::name).sorted().toList();
+  }
+
+  /**
+   * Releases the session. Waits for predictions in progress on other threads; calling it again does
+   * nothing.
+   */
+  @Override
+  public void close() {
+    Lock lock = lifecycle.writeLock();
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      scratch.clear();
+      session.close();
+    } catch (OrtException e) {
+      throw new IllegalStateException("ONNX Runtime failed to release the session of " + this, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "DigitClassifier[" + contract.name() + " from " + source + "]";
+  }
+
+  private static void closeQuietly(OrtSession session, Exception primary) {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      primary.addSuppressed(e);
+    }
+  }
+
+  /** ONNX Runtime's messages can span lines; ours are one line. */
+  private static String oneLine(OrtException e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform must provide SHA-256", e);
+    }
+  }
+}

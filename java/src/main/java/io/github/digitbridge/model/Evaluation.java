@@ -1,0 +1,179 @@
+package io.github.digitbridge.model;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * How a batch of predictions compares with the true labels: accuracy, per-class precision and
+ * recall, the confusion matrix and the indices of the misclassified images.
+ *
+ * <p>{@link #accuracy()} is {@code correct / count} as a double, the figure Python's {@code
+ * float(np.mean(predicted == labels))} gives, so it can be compared exactly with a model card.
+ * Instances are immutable.
+ */
+public final class Evaluation {
+  private final int classes;
+  private final int count;
+  private final int correct;
+  private final int[] confusion; // row = true label, column = predicted label
+  private final int[] misclassified;
+
+  private Evaluation(int classes, int count, int correct, int[] confusion, int[] misclassified) {
+    this.classes = classes;
+    this.count = count;
+    this.correct = correct;
+    this.confusion = confusion;
+    this.misclassified = misclassified;
+  }
+
+  /**
+   * Compares predictions with labels.
+   *
+   * @param predictions the model's predictions
+   * @param labels one unsigned byte per image, from position, each below {@code
+   *     predictions.classes()}
+   * @throws IllegalArgumentException if there are fewer labels than predictions, or a label is out
+   *     of range
+   */
+  public static Evaluation of(Predictions predictions, ByteBuffer labels) {
+    int count = predictions.count();
+    int classes = predictions.classes();
+    if (labels.remaining() < count) {
+      throw new IllegalArgumentException(
+          "expected " + count + " labels, one per prediction, found " + labels.remaining());
+    }
+    int[] predicted = predictions.labels();
+    int[] confusion = new int[classes * classes];
+    int[] wrong = new int[count];
+    int misses = 0;
+    for (int i = 0; i < count; i++) {
+      int actual = labels.get(labels.position() + i) & 0xff;
+      if (actual >= classes) {
+        throw new IllegalArgumentException(
+            "expected labels in 0.." + (classes - 1) + ", found " + actual + " at index " + i);
+      }
+      confusion[actual * classes + predicted[i]]++;
+      if (actual != predicted[i]) {
+        wrong[misses++] = i;
+      }
+    }
+    return new Evaluation(classes, count, count - misses, confusion, Arrays.copyOf(wrong, misses));
+  }
+
+  /** Number of images evaluated. */
+  public int count() {
+    return count;
+  }
+
+  /** Number of images whose predicted label is the true one. */
+  public int correct() {
+    return correct;
+  }
+
+  /** {@code correct() / count()}; 0 for no images. */
+  public double accuracy() {
+    return count == 0 ? 0 : (double) correct / count;
+  }
+
+  /** Number of classes. */
+  public int classes() {
+    return classes;
+  }
+
+  /** Images whose true label is {@code label}. */
+  public int support(int label) {
+    int n = 0;
+    for (int p = 0; p < classes; p++) {
+      n += confusion(label, p);
+    }
+    return n;
+  }
+
+  /**
+   * Of the images predicted as {@code label}, the fraction that are {@code label}; 0 when none were
+   * predicted as it (scikit-learn's default for an undefined precision).
+   */
+  public double precision(int label) {
+    int predicted = 0;
+    for (int a = 0; a < classes; a++) {
+      predicted += confusion(a, label);
+    }
+    return predicted == 0 ? 0 : (double) confusion(label, label) / predicted;
+  }
+
+  /** Of the images that are {@code label}, the fraction predicted as it; 0 when there are none. */
+  public double recall(int label) {
+    int actual = support(label);
+    return actual == 0 ? 0 : (double) confusion(label, label) / actual;
+  }
+
+  /** How many images of true class {@code actual} were predicted as {@code predicted}. */
+  public int confusion(int actual, int predicted) {
+    if (actual < 0 || actual >= classes || predicted < 0 || predicted >= classes) {
+      throw new IndexOutOfBoundsException(
+          "expected classes in 0.." + (classes - 1) + ", found " + actual + ", " + predicted);
+    }
+    return confusion[actual * classes + predicted];
+  }
+
+  /** A copy of the confusion matrix: {@code [actual][predicted]}. */
+  public int[][] confusionMatrix() {
+    int[][] rows = new int[classes][];
+    for (int a = 0; a < classes; a++) {
+      rows[a] = Arrays.copyOfRange(confusion, a * classes, (a + 1) * classes);
+    }
+    return rows;
+  }
+
+  /** The indices of the misclassified images, ascending. */
+  public int[] misclassified() {
+    return misclassified.clone();
+  }
+
+  /** The accuracy as the CLI prints it, e.g. {@code 99.09% (9909/10000)}. */
+  public String accuracyText() {
+    return String.format(Locale.ROOT, "%.2f%% (%d/%d)", 100 * accuracy(), correct, count);
+  }
+
+  /**
+   * One JSON object: {@code count}, {@code correct}, {@code accuracy}, and per class {@code
+   * precision}, {@code recall}, {@code support}, then {@code confusion} (rows = true labels) and
+   * {@code misclassified}. Spaced like Python's {@code json.dumps}.
+   */
+  public String toJson() {
+    StringBuilder sb = new StringBuilder("{");
+    sb.append("\"count\": ").append(count);
+    sb.append(", \"correct\": ").append(correct);
+    sb.append(", \"accuracy\": ").append(accuracy());
+    sb.append(", \"classes\": ").append(classes);
+    double[] precision = new double[classes];
+    double[] recall = new double[classes];
+    int[] support = new int[classes];
+    for (int c = 0; c < classes; c++) {
+      precision[c] = precision(c);
+      recall[c] = recall(c);
+      support[c] = support(c);
+    }
+    sb.append(", \"precision\": ").append(list(Arrays.stream(precision).mapToObj(d -> "" + d)));
+    sb.append(", \"recall\": ").append(list(Arrays.stream(recall).mapToObj(d -> "" + d)));
+    sb.append(", \"support\": ").append(list(Arrays.stream(support).mapToObj(i -> "" + i)));
+    sb.append(", \"confusion\": ")
+        .append(list(Arrays.stream(confusionMatrix()).map(row -> intList(row))));
+    sb.append(", \"misclassified\": ").append(intList(misclassified));
+    return sb.append('}').toString();
+  }
+
+  private static String intList(int[] values) {
+    return list(Arrays.stream(values).mapToObj(i -> "" + i));
+  }
+
+  private static String list(java.util.stream.Stream<String> items) {
+    return "[" + String.join(", ", items.toList()) + "]";
+  }
+
+  @Override
+  public String toString() {
+    return "Evaluation[accuracy " + accuracyText() + "]";
+  }
+}

@@ -1,0 +1,110 @@
+package io.github.digitbridge.model;
+
+import io.github.digitbridge.model.ModelException.Reason;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalLong;
+
+/**
+ * The figures this runtime reads from a model card: the {@code <name>.json} that training writes
+ * beside each {@code <name>.onnx} in models/ (see training/train.py). Only the keys used here are
+ * read; the card has many more.
+ */
+public final class ModelCard {
+  private final Path file;
+  private final String name;
+  private final OptionalDouble testAccuracy;
+  private final OptionalLong flopsPerImage;
+  private final Optional<String> onnxSha256;
+
+  private ModelCard(
+      Path file,
+      String name,
+      OptionalDouble testAccuracy,
+      OptionalLong flopsPerImage,
+      Optional<String> onnxSha256) {
+    this.file = file;
+    this.name = name;
+    this.testAccuracy = testAccuracy;
+    this.flopsPerImage = flopsPerImage;
+    this.onnxSha256 = onnxSha256;
+  }
+
+  /**
+   * Reads a card.
+   *
+   * @param file the card, JSON
+   * @throws ModelException {@link Reason#IO} if it cannot be read, {@link Reason#CARD_INVALID} if
+   *     it is not JSON or a key this class reads holds the wrong kind of value
+   */
+  public static ModelCard read(Path file) throws ModelException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ModelException(
+          Reason.IO, file.toString(), "expected a readable model card, found: " + e, e);
+    }
+    try {
+      JsonValue root = JsonValue.parse(text);
+      return new ModelCard(
+          file,
+          root.find("name").map(JsonValue::asString).orElse(""),
+          root.find("test_accuracy")
+              .map(v -> OptionalDouble.of(v.asDouble()))
+              .orElse(OptionalDouble.empty()),
+          root.find("flops_per_image")
+              .map(v -> OptionalLong.of(v.asLong()))
+              .orElse(OptionalLong.empty()),
+          root.find("onnx_sha256").map(JsonValue::asString));
+    } catch (JsonValue.Invalid e) {
+      throw new ModelException(Reason.CARD_INVALID, file.toString(), e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The card that belongs beside a model: {@code <dir>/<name>.json} for {@code <dir>/<name>.onnx}.
+   *
+   * @return the path, whether or not the file exists
+   */
+  public static Path besideModel(Path model) {
+    String fileName = model.getFileName().toString();
+    String stem =
+        fileName.endsWith(".onnx") ? fileName.substring(0, fileName.length() - 5) : fileName;
+    return model.resolveSibling(stem + ".json");
+  }
+
+  /** The card file. */
+  public Path file() {
+    return file;
+  }
+
+  /** The model name the card gives, or "" if it gives none. */
+  public String name() {
+    return name;
+  }
+
+  /** {@code test_accuracy}: the accuracy on the 10k test set measured at export. */
+  public OptionalDouble testAccuracy() {
+    return testAccuracy;
+  }
+
+  /** {@code flops_per_image}: multiply-adds x 2 of the conv and dense layers for one image. */
+  public OptionalLong flopsPerImage() {
+    return flopsPerImage;
+  }
+
+  /** {@code onnx_sha256}: the SHA-256 of the model file the card describes. */
+  public Optional<String> onnxSha256() {
+    return onnxSha256;
+  }
+
+  @Override
+  public String toString() {
+    return "ModelCard[" + file + "]";
+  }
+}

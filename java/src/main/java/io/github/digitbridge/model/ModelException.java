@@ -1,0 +1,86 @@
+package io.github.digitbridge.model;
+
+import java.util.Objects;
+
+/**
+ * A model (or its model card) that cannot be used as it is, or an inference that ONNX Runtime
+ * refused.
+ *
+ * <p>Every failure carries one {@link Reason}, the model it concerns (its path, or a description of
+ * the bytes it came from) and a detail that says what was expected and what was found. The message
+ * reads {@code <model>: <REASON>: <detail>}, the form the CLI prints after {@code error: }.
+ *
+ * <p>Mistakes of the caller (a pixel array shorter than the count it claims, a batch size of 0) are
+ * {@link IllegalArgumentException}s instead, and using a closed classifier is an {@link
+ * IllegalStateException}: those are bugs to fix, not data to report.
+ */
+public final class ModelException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** Why a model, a card or an input was refused. */
+  public enum Reason {
+    /** The model or card file cannot be read: missing, a directory, no permission. */
+    IO,
+    /** ONNX Runtime cannot load the bytes as a model: truncated, not ONNX, unsupported. */
+    MODEL_INVALID,
+    /** The model has no {@code digitbridge.contract} entry in its metadata. */
+    CONTRACT_MISSING,
+    /** The contract is not JSON, lacks a required key, or asks for something this runtime lacks. */
+    CONTRACT_INVALID,
+    /** The session's inputs or outputs differ from the contract's (name, element type, shape). */
+    CONTRACT_MISMATCH,
+    /** The model's outputs on the contract's golden images differ beyond the contract's atol. */
+    GOLDEN_MISMATCH,
+    /** A model card (the {@code <name>.json} beside a model) is not the JSON it should be. */
+    CARD_INVALID,
+    /** Input data that cannot be classified: wrong element type or shape, counts that differ. */
+    BAD_INPUT,
+    /** ONNX Runtime failed while running the model. */
+    ORT_ERROR
+  }
+
+  private final Reason reason;
+  private final String model;
+  private final String detail;
+
+  /**
+   * Creates an exception.
+   *
+   * @param reason the reason code
+   * @param model the model or file concerned, as the caller named it
+   * @param detail what was expected and what was found
+   */
+  public ModelException(Reason reason, String model, String detail) {
+    this(reason, model, detail, null);
+  }
+
+  /**
+   * Creates an exception with an underlying cause, such as an {@code OrtException}.
+   *
+   * @param reason the reason code
+   * @param model the model or file concerned, as the caller named it
+   * @param detail what was expected and what was found
+   * @param cause the underlying exception, or null
+   */
+  public ModelException(Reason reason, String model, String detail, Throwable cause) {
+    super(model + ": " + reason + ": " + detail, cause);
+    this.reason = Objects.requireNonNull(reason, "reason");
+    this.model = Objects.requireNonNull(model, "model");
+    this.detail = Objects.requireNonNull(detail, "detail");
+  }
+
+  /** The reason code. */
+  public Reason reason() {
+    return reason;
+  }
+
+  /** The model or file concerned, as the caller named it. */
+  public String model() {
+    return model;
+  }
+
+  /** The message without the model and reason prefix: what was expected and what was found. */
+  public String detail() {
+    return detail;
+  }
+}
