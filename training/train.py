@@ -1,0 +1,178 @@
+"""Finalize a zoo model: train on all 60k training images, test on the 10k, export ONNX, write its model card.
+
+    python -m training.train --model NAME [--epochs N] [--seed S] [--out DIR] [--limit N]
+
+The card (``<out>/<name>.json``) is generated here and never edited by hand: architecture, parameters,
+FLOPs per image, training time, test accuracy as measured by ONNX Runtime on the exported file, the CV figures
+when ``<out>/cv/<name>.json`` exists, the command and seed, and the SHA-256 of the ``.onnx``.
+Exit codes: 0 exported and target met, 1 exported but the target was missed or the export gate failed,
+2 bad usage or data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pybridge import data, errors
+from pybridge.idx import atomic_write
+from pybridge.runners import keras_cache_path
+from training import export, fit
+from training.models import RECIPES, target_accuracy
+
+DEFAULT_SEED = 20261121
+DETERMINISM = (
+    "Seeded (Python, numpy, TensorFlow) with tf.config.experimental.enable_op_determinism(): on CPU the same seed, "
+    "data, thread count and library versions reproduce the weights. Not covered: other CPUs or oneDNN builds "
+    "(different vector kernels may round differently) and other thread counts."
+)
+
+
+def flops_per_image(model) -> int:
+    """Multiply-adds x 2 of the conv and dense layers for one image (pooling, BN and activations excluded)."""
+    import keras
+
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            kh, kw = layer.kernel_size
+            _, h, w, c_out = layer.output.shape
+            total += 2 * kh * kw * layer.input.shape[-1] * c_out * h * w
+        elif isinstance(layer, keras.layers.Dense):
+            total += 2 * layer.input.shape[-1] * layer.units
+    return int(total)
+
+
+def architecture(model) -> list[dict]:
+    return [
+        {
+            "layer": layer.name,
+            "type": type(layer).__name__,
+            "output_shape": list(layer.output.shape[1:]),
+            "params": int(layer.count_params()),
+        }
+        for layer in model.layers
+    ]
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m training.train") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="Train a zoo model on all training data and export it.")
+    parser.add_argument("--model", required=True, choices=sorted(RECIPES))
+    parser.add_argument("--epochs", type=int, help="override the recipe's epochs")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--out", type=Path, default=Path("models"))
+    parser.add_argument("--limit", type=int, help="train on the first N training images only (tests, smoke runs)")
+    parser.add_argument("--data", type=Path, help="dataset directory (default: the fetch location)")
+    args = parser.parse_args(argv)
+    recipe = RECIPES[args.model]
+    if args.epochs is not None:
+        recipe = dataclasses.replace(recipe, epochs=args.epochs)
+    try:
+        train, test = data.load("train", args.data), data.load("t10k", args.data)
+    except errors.IdxError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    x, y = fit.arrays(train, args.limit)
+    x_test, y_test = fit.arrays(test)
+
+    print(
+        f"{recipe.name}: training on {len(x)} images, {recipe.epochs} epochs, batch {recipe.batch_size}, "
+        f"seed {args.seed}",
+        flush=True,
+    )
+    result = fit.fit(recipe, x, y, seed=args.seed)
+    keras_acc = float(np.mean(result.model.predict(x_test, batch_size=1000, verbose=0).argmax(1) == y_test))
+    print(f"{recipe.name}: trained in {result.seconds:.0f} s; Keras test accuracy {keras_acc:.4%}", flush=True)
+
+    command = " ".join(["python -m training.train", *(argv if argv is not None else sys.argv[1:])])
+    settings = {
+        "epochs": recipe.epochs,
+        "batch_size": recipe.batch_size,
+        "steps": recipe.steps,
+        "augment": recipe.augment,
+        "optimizer": result.model.optimizer.__class__.__name__,
+        "seed": args.seed,
+        "train_images": len(x),
+        "source": recipe.source,
+    }
+    dataset = {"name": "mnist", "uncompressed_md5": data.MNIST_MD5}
+    args.out.mkdir(parents=True, exist_ok=True)
+    onnx_path = args.out / f"{recipe.name}.onnx"
+    try:
+        model_bytes, gate, _ = export.export(
+            result.model,
+            onnx_path,
+            name=recipe.name,
+            x_test=x_test,
+            images_test_u8=test.images.data,
+            extra={"dataset": dataset, "training": settings, "test_accuracy": keras_acc, "command": command},
+        )
+    except export.ExportGateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{recipe.name}: export gate passed: {gate.describe()}", flush=True)
+
+    # The card's accuracy comes from an independent ONNX Runtime run over the file as written.
+    onnx_acc = float(np.mean(export.onnx_probabilities(onnx_path.read_bytes(), x_test).argmax(1) == y_test))
+    target = target_accuracy(recipe)
+    cv_file = args.out / "cv" / f"{recipe.name}.json"
+    cv = None
+    if cv_file.exists():
+        cv_data = json.loads(cv_file.read_text())
+        cv = {
+            "folds": cv_data["folds"],
+            "epochs": cv_data["epochs"],
+            "mean": cv_data["mean"],
+            "std": cv_data["std"],
+            "file": str(cv_file),
+        }
+    card = {
+        "name": recipe.name,
+        "onnx_file": onnx_path.name,
+        "onnx_sha256": export.sha256(model_bytes),
+        "architecture": architecture(result.model),
+        "parameters": int(result.model.count_params()),
+        "flops_per_image": flops_per_image(result.model),
+        "training_seconds": round(result.seconds, 1),
+        "test_accuracy": onnx_acc,
+        "test_accuracy_measured_by": f"onnxruntime {export.ort.__version__} CPU on {len(x_test)} test images",
+        "keras_test_accuracy": keras_acc,
+        "target_accuracy": round(target, 5),
+        "target_met": onnx_acc >= target,
+        "reference": recipe.reference,
+        "cv": cv,
+        "training": settings,
+        "history": result.history,
+        "command": command,
+        "seed": args.seed,
+        "determinism": DETERMINISM,
+        "export_gate": {
+            "argmax_agreement": gate.argmax_agreement,
+            "max_abs_diff": gate.max_abs_diff,
+            "atol": export.GATE_ATOL,
+        },
+        "versions": export.library_versions(),
+        "opset": export.OPSET,
+    }
+    atomic_write(args.out / f"{recipe.name}.json", (json.dumps(card, indent=2) + "\n").encode())
+    # The Keras model itself is not shipped (size); kept in the user cache, keyed by the ONNX file it produced,
+    # so the optional Keras runner of pybridge.compare can use the training-time reference on this machine.
+    keras_path = keras_cache_path(recipe.name, card["onnx_sha256"])
+    keras_path.parent.mkdir(parents=True, exist_ok=True)
+    result.model.save(keras_path)
+    verdict = "meets" if card["target_met"] else "MISSES"
+    print(
+        f"{recipe.name}: ONNX Runtime test accuracy {onnx_acc:.4%} {verdict} the target {target:.4%}; "
+        f"wrote {onnx_path} and {args.out / (recipe.name + '.json')}"
+    )
+    return 0 if card["target_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
