@@ -22,6 +22,14 @@ class DataError(BridgeError):
     """A data file, download or cache entry failed a check."""
 
 
+class ModelError(DataError):
+    """A model file cannot be loaded, carries no contract, or breaks the contract it carries."""
+
+
+class ContractError(ModelError):
+    """A model loads but carries no usable contract, or its interface differs from the contract."""
+
+
 class IdxError(DataError):
     """An IDX file (or a pair of them) failed one of the checks of docs/idx-format.md.
 

@@ -30,3 +30,15 @@ def jar() -> Path:
     if not JAR.exists():
         pytest.fail(f"{JAR} is missing: build it with `make jar` (tools/java-build.sh jar)")
     return JAR
+
+
+TEST_MODELS = ROOT / "tests" / "data" / "models"
+
+
+@pytest.fixture(scope="session")
+def jvm(jar):
+    """The one JVM of the test session (a JVM cannot be restarted in a process)."""
+    from pybridge import jvm as bridge
+
+    bridge.start_jvm(build=False)
+    return bridge

@@ -1,0 +1,211 @@
+"""Runners: one interface, images in, probabilities out, plus a record of what actually ran.
+
+Each runner reads the IDX images with its own reader, turns them into the model's input tensor as the
+contract says (uint8 / 255 as float32, NHWC), runs the model in batches and reports the probabilities, the
+SHA-256 of the input tensor it fed the model (so two runtimes can prove they saw the same input), the
+execution provider that ran, and where the time went.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import onnxruntime as ort
+
+from pybridge import data, errors, idx
+
+INPUT_NAME = "image"
+# The level both ONNX Runtime sides use: graph rewrites can change float rounding, so they must match.
+OPTIMIZATION_LEVEL = "ALL"
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """What a runner produced for one model over one image file."""
+
+    runtime: str
+    probabilities: np.ndarray  # float32 [N, 10]
+    input_sha256: str  # SHA-256 of the float32 NHWC input tensor, little-endian
+    provider: str
+    seconds: dict[str, float]
+    details: dict = field(default_factory=dict)
+
+
+class Runner(Protocol):
+    """images -> probabilities, plus a description of what ran."""
+
+    name: str
+
+    def run(self, model: Path, images: Path, limit: int | None = None) -> RunOutput: ...
+
+    def golden_max_diff(self, model: Path, contract: dict) -> float: ...
+
+
+def to_input(pixels: np.ndarray) -> np.ndarray:
+    """uint8 [N, 28, 28] -> float32 [N, 28, 28, 1]: v / 255 in IEEE single precision, as the contract says."""
+    return (pixels.astype(np.float32) / np.float32(255.0))[..., None]
+
+
+def tensor_sha256(x: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(x, dtype="<f4").data).hexdigest()
+
+
+CONTRACT_KEY = "digitbridge.contract"
+
+
+def model_contract(model: Path) -> dict:
+    """The contract embedded in a model's ONNX metadata (read through ONNX Runtime; no onnx package needed).
+
+    Raises:
+        ModelError: the model cannot be loaded or carries no parseable contract.
+    """
+    try:
+        meta = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"]).get_modelmeta()
+    except Exception as exc:  # ORT's exception types vary by failure; the message says what went wrong
+        raise errors.ModelError(f"{model}: expected an ONNX model, ONNX Runtime cannot load it: {exc}") from exc
+    raw = meta.custom_metadata_map.get(CONTRACT_KEY)
+    if raw is None:
+        raise errors.ContractError(f"{model}: expected a '{CONTRACT_KEY}' entry in the ONNX metadata, found none")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise errors.ContractError(f"{model}: the contract is not valid JSON ({exc})") from exc
+
+
+def golden_inputs(contract: dict) -> tuple[np.ndarray, np.ndarray]:
+    golden = contract["golden"]
+    pixels = np.asarray(golden["images_uint8"], dtype=np.uint8).reshape(-1, 28, 28)
+    return pixels, np.asarray(golden["probabilities"], dtype=np.float32)
+
+
+class PythonOrtRunner:
+    """ONNX Runtime's Python API: CUDA when onnxruntime-gpu and a GPU are present, else CPU.
+
+    Args:
+        threads: intra-op threads (inter-op stays 1: the graphs are sequential).
+        batch: images per ``run`` call.
+        strict_fp32: on CUDA, turn TF32 tensor-core math off so results are true float32.
+        device: "auto" (CUDA if available), "cpu" or "cuda".
+    """
+
+    name = "python-ort"
+
+    def __init__(self, *, threads: int = 1, batch: int = 256, strict_fp32: bool = False, device: str = "auto"):
+        if device not in ("auto", "cpu", "cuda"):
+            raise errors.UsageError(f"expected device auto, cpu or cuda, found {device!r}")
+        available = ort.get_available_providers()
+        if device == "cuda" and "CUDAExecutionProvider" not in available:
+            raise errors.UsageError(f"CUDA requested but ONNX Runtime offers only {available}")
+        self.use_cuda = device != "cpu" and "CUDAExecutionProvider" in available
+        self.threads, self.batch, self.strict_fp32 = threads, batch, strict_fp32
+
+    def session(self, model: Path | bytes) -> ort.InferenceSession:
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = self.threads
+        options.inter_op_num_threads = 1
+        providers: list = ["CPUExecutionProvider"]
+        if self.use_cuda:
+            providers.insert(0, ("CUDAExecutionProvider", {"use_tf32": "0" if self.strict_fp32 else "1"}))
+        source = model if isinstance(model, bytes) else str(model)
+        try:
+            return ort.InferenceSession(source, options, providers=providers)
+        except Exception as exc:  # ORT raises its own Fail/InvalidGraph/... types; one message for all
+            raise errors.ModelError(f"{model}: ONNX Runtime cannot load it: {exc}") from exc
+
+    def infer(self, session: ort.InferenceSession, x: np.ndarray) -> np.ndarray:
+        out = np.empty((len(x), 10), dtype=np.float32)
+        for start in range(0, len(x), self.batch):
+            out[start : start + self.batch] = session.run(None, {INPUT_NAME: x[start : start + self.batch]})[0]
+        return out
+
+    def run(self, model: Path, images: Path, limit: int | None = None) -> RunOutput:
+        t0 = time.perf_counter()
+        pixels = idx.read_idx(images).data[:limit]
+        if pixels.ndim != 3 or pixels.shape[1:] != (28, 28) or pixels.dtype != np.uint8:
+            raise errors.WrongShapeError(images, f"expected ubyte [N, 28, 28], found {pixels.dtype} {pixels.shape}")
+        x = to_input(pixels)
+        t1 = time.perf_counter()
+        session = self.session(model)
+        t2 = time.perf_counter()
+        probs = self.infer(session, x)
+        t3 = time.perf_counter()
+        provider = session.get_providers()[0]
+        details = {
+            "threads": self.threads,
+            "batch": self.batch,
+            "onnxruntime": ort.__version__,
+            "optimization_level": OPTIMIZATION_LEVEL,
+        }
+        if provider == "CUDAExecutionProvider":
+            details["tf32"] = not self.strict_fp32
+        return RunOutput(
+            self.name,
+            probs,
+            tensor_sha256(x),
+            provider,
+            {"read": t1 - t0, "load": t2 - t1, "inference": t3 - t2},
+            details,
+        )
+
+    def golden_max_diff(self, model: Path, contract: dict) -> float:
+        pixels, expected = golden_inputs(contract)
+        return float(np.max(np.abs(self.infer(self.session(model), to_input(pixels)) - expected)))
+
+
+def keras_cache_path(name: str, onnx_sha256: str) -> Path:
+    """Where ``training.train`` leaves the Keras model an exported ONNX file came from (not shipped: size)."""
+    return data.cache_root() / "keras" / f"{name}-{onnx_sha256[:16]}.keras"
+
+
+class KerasRunner:
+    """The training-time reference: the Keras model the ONNX file was exported from (needs the train extra).
+
+    Only available on a machine that trained the model: ``training.train`` keeps it in the user cache.
+    """
+
+    name = "keras"
+
+    def __init__(self, *, batch: int = 256):
+        self.batch = batch
+
+    def _load(self, model: Path):
+        path = keras_cache_path(model.stem, hashlib.sha256(model.read_bytes()).hexdigest())
+        if not path.exists():
+            raise errors.UsageError(
+                f"{model}: expected its Keras original at {path}, found none (it exists only where "
+                "`python -m training.train` made this very file)"
+            )
+        import keras  # deferred: TensorFlow is an optional, heavy dependency
+
+        return keras.models.load_model(path)
+
+    def run(self, model: Path, images: Path, limit: int | None = None) -> RunOutput:
+        t0 = time.perf_counter()
+        x = to_input(idx.read_idx(images).data[:limit])
+        t1 = time.perf_counter()
+        net = self._load(model)
+        t2 = time.perf_counter()
+        probs = net.predict(x, batch_size=self.batch, verbose=0).astype(np.float32)
+        t3 = time.perf_counter()
+        import keras
+
+        return RunOutput(
+            self.name,
+            probs,
+            tensor_sha256(x),
+            f"keras {keras.__version__} ({keras.backend.backend()})",
+            {"read": t1 - t0, "load": t2 - t1, "inference": t3 - t2},
+            {"batch": self.batch},
+        )
+
+    def golden_max_diff(self, model: Path, contract: dict) -> float:
+        pixels, expected = golden_inputs(contract)
+        probs = self._load(model).predict(to_input(pixels), verbose=0)
+        return float(np.max(np.abs(probs - expected)))

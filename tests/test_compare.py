@@ -1,0 +1,140 @@
+"""`python -m pybridge.compare`: its checks, exit codes, JSON and report."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from pybridge import compare, data, idx, runners
+from tests.conftest import ROOT, TEST_MODELS
+
+
+def test_parity_passes_bit_identical_with_json_and_report(jvm, mnist_dir, tmp_path, capsys):
+    args = [
+        "--models",
+        str(TEST_MODELS / "linear.onnx"),
+        "--data",
+        str(mnist_dir),
+        "--json",
+        str(tmp_path / "parity.json"),
+        "--report",
+        str(tmp_path / "report"),
+    ]
+    assert compare.main(args) == 0
+    out = capsys.readouterr().out
+    assert "PASS" in out and "overhead ratio" in out and "jvm-ort inference" in out
+    result = json.loads((tmp_path / "parity.json").read_text())
+    model = result["models"][0]
+    assert result["passed"] and model["passed"] and model["failures"] == []
+    assert model["pairs"][0]["bit_identical_values"] == 1.0 and model["pairs"][0]["max_abs"] == 0.0
+    assert model["accuracy"] == {"python-ort": 0.8203, "jvm-ort": 0.8203} and model["card_accuracy"] == 0.8203
+    assert len(set(model["input_sha256"].values())) == 1
+    assert result["overhead_ratio"] > 1.0 and result["inference_seconds"] > 0
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert "Confusion matrix: jvm-ort" in page and "<svg" in page and "PASS" in page
+
+
+def test_altered_model_fails_its_golden_pairs_with_exit_1(jvm, mnist_dir, tmp_path, capsys):
+    args = [
+        "--models",
+        str(TEST_MODELS / "linear_altered.onnx"),
+        "--data",
+        str(mnist_dir),
+        "--json",
+        str(tmp_path / "parity.json"),
+    ]
+    assert compare.main(args) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "(b) golden pairs fail in python-ort" in out and "(b) golden pairs fail in jvm-ort" in out
+    assert json.loads((tmp_path / "parity.json").read_text())["passed"] is False
+
+
+def test_model_without_contract_is_exit_1_and_corrupt_model_exit_2(jvm, mnist_dir, capsys):
+    assert compare.main(["--models", str(TEST_MODELS / "no_contract.onnx"), "--data", str(mnist_dir)]) == 1
+    assert "expected a 'digitbridge.contract' entry" in capsys.readouterr().err
+    assert compare.main(["--models", str(TEST_MODELS / "corrupt.onnx"), "--data", str(mnist_dir)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_bad_usage_is_exit_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as one_runtime:
+        compare.main(["--runtimes", "python-ort"])
+    assert one_runtime.value.code == 2
+    assert compare.main(["--models", str(tmp_path / "missing.onnx")]) == 2
+    assert compare.main(["--models", str(tmp_path)]) == 2  # a folder without models
+    assert compare.main(["--models", str(TEST_MODELS / "linear.onnx"), "--runtimes", "python-ort,tflite"]) == 2
+
+
+class TamperedRunner(runners.PythonOrtRunner):
+    """Python ONNX Runtime, but fed one changed pixel: the input-hash check must notice."""
+
+    name = "tampered"
+
+    def run(self, model, images, limit=None):
+        pixels = idx.read_idx(images).data[:limit].copy()
+        pixels[3, 14, 14] ^= 0x40
+        x = runners.to_input(pixels)
+        probs = self.infer(self.session(model), x)
+        return runners.RunOutput(self.name, probs, runners.tensor_sha256(x), "CPUExecutionProvider", {"inference": 0.0})
+
+
+def test_a_different_input_on_one_side_is_caught(mnist_dir):
+    images, labels = mnist_dir / data.FILES["t10k-images"], data.load("t10k", mnist_dir).labels.data
+    measured = compare.measure(
+        TEST_MODELS / "linear.onnx", images, [runners.PythonOrtRunner(), TamperedRunner()], limit=100
+    )
+    result = compare.judge(measured, labels[:100], compare.Tolerance(1e-6, 0.0, "test"))
+    assert not result.passed
+    assert result.failures[0].startswith("(a) input tensors differ")
+    assert result.pairs[0].bit_identical_images == pytest.approx(0.99)
+
+
+def test_tolerance_policy():
+    cpu = compare.choose_tolerance(["CPUExecutionProvider"] * 2, None, 0.0, False)
+    assert cpu.atol == compare.CPU_ATOL
+    assert compare.choose_tolerance(["CUDAExecutionProvider", "CPUExecutionProvider"], None, 0.0, False).atol == 2e-3
+    assert compare.choose_tolerance(["CUDAExecutionProvider", "CPUExecutionProvider"], None, 0.0, True).atol == 1e-5
+    assert compare.choose_tolerance(["CPUExecutionProvider"], 0.5, 0.1, False).basis == "given on the command line"
+
+
+def test_pair_statistics_on_known_differences():
+    a = np.array([[0.7, 0.3], [0.5, 0.5]], dtype=np.float32)
+    b = a.copy()
+    b[1] = [0.5 - 2e-6, 0.5 + 2e-6]  # flips the argmax of a tie
+    ref = runners.RunOutput("ref", a, "h", "CPU", {})
+    other = runners.RunOutput("other", b, "h", "CPU", {})
+    stats = compare.pair_stats(ref, other, compare.Tolerance(1e-6, 0.0, "t"))
+    assert stats.bit_identical_images == 0.5 and stats.bit_identical_values == 0.5
+    assert stats.smallest_passing_atol == pytest.approx(2e-6, rel=0.1)
+    assert not stats.within_tolerance and stats.argmax_agreement == 1 and stats.disagreeing_images == [1]
+
+
+def test_keras_runner_joins_when_the_training_original_exists(tmp_path, mnist_dir):
+    from training import train
+
+    assert train.main(["--model", "mlp", "--epochs", "1", "--limit", "1000", "--out", str(tmp_path)]) == 1  # target
+    result, _ = _measure_and_judge(tmp_path / "mlp.onnx", mnist_dir, [runners.PythonOrtRunner(), runners.KerasRunner()])
+    assert result.pairs[0].argmax_agreement == 2000
+    assert result.pairs[0].max_abs <= 1e-5  # Keras vs ONNX: the export gate's budget, not bit identity
+    assert all(d <= 1e-5 for d in result.golden_max_diff.values())
+
+
+def _measure_and_judge(model, mnist_dir, runner_list):
+    images, labels = mnist_dir / data.FILES["t10k-images"], data.load("t10k", mnist_dir).labels.data
+    measured = compare.measure(model, images, runner_list, limit=2000)
+    return compare.judge(measured, labels[:2000], compare.Tolerance(1e-5, 0.0, "test")), measured
+
+
+SHIPPED = sorted((ROOT / "models").glob("*.onnx"))
+
+
+@pytest.mark.parametrize("model", SHIPPED, ids=[m.stem for m in SHIPPED])
+def test_shipped_models_are_bit_identical_in_both_runtimes(jvm, mnist_dir, model):
+    start = time.perf_counter()
+    result, _ = _measure_and_judge(model, mnist_dir, [runners.PythonOrtRunner(), jvm.JvmOrtRunner()])
+    assert result.passed, result.failures
+    assert result.pairs[0].bit_identical_values == 1.0, f"{model.name} after {time.perf_counter() - start:.1f} s"
