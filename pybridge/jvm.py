@@ -128,22 +128,25 @@ class JvmOrtRunner:
         )
         return self._classifier.open(self._path.of(str(model)), options)
 
-    def run(self, model: Path, images: Path, limit: int | None = None) -> RunOutput:
+    def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:
         with java_errors():
             t0 = time.perf_counter()
             array = self._reader.read(self._path.of(str(images)))
             count = int(array.shape()[0])
             count = min(count, limit) if limit else count
             t1 = time.perf_counter()
-            classifier = self._open(model, verify_golden=False)
+            classifier = self._open(model, verify_golden=False)  # measured below, so a failure has a number
             try:
                 t2 = time.perf_counter()
-                predictions = classifier.predict(array.data(), count)
+                golden = self._golden(classifier, contract) if contract else None
                 t3 = time.perf_counter()
+                predictions = classifier.predict(array.data(), count)
+                t4 = time.perf_counter()
                 probabilities = view(predictions.probabilities()).reshape(count, -1)
                 decoded = view(classifier.preprocess(array.data(), count))
-                t4 = time.perf_counter()
+                t5 = time.perf_counter()
                 digest = hashlib.sha256(decoded.astype("<f4", copy=False).data).hexdigest()
+                t6 = time.perf_counter()
                 provider = str(classifier.executionProvider().name())
             finally:
                 classifier.close()
@@ -153,13 +156,21 @@ class JvmOrtRunner:
             probabilities,
             digest,
             providers.get(provider, provider),
-            {"read": t1 - t0, "load": t2 - t1, "inference": t3 - t2, "transfer": t4 - t3},
+            {
+                "read": t1 - t0,
+                "load": t2 - t1,
+                "golden": t3 - t2,
+                "inference": t4 - t3,
+                "transfer": t5 - t4,
+                "hash": t6 - t5,
+            },
             {
                 "threads": self.threads,
                 "batch": self.batch,
                 "optimization_level": OPTIMIZATION_LEVEL,
                 "onnxruntime": str(self._ort_version()),
             },
+            golden,
         )
 
     def _ort_version(self) -> str:
@@ -167,14 +178,17 @@ class JvmOrtRunner:
 
         return str(jpype.JClass("ai.onnxruntime.OrtEnvironment").getEnvironment().getVersion())
 
-    def golden_max_diff(self, model: Path, contract: dict) -> float:
+    def _golden(self, classifier, contract: dict) -> float:
         pixels, expected = golden_inputs(contract)
+        buffer = self._byte_buffer.allocateDirect(pixels.size)
+        view(buffer)[:] = pixels.reshape(-1).view(np.int8)
+        found = view(classifier.predict(buffer, len(pixels)).probabilities()).reshape(len(pixels), -1)
+        return float(np.max(np.abs(found - expected)))
+
+    def golden_max_diff(self, model: Path, contract: dict) -> float:
         with java_errors():
             classifier = self._open(model, verify_golden=False)
             try:
-                buffer = self._byte_buffer.allocateDirect(pixels.size)
-                view(buffer)[:] = pixels.reshape(-1).view(np.int8)
-                found = view(classifier.predict(buffer, len(pixels)).probabilities()).reshape(len(pixels), -1)
-                return float(np.max(np.abs(found - expected)))
+                return self._golden(classifier, contract)
             finally:
                 classifier.close()

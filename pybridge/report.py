@@ -21,7 +21,8 @@ from pybridge.runners import RunOutput
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222} h1{font-size:1.5em} h2{margin-top:2em}
-table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
+table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}
+.cm td{text-align:right}
 .pass{color:#14702a;font-weight:bold} .fail{color:#b00020;font-weight:bold}
 .cm td{width:2.6em} .gallery{display:flex;flex-wrap:wrap;gap:12px} .card{border:1px solid #ccc;padding:6px;
 font-size:.8em} .card img{image-rendering:pixelated;display:block} .bar{fill:#4a7fb0}
@@ -104,7 +105,12 @@ def _model_section(result, outputs: dict[str, RunOutput], labels: np.ndarray, pi
         f"({html.escape(result.tolerance.basis)})</td></tr>"
     ]
     for name, run in result.runs.items():
-        rows.append(f"<tr><th>{html.escape(name)}</th><td>{html.escape(str(run))}</td></tr>")
+        settings = ", ".join(f"{k} {v}" for k, v in run.items() if k not in ("seconds", "provider"))
+        timing = ", ".join(f"{k} {v:.2f} s" for k, v in run["seconds"].items())
+        rows.append(
+            f"<tr><th>{html.escape(name)}</th><td>{html.escape(run['provider'])}; {html.escape(settings)}; "
+            f"{html.escape(timing)}</td></tr>"
+        )
         rows.append(f"<tr><th>input sha256 ({html.escape(name)})</th><td>{result.input_sha256[name]}</td></tr>")
         rows.append(
             f"<tr><th>golden max |diff| ({html.escape(name)})</th><td>{result.golden_max_diff[name]:.3g} "
@@ -127,7 +133,12 @@ def _model_section(result, outputs: dict[str, RunOutput], labels: np.ndarray, pi
             f"<h3>Differences: {html.escape(p.other)} vs {html.escape(p.reference)}</h3>" + _histogram_svg(diffs)
         )
     failures = "".join(f"<li>{html.escape(f)}</li>" for f in result.failures)
-    matrices = "".join(_confusion_html(n, confusion(labels, o.probabilities.argmax(1))) for n, o in outputs.items())
+    matrices_by_runtime = {n: confusion(labels, o.probabilities.argmax(1)) for n, o in outputs.items()}
+    first = next(iter(matrices_by_runtime.values()))
+    if all(np.array_equal(m, first) for m in matrices_by_runtime.values()):
+        matrices = _confusion_html(" = ".join(matrices_by_runtime) + " (identical)", first)
+    else:
+        matrices = "".join(_confusion_html(n, m) for n, m in matrices_by_runtime.items())
     return (
         f"<h2>{html.escape(result.model)} {verdict}</h2>"
         + (f"<ul class='fail'>{failures}</ul>" if failures else "")

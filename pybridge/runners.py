@@ -35,6 +35,7 @@ class RunOutput:
     provider: str
     seconds: dict[str, float]
     details: dict = field(default_factory=dict)
+    golden_max_diff: float | None = None  # measured with the same session when a contract was given
 
 
 class Runner(Protocol):
@@ -42,7 +43,9 @@ class Runner(Protocol):
 
     name: str
 
-    def run(self, model: Path, images: Path, limit: int | None = None) -> RunOutput: ...
+    def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:
+        """Probabilities for the first ``limit`` images; with ``contract``, also its golden pairs' max diff."""
+        ...
 
     def golden_max_diff(self, model: Path, contract: dict) -> float: ...
 
@@ -125,7 +128,7 @@ class PythonOrtRunner:
             out[start : start + self.batch] = session.run(None, {INPUT_NAME: x[start : start + self.batch]})[0]
         return out
 
-    def run(self, model: Path, images: Path, limit: int | None = None) -> RunOutput:
+    def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:
         t0 = time.perf_counter()
         pixels = idx.read_idx(images).data[:limit]
         if pixels.ndim != 3 or pixels.shape[1:] != (28, 28) or pixels.dtype != np.uint8:
@@ -134,8 +137,12 @@ class PythonOrtRunner:
         t1 = time.perf_counter()
         session = self.session(model)
         t2 = time.perf_counter()
-        probs = self.infer(session, x)
+        golden = self._golden(session, contract) if contract else None
         t3 = time.perf_counter()
+        probs = self.infer(session, x)
+        t4 = time.perf_counter()
+        digest = tensor_sha256(x)
+        t5 = time.perf_counter()
         provider = session.get_providers()[0]
         details = {
             "threads": self.threads,
@@ -145,18 +152,15 @@ class PythonOrtRunner:
         }
         if provider == "CUDAExecutionProvider":
             details["tf32"] = not self.strict_fp32
-        return RunOutput(
-            self.name,
-            probs,
-            tensor_sha256(x),
-            provider,
-            {"read": t1 - t0, "load": t2 - t1, "inference": t3 - t2},
-            details,
-        )
+        seconds = {"read": t1 - t0, "load": t2 - t1, "golden": t3 - t2, "inference": t4 - t3, "hash": t5 - t4}
+        return RunOutput(self.name, probs, digest, provider, seconds, details, golden)
+
+    def _golden(self, session: ort.InferenceSession, contract: dict) -> float:
+        pixels, expected = golden_inputs(contract)
+        return float(np.max(np.abs(self.infer(session, to_input(pixels)) - expected)))
 
     def golden_max_diff(self, model: Path, contract: dict) -> float:
-        pixels, expected = golden_inputs(contract)
-        return float(np.max(np.abs(self.infer(self.session(model), to_input(pixels)) - expected)))
+        return self._golden(self.session(model), contract)
 
 
 def keras_cache_path(name: str, onnx_sha256: str) -> Path:
@@ -186,26 +190,26 @@ class KerasRunner:
 
         return keras.models.load_model(path)
 
-    def run(self, model: Path, images: Path, limit: int | None = None) -> RunOutput:
+    def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:
         t0 = time.perf_counter()
         x = to_input(idx.read_idx(images).data[:limit])
         t1 = time.perf_counter()
         net = self._load(model)
         t2 = time.perf_counter()
-        probs = net.predict(x, batch_size=self.batch, verbose=0).astype(np.float32)
+        golden = self._golden(net, contract) if contract else None
         t3 = time.perf_counter()
+        probs = net.predict(x, batch_size=self.batch, verbose=0).astype(np.float32)
+        t4 = time.perf_counter()
         import keras
 
-        return RunOutput(
-            self.name,
-            probs,
-            tensor_sha256(x),
-            f"keras {keras.__version__} ({keras.backend.backend()})",
-            {"read": t1 - t0, "load": t2 - t1, "inference": t3 - t2},
-            {"batch": self.batch},
-        )
+        provider = f"keras {keras.__version__} ({keras.backend.backend()})"
+        seconds = {"read": t1 - t0, "load": t2 - t1, "golden": t3 - t2, "inference": t4 - t3}
+        return RunOutput(self.name, probs, tensor_sha256(x), provider, seconds, {"batch": self.batch}, golden)
+
+    @staticmethod
+    def _golden(net, contract: dict) -> float:
+        pixels, expected = golden_inputs(contract)
+        return float(np.max(np.abs(net.predict(to_input(pixels), verbose=0) - expected)))
 
     def golden_max_diff(self, model: Path, contract: dict) -> float:
-        pixels, expected = golden_inputs(contract)
-        probs = self._load(model).predict(to_input(pixels), verbose=0)
-        return float(np.max(np.abs(probs - expected)))
+        return self._golden(self._load(model), contract)

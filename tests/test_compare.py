@@ -34,7 +34,7 @@ def test_parity_passes_bit_identical_with_json_and_report(jvm, mnist_dir, tmp_pa
     assert len(set(model["input_sha256"].values())) == 1
     assert result["overhead_ratio"] > 1.0 and result["inference_seconds"] > 0
     page = (tmp_path / "report" / "index.html").read_text()
-    assert "Confusion matrix: jvm-ort" in page and "<svg" in page and "PASS" in page
+    assert "Confusion matrix: python-ort = jvm-ort (identical)" in page and "<svg" in page and "PASS" in page
 
 
 def test_altered_model_fails_its_golden_pairs_with_exit_1(jvm, mnist_dir, tmp_path, capsys):
@@ -74,12 +74,15 @@ class TamperedRunner(runners.PythonOrtRunner):
 
     name = "tampered"
 
-    def run(self, model, images, limit=None):
+    def run(self, model, images, limit=None, contract=None):
         pixels = idx.read_idx(images).data[:limit].copy()
         pixels[3, 14, 14] ^= 0x40
         x = runners.to_input(pixels)
         probs = self.infer(self.session(model), x)
-        return runners.RunOutput(self.name, probs, runners.tensor_sha256(x), "CPUExecutionProvider", {"inference": 0.0})
+        golden = self._golden(self.session(model), contract) if contract else None
+        return runners.RunOutput(
+            self.name, probs, runners.tensor_sha256(x), "CPUExecutionProvider", {"inference": 0.0}, {}, golden
+        )
 
 
 def test_a_different_input_on_one_side_is_caught(mnist_dir):
