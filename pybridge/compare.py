@@ -351,21 +351,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.comp
     args = parse_args(argv, prog)
     try:
         return run(args)
-    except (errors.UsageError, errors.IdxError) as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except errors.ContractError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except errors.ModelError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except errors.BridgeError as exc:
+        return errors.report(exc, args.debug)
 
 
 if __name__ == "__main__":

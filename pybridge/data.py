@@ -421,19 +421,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.data
         else:
             agree = _print_summary(summary, java)
         return 0 if agree else 1
-    except errors.IdxError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except errors.UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except errors.DataError as exc:
-        if args.debug:
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except errors.BridgeError as exc:
+        return errors.report(exc, args.debug)
 
 
 if __name__ == "__main__":

@@ -134,3 +134,26 @@ IDX_ERRORS: dict[str, type[IdxError]] = {
         LabelRangeError,
     )
 }
+
+
+def exit_code(exc: BridgeError) -> int:
+    """The CLI exit code for an error: 1 when a check failed (a checksum, a contract, a golden pair),
+    2 for bad usage or bad input (options, malformed or unloadable files)."""
+    if isinstance(exc, UsageError | IdxError):
+        return 2
+    if isinstance(exc, ModelError) and not isinstance(exc, ContractError):
+        return 2
+    return 1
+
+
+def report(exc: BridgeError, debug: bool = False) -> int:
+    """Print the one ``error:`` line for ``exc`` (or re-raise it with ``debug``) and return its exit code.
+
+    Must be called from inside the ``except`` block that caught ``exc``.
+    """
+    if debug:
+        raise exc
+    import sys
+
+    print(f"error: {exc}", file=sys.stderr)
+    return exit_code(exc)
