@@ -8,7 +8,8 @@ For each model: (a) every runtime's input tensor hash must match; (b) the model'
 every runtime; (c) argmax agreement per image; (d) probability differences (max/mean abs and rel, fraction
 bit-identical, the smallest atol that would pass); (e) accuracy per runtime against the labels and the model
 card; (f) fragile images, whose top-2 margin is below the tolerance. Tolerances: docs/parity.md.
-Exit codes: 0 every model passes, 1 a parity or contract check failed, 2 bad usage or input.
+Exit codes: 0 every model passes, 1 a parity check failed (including the golden pairs), 2 bad usage or input
+(including a model that cannot be loaded or carries no usable contract).
 """
 
 from __future__ import annotations

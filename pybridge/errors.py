@@ -11,27 +11,42 @@ from pathlib import Path
 
 
 class BridgeError(Exception):
-    """Base class of every error this package raises on purpose."""
+    """Base class of every error this package raises on purpose.
+
+    ``exit_code``: what a CLI exits with when this error ends it: 1 a check failed, 2 bad usage or input.
+    """
+
+    exit_code = 1
 
 
 class UsageError(BridgeError):
     """The caller passed options or arguments that cannot work."""
 
+    exit_code = 2
+
 
 class DataError(BridgeError):
-    """A data file, download or cache entry failed a check."""
+    """A data file, download or cache entry failed a check (a checksum, a golden pair)."""
 
 
 class ModelError(DataError):
-    """A model file cannot be loaded, carries no contract, or breaks the contract it carries."""
+    """A model file cannot be loaded, carries no contract, or its interface differs from its contract."""
+
+    exit_code = 2
 
 
 class ContractError(ModelError):
     """A model loads but carries no usable contract, or its interface differs from the contract."""
 
 
+class GoldenMismatchError(ContractError):
+    """A model's outputs on its contract's golden images differ from the recorded ones: it was altered."""
+
+    exit_code = 1
+
+
 class IdxError(DataError):
-    """An IDX file (or a pair of them) failed one of the checks of docs/idx-format.md.
+    """An IDX file (or a pair of them) failed one of the checks of docs/idx-format.md (bad input: exit 2).
 
     Attributes:
         reason: the reason code shared with the Java reader, e.g. ``"TRUNCATED_DATA"``.
@@ -39,6 +54,7 @@ class IdxError(DataError):
     """
 
     reason = "IDX"
+    exit_code = 2
 
     def __init__(self, path: str | Path, message: str):
         self.path = Path(path)
@@ -136,16 +152,6 @@ IDX_ERRORS: dict[str, type[IdxError]] = {
 }
 
 
-def exit_code(exc: BridgeError) -> int:
-    """The CLI exit code for an error: 1 when a check failed (a checksum, a contract, a golden pair),
-    2 for bad usage or bad input (options, malformed or unloadable files)."""
-    if isinstance(exc, UsageError | IdxError):
-        return 2
-    if isinstance(exc, ModelError) and not isinstance(exc, ContractError):
-        return 2
-    return 1
-
-
 def report(exc: BridgeError, debug: bool = False) -> int:
     """Print the one ``error:`` line for ``exc`` (or re-raise it with ``debug``) and return its exit code.
 
@@ -156,4 +162,4 @@ def report(exc: BridgeError, debug: bool = False) -> int:
     import sys
 
     print(f"error: {exc}", file=sys.stderr)
-    return exit_code(exc)
+    return exc.exit_code

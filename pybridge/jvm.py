@@ -75,7 +75,9 @@ def java_error(exc: Exception) -> errors.BridgeError:
         return cls(str(exc.file()), message.split(": ", 2)[-1])
     if java_class.endswith("ModelException"):
         reason = str(exc.reason().name())
-        if reason.startswith("CONTRACT") or reason == "GOLDEN_MISMATCH":
+        if reason == "GOLDEN_MISMATCH":
+            return errors.GoldenMismatchError(f"{reason}: {message}")
+        if reason.startswith("CONTRACT"):
             return errors.ContractError(f"{reason}: {message}")
         if reason == "BAD_INPUT":
             return errors.UsageError(f"{reason}: {message}")

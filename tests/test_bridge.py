@@ -50,7 +50,7 @@ def test_java_idx_errors_become_the_matching_python_errors(jvm, name, error):
         ("corrupt.onnx", errors.ModelError, "MODEL_INVALID"),
         ("no_contract.onnx", errors.ContractError, "CONTRACT_MISSING"),
         ("wrong_input_shape.onnx", errors.ContractError, "CONTRACT_MISMATCH"),
-        ("linear_altered.onnx", errors.ContractError, "GOLDEN_MISMATCH"),
+        ("linear_altered.onnx", errors.GoldenMismatchError, "GOLDEN_MISMATCH"),
     ],
 )
 def test_java_model_errors_carry_their_reason_and_message(jvm, model, error, reason):

@@ -52,8 +52,8 @@ def test_altered_model_fails_its_golden_pairs_with_exit_1(jvm, mnist_dir, tmp_pa
     assert json.loads((tmp_path / "parity.json").read_text())["passed"] is False
 
 
-def test_model_without_contract_is_exit_1_and_corrupt_model_exit_2(jvm, mnist_dir, capsys):
-    assert compare.main(["--models", str(TEST_MODELS / "no_contract.onnx"), "--data", str(mnist_dir)]) == 1
+def test_model_without_contract_or_corrupt_is_bad_input_exit_2(jvm, mnist_dir, capsys):
+    assert compare.main(["--models", str(TEST_MODELS / "no_contract.onnx"), "--data", str(mnist_dir)]) == 2
     assert "expected a 'digitbridge.contract' entry" in capsys.readouterr().err
     assert compare.main(["--models", str(TEST_MODELS / "corrupt.onnx"), "--data", str(mnist_dir)]) == 2
     err = capsys.readouterr().err
