@@ -76,6 +76,8 @@ class ImageError(errors.DataError):
         detail: what was expected and what was found.
     """
 
+    exit_code = 2  # a refused image is bad input
+
     def __init__(self, path: str | Path, reason: Reason, detail: str):
         self.path, self.reason, self.detail = str(path), reason, detail
         super().__init__(f"{self.path}: {reason.value}: {detail}")
@@ -217,7 +219,8 @@ def sniff(data: bytes, name: str | Path = "<bytes>") -> Format:
 @dataclass(frozen=True)
 class _Container:
     header: Header
-    frame: Box | None  # GIF: the first image's rectangle on the logical screen
+    frame: Box | None = None  # GIF: the first image's rectangle on the logical screen
+    table: int = 0  # GIF: entries in the first frame's colour table (local, else global)
 
 
 class _Walk:
@@ -369,9 +372,11 @@ def _walk_gif(w: _Walk) -> _Container:
                 w.need(0, pos, "the local colour table")
             elif not has_palette:
                 raise w.fail(Reason.UNSUPPORTED, "expected a global or local colour table, found neither")
-            w.u8(pos, "the LZW minimum code size")
-            _skip_sub_blocks(w, pos + 1)
-            return _Container(header, Box(left, top, fw, fh))
+            code_size = w.u8(pos, "the LZW minimum code size")
+            _, stream = _sub_blocks(w, pos + 1)
+            _check_lzw(w, stream, code_size, fw * fh)
+            table = 2 << ((fpacked if fpacked & 0x80 else packed) & 7)
+            return _Container(header, Box(left, top, fw, fh), table)
         elif block == 0x3B:
             raise w.fail(Reason.CORRUPT, "expected an image before the GIF trailer, found none")
         else:
@@ -379,13 +384,68 @@ def _walk_gif(w: _Walk) -> _Container:
 
 
 def _skip_sub_blocks(w: _Walk, pos: int) -> int:
+    return _sub_blocks(w, pos)[0]
+
+
+def _sub_blocks(w: _Walk, pos: int) -> tuple[int, bytes]:
+    """The position after a run of data sub-blocks, and their data joined."""
+    parts = []
     while True:
         size = w.u8(pos, "a data sub-block")
         pos += 1
         if size == 0:
-            return pos
+            return pos, b"".join(parts)
         w.need(pos, size, "a data sub-block")
+        parts.append(w.data[pos : pos + size])
         pos += size
+
+
+def _check_lzw(w: _Walk, stream: bytes, code_size: int, pixels: int) -> None:
+    """Follow the first frame's LZW codes (lengths only) until they yield `pixels` values; every code must be defined.
+
+    Decoders differ on broken streams (Pillow refuses, javax.imageio fills in), so the walk decides for both.
+    """
+    if not 2 <= code_size <= 8:
+        raise w.fail(Reason.CORRUPT, f"expected an LZW minimum code size of 2 to 8, found {code_size}")
+    clear, end = 1 << code_size, (1 << code_size) + 1
+    lengths = [1] * (clear + 2) + [0] * (4096 - clear - 2)  # the length of each code's string
+    width, next_code, previous = code_size + 1, clear + 2, -1
+    bits = count = produced = position = 0
+    while True:
+        while count < width and position < len(stream):
+            bits |= stream[position] << count
+            count += 8
+            position += 1
+        if count < width:
+            break  # the data ends without an end code
+        code = bits & ((1 << width) - 1)
+        bits >>= width
+        count -= width
+        if code == clear:
+            width, next_code, previous = code_size + 1, clear + 2, -1
+            continue
+        if code == end:
+            break
+        if code < clear or (previous >= 0 and code < next_code):
+            length = lengths[code]
+        elif previous >= 0 and code == next_code:
+            length = lengths[previous] + 1
+        else:
+            raise w.fail(
+                Reason.CORRUPT,
+                f"expected LZW codes defined so far (below {next_code}), found {code} after {produced} pixels",
+            )
+        if previous >= 0 and next_code < 4096:
+            lengths[next_code] = lengths[previous] + 1
+            next_code += 1
+            if next_code == 1 << width and width < 12:
+                width += 1
+        produced += length
+        if produced >= pixels:
+            return  # the frame is complete: decoders read no further, so neither does the check
+        previous = code
+    if produced < pixels:
+        raise w.fail(Reason.CORRUPT, f"expected {pixels} pixels from the LZW data, found {produced}")
 
 
 _BMP_HEADERS = (12, 40, 52, 56, 108, 124)
@@ -414,6 +474,10 @@ def _walk_bmp(w: _Walk) -> _Container:
             f"expected an uncompressed, RLE or bit-field bitmap of a usual depth, found compression {compression} "
             f"with {bits} bits per pixel",
         )
+    if dib >= 40 and bits <= 8:
+        (colours,) = struct.unpack_from("<I", data, 46)
+        if colours > 1 << bits:
+            raise w.fail(Reason.CORRUPT, f"expected at most {1 << bits} palette colours, found {colours}")
     if offset < 14 + dib:
         raise w.fail(Reason.CORRUPT, f"expected the pixel data after byte {14 + dib}, found offset {offset}")
     if compression in (0, 3):
@@ -481,7 +545,10 @@ def _decode_rgba(data: bytes, name: str | Path, container: _Container) -> np.nda
                 return _to_rgba(im, name)
     except ImageError:
         raise
-    except (OSError, SyntaxError, ValueError, struct.error, EOFError, IndexError) as exc:
+    # Pillow's plugins signal bad data with many types (OSError, SyntaxError, ValueError, struct.error, EOFError,
+    # IndexError, KeyError, zlib.error...); after the walk has vouched for the structure, any of them means the
+    # data is corrupt, and the command must report it, not crash.
+    except Exception as exc:
         raise ImageError(name, Reason.CORRUPT, f"expected {fmt.value} data the decoder accepts, found: {exc}") from exc
 
 
@@ -498,15 +565,32 @@ def _to_rgba(im: Image.Image, name: str | Path) -> np.ndarray:
 
 
 def _gif_canvas(im: Image.Image, container: _Container) -> np.ndarray:
-    """The first frame on a transparent logical screen, clipped to it (docs/preprocessing.md, GIF)."""
+    """The first frame on a transparent logical screen, clipped to it (docs/preprocessing.md, GIF).
+
+    Indices are looked up here rather than by Pillow, with javax.imageio's rules for indices past the colour table:
+    a pixel index keeps the low bits of the smallest 1-, 2-, 4- or 8-bit raster that holds the table, entries past
+    the table are opaque black, and a transparent index past the raster's range means its last entry.
+    """
     header, frame = container.header, container.frame
     assert frame is not None
     canvas = np.zeros((header.height, header.width, 4), np.uint8)
     x1, y1 = min(frame.x + frame.width, header.width), min(frame.y + frame.height, header.height)
     if frame.x >= x1 or frame.y >= y1:
         return canvas
-    rgba = np.asarray(im.convert("RGBA"))
-    canvas[frame.y : y1, frame.x : x1] = rgba[frame.y : y1, frame.x : x1]
+    bits = next(b for b in (1, 2, 4, 8) if container.table <= 1 << b)
+    index = np.asarray(im)[frame.y : y1, frame.x : x1] & ((1 << bits) - 1)
+    lut = np.zeros((1 << bits, 4), np.uint8)
+    lut[:, 3] = 255
+    if im.mode == "P":
+        palette = np.array(im.getpalette("RGB") or [], np.uint8).reshape(-1, 3)[: container.table]
+    else:  # Pillow reads a GIF whose table is the gray ramp 0, 1, 2, ... as mode L: the index is the gray value
+        palette = np.repeat(np.arange(container.table, dtype=np.uint8)[:, None], 3, axis=1)
+    n = min(len(palette), 1 << bits)
+    lut[:n, :3] = palette[:n]
+    transparency = im.info.get("transparency")
+    if isinstance(transparency, int):  # an index past the raster's range means its last entry
+        lut[min(transparency, (1 << bits) - 1), 3] = 0
+    canvas[frame.y : y1, frame.x : x1] = lut[index]
     return canvas
 
 

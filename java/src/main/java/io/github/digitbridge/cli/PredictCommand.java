@@ -3,95 +3,283 @@ package io.github.digitbridge.cli;
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.idx.IdxReader;
+import io.github.digitbridge.image.DigitImage;
+import io.github.digitbridge.image.ImageException;
+import io.github.digitbridge.image.ImageFormat;
+import io.github.digitbridge.image.Preprocessor;
+import io.github.digitbridge.image.Segmentation;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.ModelException;
 import io.github.digitbridge.model.Prediction;
 import io.github.digitbridge.model.Predictions;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * {@code predict --model M [--top K] [--json] FILE...}: one line per image of each IDX image file
- * (ubyte {@code [N, 28, 28]} or one {@code [28, 28]} image): index, digit, probability and the top
- * classes.
+ * {@code predict --model M [--top K] [--json] [--segment] [--mode mnist|raw] FILE...}.
+ *
+ * <p>Each FILE is recognised by content (see {@link #isIdx}). An IDX image file (ubyte {@code [N,
+ * 28, 28]} or one {@code [28, 28]} image) gets one line per image: index, digit, probability and
+ * the top classes. An image (PNG, JPEG, GIF, BMP) is preprocessed as docs/preprocessing.md
+ * specifies: one line with its digit, or with {@code --segment} one line with the number and one
+ * per digit. An image that cannot be read (not an image, empty, truncated, too large, no digit
+ * found) gets one {@code error:} line on standard error; the other files are still read and the
+ * command exits 2 at the end. A bad IDX file stops the command, as before.
  */
 final class PredictCommand extends Command {
   private static final int DEFAULT_TOP = 3;
 
-  private record Options(ModelArgs model, int top, boolean json, List<String> files) {}
+  private record Options(
+      ModelArgs model,
+      int top,
+      boolean json,
+      boolean segment,
+      Preprocessor.Mode mode,
+      List<String> files) {}
 
   PredictCommand() {
     super(
         "predict",
-        ModelArgs.USAGE + " [--top K] [--json] FILE...",
-        "classify every image of IDX image files; one line per image with its top classes");
+        ModelArgs.USAGE + " [--top K] [--json] [--segment] [--mode mnist|raw] FILE...",
+        "classify IDX image files, or digit images (PNG/JPEG/GIF/BMP; --segment reads a number)");
   }
 
   private static Options parse(Args args, Console console) throws UsageException {
     boolean json = args.flag("--json");
+    boolean segment = args.flag("--segment");
     ModelArgs model = ModelArgs.parse(args, console);
     int top = args.intOption("--top", DEFAULT_TOP, 1);
+    String modeText = args.option("--mode").orElse("mnist");
+    Preprocessor.Mode mode;
+    switch (modeText) {
+      case "mnist" -> mode = Preprocessor.Mode.MNIST;
+      case "raw" -> mode = Preprocessor.Mode.RAW;
+      default -> throw new UsageException("expected --mode mnist or raw, found " + modeText);
+    }
+    if (segment && mode != Preprocessor.Mode.MNIST) {
+      throw new UsageException(
+          "--segment preprocesses each digit in mnist mode; it cannot be combined with --mode raw");
+    }
     List<String> files = args.positionals();
     if (files.isEmpty()) {
       throw new UsageException("expected at least one FILE");
     }
-    return new Options(model, top, json, files);
+    return new Options(model, top, json, segment, mode, files);
   }
 
   @Override
   int run(Args args, Console console) throws UsageException, IdxException, ModelException {
     Options options = parse(args, console);
     PrintStream out = console.out();
+    int refused = 0;
     try (DigitClassifier classifier = options.model().open()) {
       List<String> labels = classifier.contract().labels();
       for (String file : options.files()) {
-        IdxArray images = IdxReader.read(Path.of(file));
-        Predictions predictions = classifier.predict(images);
-        for (int i = 0; i < predictions.count(); i++) {
-          Prediction p = predictions.get(i, options.top());
-          out.println(options.json() ? json(file, p, labels) : line(file, p, labels));
+        if (isIdx(Path.of(file))) {
+          IdxArray images = IdxReader.read(Path.of(file));
+          Predictions predictions = classifier.predict(images);
+          for (int i = 0; i < predictions.count(); i++) {
+            Prediction p = predictions.get(i, options.top());
+            out.println(
+                options.json()
+                    ? json(file, p, labels)
+                    : line(file + "[" + p.index() + "]", p, labels));
+          }
+          continue;
+        }
+        try {
+          image(file, options, classifier, labels, out);
+        } catch (ImageException e) {
+          refused++;
+          console.report(e);
+          if (options.json()) {
+            out.println(
+                header(file, options)
+                    .raw(
+                        "error",
+                        new Json()
+                            .field("reason", e.reason().name())
+                            .field("detail", e.detail())
+                            .toString())
+                    .toString());
+          }
         }
       }
     }
-    return Main.OK;
+    return refused == 0 ? Main.OK : Main.BAD_INPUT;
   }
 
-  /** {@code FILE[3]: 7 p=0.982351 top-3: 7 0.982351, 9 0.010231, 4 0.003012}. */
-  private static String line(String file, Prediction p, List<String> labels) {
-    String top =
-        p.top().stream()
-            .map(s -> String.format(Locale.ROOT, "%s %.6f", labels.get(s.label()), s.probability()))
-            .collect(Collectors.joining(", "));
+  /**
+   * Whether a file goes to the IDX reader: by content when its first bytes say (an image signature:
+   * no; {@code 00 00}, the IDX magic, or {@code 1f 8b}, gzip: yes); otherwise by name, so that a
+   * file called {@code *.idx}, {@code *.gz} or {@code *-ubyte} gets the IDX reader's diagnosis and
+   * anything else the image reader's (NOT_AN_IMAGE, EMPTY_FILE).
+   */
+  private static boolean isIdx(Path file) {
+    byte[] head;
+    try (InputStream in = Files.newInputStream(file)) {
+      head = in.readNBytes(8);
+    } catch (IOException e) {
+      head = new byte[0]; // unreadable: decided by name; the reader reports the IO error
+    }
+    try {
+      ImageFormat.sniff(head, file.toString());
+      return false;
+    } catch (ImageException notAnImage) {
+      if (head.length >= 2
+          && ((head[0] == 0 && head[1] == 0) || (head[0] == 0x1f && head[1] == (byte) 0x8b))) {
+        return true;
+      }
+      String name = file.getFileName() == null ? "" : file.getFileName().toString();
+      return name.endsWith(".idx") || name.endsWith(".gz") || name.endsWith("-ubyte");
+    }
+  }
+
+  private static void image(
+      String file,
+      Options options,
+      DigitClassifier classifier,
+      List<String> labels,
+      PrintStream out)
+      throws ImageException, ModelException {
+    List<DigitImage> digits;
+    int specks = 0;
+    int marks = 0;
+    if (options.segment()) {
+      Segmentation segmentation = Preprocessor.segment(Path.of(file));
+      digits = segmentation.digits();
+      specks = segmentation.specks();
+      marks = segmentation.marks();
+    } else {
+      digits = List.of(Preprocessor.preprocess(Path.of(file), options.mode()));
+    }
+    Predictions predictions = classifier.predict(DigitImage.batch(digits), digits.size());
+    List<Prediction> each = new ArrayList<>();
+    for (int i = 0; i < digits.size(); i++) {
+      each.add(predictions.get(i, options.top()));
+    }
+    String number = each.stream().map(p -> labels.get(p.label())).collect(Collectors.joining());
+    if (options.json()) {
+      out.println(imageJson(file, options, number, digits, each, specks, marks, labels));
+    } else if (!options.segment()) {
+      out.println(line(file, each.get(0), labels));
+    } else {
+      List<String> aside = new ArrayList<>();
+      if (marks > 0) {
+        aside.add(marks + (marks == 1 ? " mark" : " marks") + " ignored");
+      }
+      if (specks > 0) {
+        aside.add(specks + (specks == 1 ? " speck" : " specks") + " dropped");
+      }
+      out.printf(
+          Locale.ROOT,
+          "%s: number %s (%d digit%s%s)%n",
+          file,
+          number,
+          digits.size(),
+          digits.size() == 1 ? "" : "s",
+          aside.isEmpty() ? "" : "; " + String.join(", ", aside));
+      for (int i = 0; i < each.size(); i++) {
+        out.println(line(file + "[" + i + "]", each.get(i), labels));
+      }
+    }
+  }
+
+  /** {@code NAME: 7 p=0.982351 top-3: 7 0.982351, 9 0.010231, 4 0.003012}. */
+  private static String line(String name, Prediction p, List<String> labels) {
     return String.format(
         Locale.ROOT,
-        "%s[%d]: %s p=%.6f top-%d: %s",
-        file,
-        p.index(),
+        "%s: %s p=%.6f top-%d: %s",
+        name,
         labels.get(p.label()),
         p.probability(),
         p.top().size(),
-        top);
+        topText(p, labels));
+  }
+
+  private static String topText(Prediction p, List<String> labels) {
+    return p.top().stream()
+        .map(s -> String.format(Locale.ROOT, "%s %.6f", labels.get(s.label()), s.probability()))
+        .collect(Collectors.joining(", "));
+  }
+
+  private static String topJson(Prediction p, List<String> labels) {
+    return p.top().stream()
+        .map(
+            s ->
+                new Json()
+                    .field("label", labels.get(s.label()))
+                    .field("probability", (double) s.probability())
+                    .toString())
+        .collect(Collectors.joining(", ", "[", "]"));
   }
 
   private static String json(String file, Prediction p, List<String> labels) {
-    String top =
-        p.top().stream()
-            .map(
-                s ->
-                    new Json()
-                        .field("label", labels.get(s.label()))
-                        .field("probability", (double) s.probability())
-                        .toString())
-            .collect(Collectors.joining(", ", "[", "]"));
     return new Json()
         .field("file", file)
         .field("index", p.index())
         .field("label", labels.get(p.label()))
         .field("probability", (double) p.probability())
-        .raw("top", top)
+        .raw("top", topJson(p, labels))
+        .toString();
+  }
+
+  /** The shape of {@code python -m pybridge.predict --json}, with {@code runtime} jvm-ort. */
+  private static String imageJson(
+      String file,
+      Options options,
+      String number,
+      List<DigitImage> digits,
+      List<Prediction> predictions,
+      int specks,
+      int marks,
+      List<String> labels) {
+    List<String> each = new ArrayList<>();
+    for (int i = 0; i < digits.size(); i++) {
+      Prediction p = predictions.get(i);
+      each.add(
+          new Json()
+              .field("label", labels.get(p.label()))
+              .field("probability", (double) p.probability())
+              .raw("top", topJson(p, labels))
+              .raw("preprocessing", describe(digits.get(i)))
+              .toString());
+    }
+    return header(file, options)
+        .field("number", number)
+        .raw("digits", each.stream().collect(Collectors.joining(", ", "[", "]")))
+        .field("specks", specks)
+        .field("marks", marks)
+        .toString();
+  }
+
+  /** The fields every image record starts with, as in the Python command's JSON. */
+  private static Json header(String file, Options options) {
+    return new Json()
+        .field("file", file)
+        .field("mode", options.mode().name().toLowerCase(Locale.ROOT))
+        .field("segment", options.segment())
+        .field("runtime", "jvm-ort");
+  }
+
+  private static String describe(DigitImage d) {
+    return new Json()
+        .field("mode", d.mode().name().toLowerCase(Locale.ROOT))
+        .field("format", d.header().format().name())
+        .field("size", new int[] {d.header().width(), d.header().height()})
+        .field("polarity", d.polarity().text())
+        .field("background", d.background())
+        .field("ink_max", d.inkMax())
+        .field("box", new int[] {d.box().x(), d.box().y(), d.box().width(), d.box().height()})
+        .field("scaled", new int[] {d.scaledWidth(), d.scaledHeight()})
+        .field("offset", new int[] {d.offsetX(), d.offsetY()})
         .toString();
   }
 }

@@ -1,0 +1,80 @@
+package io.github.digitbridge.image;
+
+import java.util.Objects;
+
+/**
+ * An image file that cannot be turned into a digit.
+ *
+ * <p>Every failure carries one {@link Reason} (the codes of docs/preprocessing.md, shared with the
+ * Python twin {@code pybridge.preprocess}), the file it concerns and a detail that says what was
+ * expected and what was found. The message reads {@code <file>: <REASON>: <detail>}, the form the
+ * CLI prints after {@code error: }.
+ */
+public final class ImageException extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** Why an image was refused; the checks are made in this order. */
+  public enum Reason {
+    /** The file cannot be opened or read: missing, a directory, no permission. */
+    IO,
+    /** The file has no bytes. */
+    EMPTY_FILE,
+    /** The first bytes are not a PNG, JPEG, GIF or BMP signature. */
+    NOT_AN_IMAGE,
+    /** The file ends before the container's structure does (e.g. a PNG without its IEND chunk). */
+    TRUNCATED,
+    /** The structure is complete but wrong (a bad PNG CRC, zero size), or the decoder failed. */
+    CORRUPT,
+    /** More than {@link Preprocessor#MAX_PIXELS} pixels, or a file above its byte limit. */
+    TOO_LARGE,
+    /** A valid file of a kind not decoded here (CMYK or arithmetic-coded JPEG, RLE24 BMP...). */
+    UNSUPPORTED,
+    /** No digit found: the brightest ink is too close to the background. */
+    NO_INK
+  }
+
+  private final Reason reason;
+  private final String file;
+  private final String detail;
+
+  /**
+   * Creates an exception.
+   *
+   * @param reason the reason code
+   * @param file the file concerned, as the caller named it
+   * @param detail what was expected and what was found
+   */
+  public ImageException(Reason reason, String file, String detail) {
+    this(reason, file, detail, null);
+  }
+
+  /**
+   * Creates an exception with an underlying cause, such as the decoder's {@code IIOException}.
+   *
+   * @param reason the reason code
+   * @param file the file concerned, as the caller named it
+   * @param detail what was expected and what was found
+   * @param cause the underlying exception, or null
+   */
+  public ImageException(Reason reason, String file, String detail, Throwable cause) {
+    super(file + ": " + reason + ": " + detail, cause);
+    this.reason = Objects.requireNonNull(reason, "reason");
+    this.file = Objects.requireNonNull(file, "file");
+    this.detail = Objects.requireNonNull(detail, "detail");
+  }
+
+  /** The reason code. */
+  public Reason reason() {
+    return reason;
+  }
+
+  /** The file concerned, as the caller named it ({@code <N bytes>} for bytes in memory). */
+  public String file() {
+    return file;
+  }
+
+  /** The message without the file and reason prefix: what was expected and what was found. */
+  public String detail() {
+    return detail;
+  }
+}

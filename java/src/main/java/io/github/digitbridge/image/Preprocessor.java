@@ -1,0 +1,460 @@
+package io.github.digitbridge.image;
+
+import io.github.digitbridge.image.ImageException.Reason;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Users' own digit images to 28x28 uint8 model inputs, as docs/preprocessing.md specifies (the Java
+ * twin of {@code pybridge.preprocess}).
+ *
+ * <p>javax.imageio decodes (PNG, JPEG, GIF's first frame, BMP); every later step is integer
+ * arithmetic, so this class and the Python twin give the same bytes for the same decoded pixels.
+ *
+ * <pre>{@code
+ * DigitImage seven = Preprocessor.preprocess(Path.of("seven.png"), Preprocessor.Mode.MNIST);
+ * try (DigitClassifier classifier = DigitClassifier.open(Path.of("models/deeper_cnn.onnx"))) {
+ *   Prediction p = classifier.predict(seven.buffer(), 1).get(0);
+ * }
+ * Segmentation line = Preprocessor.segment(Path.of("2024.png"));   // one DigitImage per digit
+ * }</pre>
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class Preprocessor {
+  /** What {@link #preprocess} does after decoding. */
+  public enum Mode {
+    /**
+     * Polarity, contrast, crop to the ink, scale into a 20 px box, centre of mass to the middle of
+     * 28x28: what MNIST did to its digits.
+     */
+    MNIST,
+    /** Only resize the whole grayscale image to 28x28 (the tutorial's load_image). */
+    RAW
+  }
+
+  /** The side of the output. */
+  public static final int SIZE = 28;
+
+  /** The longer side of the digit after scaling. */
+  public static final int BOX = 20;
+
+  /** Where the centre of mass goes, as a pixel index on both axes (MNIST's convention). */
+  public static final int CENTRE = 14;
+
+  /** Images of more pixels are refused from their header, before decoding: 4096 x 4096. */
+  public static final long MAX_PIXELS = 1L << 24;
+
+  /** Files of more bytes are refused before they are read: 256 MiB. */
+  public static final long MAX_FILE_BYTES = 1L << 28;
+
+  /** A pixel is ink when its stretched value is at least this. */
+  public static final int INK_THRESHOLD = 128;
+
+  /** Brightest minus background below this: no digit found. */
+  public static final int MIN_CONTRAST = 32;
+
+  /** A component whose area times this is below the largest component's area is a speck. */
+  public static final int SPECK_RATIO = 25;
+
+  /** Segmentation: a group whose height times this is below the tallest group's is a mark. */
+  public static final int MARK_HEIGHT_RATIO = 2;
+
+  private Preprocessor() {}
+
+  /**
+   * One image file to one 28x28 model input.
+   *
+   * @param file a PNG, JPEG, GIF or BMP, recognised by content
+   * @param mode what to do after decoding
+   * @throws ImageException with a {@link Reason}; {@link Reason#NO_INK} means no digit was found
+   */
+  public static DigitImage preprocess(Path file, Mode mode) throws ImageException {
+    return preprocess(read(file), file.toString(), mode);
+  }
+
+  /**
+   * One image, given as the bytes of its file, to one 28x28 model input.
+   *
+   * @param bytes the file's bytes
+   * @param name how errors name the image
+   * @param mode what to do after decoding
+   * @throws ImageException with a {@link Reason}
+   */
+  public static DigitImage preprocess(byte[] bytes, String name, Mode mode) throws ImageException {
+    Objects.requireNonNull(mode, "mode");
+    checkBytes(bytes, name);
+    Containers.Container container = Containers.walk(bytes, name);
+    ImageHeader header = container.header();
+    byte[] gray = Decoder.gray(bytes, name, container);
+    if (mode == Mode.RAW) {
+      byte[] out = AreaFilter.resize(gray, header.width(), header.height(), SIZE, SIZE);
+      return new DigitImage(
+          out,
+          Mode.RAW,
+          header,
+          DigitImage.Polarity.NOT_TESTED,
+          0,
+          255,
+          new DigitImage.Box(0, 0, header.width(), header.height()),
+          SIZE,
+          SIZE,
+          0,
+          0);
+    }
+    Normalized norm = normalize(header, gray, name);
+    List<Components.Component> all =
+        Components.find(norm.values, header.width(), header.height(), INK_THRESHOLD);
+    List<Components.Component> kept = keep(all);
+    return digit(norm, kept, others(all, kept));
+  }
+
+  /**
+   * A line of digits to one 28x28 input per digit, left to right.
+   *
+   * <p>Components (8-connected ink) are taken left to right; one whose columns overlap the previous
+   * group's by at least half the narrower width joins it (dots, broken strokes); specks and marks
+   * are dropped.
+   *
+   * @param file a PNG, JPEG, GIF or BMP
+   * @throws ImageException as {@link #preprocess(Path, Mode)}
+   */
+  public static Segmentation segment(Path file) throws ImageException {
+    return segment(read(file), file.toString());
+  }
+
+  /**
+   * A line of digits, given as the bytes of its file, to one 28x28 input per digit.
+   *
+   * @param bytes the file's bytes
+   * @param name how errors name the image
+   * @throws ImageException as {@link #preprocess(Path, Mode)}
+   */
+  public static Segmentation segment(byte[] bytes, String name) throws ImageException {
+    checkBytes(bytes, name);
+    Containers.Container container = Containers.walk(bytes, name);
+    ImageHeader header = container.header();
+    Normalized norm = normalize(header, Decoder.gray(bytes, name, container), name);
+    List<Components.Component> all =
+        Components.find(norm.values, header.width(), header.height(), INK_THRESHOLD);
+    List<Components.Component> kept = keep(all);
+    List<Components.Component> sorted = new ArrayList<>(kept);
+    sorted.sort(
+        Comparator.<Components.Component>comparingInt(c -> c.x0)
+            .thenComparingInt(c -> c.firstY)
+            .thenComparingInt(c -> c.firstX));
+    List<List<Components.Component>> groups = new ArrayList<>();
+    int left = 0;
+    int right = 0;
+    for (Components.Component c : sorted) {
+      if (!groups.isEmpty()) {
+        int overlap = Math.min(right, c.x1) - Math.max(left, c.x0) + 1;
+        int narrower = Math.min(right - left + 1, c.width());
+        if (overlap > 0 && 2 * overlap >= narrower) {
+          groups.get(groups.size() - 1).add(c);
+          left = Math.min(left, c.x0);
+          right = Math.max(right, c.x1);
+          continue;
+        }
+      }
+      groups.add(new ArrayList<>(List.of(c)));
+      left = c.x0;
+      right = c.x1;
+    }
+    int[] heights = new int[groups.size()];
+    int tallest = 0;
+    for (int g = 0; g < groups.size(); g++) {
+      int top = Integer.MAX_VALUE;
+      int bottom = Integer.MIN_VALUE;
+      for (Components.Component c : groups.get(g)) {
+        top = Math.min(top, c.y0);
+        bottom = Math.max(bottom, c.y1);
+      }
+      heights[g] = bottom - top + 1;
+      tallest = Math.max(tallest, heights[g]);
+    }
+    List<DigitImage> digits = new ArrayList<>();
+    for (int g = 0; g < groups.size(); g++) {
+      if ((long) heights[g] * MARK_HEIGHT_RATIO >= tallest) {
+        digits.add(digit(norm, groups.get(g), others(all, groups.get(g))));
+      }
+    }
+    return new Segmentation(digits, all.size() - kept.size(), groups.size() - digits.size());
+  }
+
+  /**
+   * Decodes an image to 8-bit gray (alpha composited on white, integer luma): the input of every
+   * later step, and the level at which the JPEG bound of docs/preprocessing.md is measured.
+   *
+   * @param bytes the file's bytes
+   * @param name how errors name the image
+   * @throws ImageException any reason but IO and NO_INK
+   */
+  public static GrayImage decodeGray(byte[] bytes, String name) throws ImageException {
+    checkBytes(bytes, name);
+    Containers.Container container = Containers.walk(bytes, name);
+    return new GrayImage(container.header(), Decoder.gray(bytes, name, container));
+  }
+
+  /**
+   * Checks a container's structure without decoding pixels.
+   *
+   * @param bytes the file's bytes
+   * @param name how errors name the image
+   * @return its format and size
+   * @throws ImageException EMPTY_FILE, NOT_AN_IMAGE, TRUNCATED, CORRUPT, TOO_LARGE or UNSUPPORTED
+   */
+  public static ImageHeader header(byte[] bytes, String name) throws ImageException {
+    checkBytes(bytes, name);
+    return Containers.walk(bytes, name).header();
+  }
+
+  /**
+   * Reads a file after the checks that need no decoding: it exists, is not empty, starts with a
+   * known signature and is at most {@link #MAX_FILE_BYTES} long.
+   *
+   * @throws ImageException IO, EMPTY_FILE, NOT_AN_IMAGE or TOO_LARGE
+   */
+  public static byte[] read(Path file) throws ImageException {
+    String name = file.toString();
+    if (Files.isDirectory(file)) {
+      throw new ImageException(Reason.IO, name, "expected a file, found a directory");
+    }
+    try {
+      long size = Files.size(file);
+      if (size == 0) {
+        throw new ImageException(
+            Reason.EMPTY_FILE, name, "expected an image, found an empty file (0 bytes)");
+      }
+      try (InputStream in = Files.newInputStream(file)) {
+        ImageFormat.sniff(in.readNBytes(8), name);
+      }
+      if (size > MAX_FILE_BYTES) {
+        throw new ImageException(
+            Reason.TOO_LARGE,
+            name,
+            "expected a file of at most " + MAX_FILE_BYTES + " bytes, found " + size);
+      }
+      return Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      throw new ImageException(
+          Reason.IO, name, "expected a readable file, found: No such file or directory", e);
+    } catch (IOException e) {
+      throw new ImageException(Reason.IO, name, "expected a readable file, found: " + e, e);
+    }
+  }
+
+  private static void checkBytes(byte[] bytes, String name) throws ImageException {
+    ImageFormat.sniff(bytes, name);
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new ImageException(
+          Reason.TOO_LARGE,
+          name,
+          "expected at most " + MAX_FILE_BYTES + " bytes, found " + bytes.length);
+    }
+  }
+
+  // ---- the integer steps -----------------------------------------------------------------------
+
+  /** The stretched, light-on-dark image and what normalising it found. */
+  private record Normalized(
+      ImageHeader header,
+      byte[] values,
+      DigitImage.Polarity polarity,
+      int background,
+      int inkMax) {}
+
+  private static Normalized normalize(ImageHeader header, byte[] gray, String name)
+      throws ImageException {
+    int w = header.width();
+    int h = header.height();
+    long sum = 0;
+    for (byte v : gray) {
+      sum += v & 0xFF;
+    }
+    int borderMedian = lowerMedian(borderHistogram(gray, w, h, false));
+    // Inverted when the border's median is brighter than the mean of the whole image.
+    boolean inverted = (long) borderMedian * gray.length > sum;
+    int background = lowerMedian(borderHistogram(gray, w, h, inverted));
+    int inkMax = 0;
+    for (byte v : gray) {
+      inkMax = Math.max(inkMax, inverted ? 255 - (v & 0xFF) : v & 0xFF);
+    }
+    if (inkMax - background < MIN_CONTRAST) {
+      throw new ImageException(
+          Reason.NO_INK,
+          name,
+          "no digit found: expected ink at least "
+              + MIN_CONTRAST
+              + " levels brighter than the background "
+              + background
+              + ", found at most "
+              + (inkMax - background));
+    }
+    int span = inkMax - background;
+    byte[] out = new byte[gray.length];
+    for (int i = 0; i < gray.length; i++) {
+      int v = inverted ? 255 - (gray[i] & 0xFF) : gray[i] & 0xFF;
+      int d = v - background;
+      out[i] = (byte) (d > 0 ? (d * 255 + span / 2) / span : 0);
+    }
+    DigitImage.Polarity polarity =
+        inverted ? DigitImage.Polarity.DARK_ON_LIGHT : DigitImage.Polarity.LIGHT_ON_DARK;
+    return new Normalized(header, out, polarity, background, inkMax);
+  }
+
+  /** Histogram of the border pixels (each once; the whole image when a side is at most 2). */
+  private static long[] borderHistogram(byte[] gray, int w, int h, boolean inverted) {
+    long[] counts = new long[256];
+    for (int y = 0; y < h; y++) {
+      boolean edgeRow = y == 0 || y == h - 1 || w <= 2 || h <= 2;
+      for (int x = 0; x < w; x += edgeRow || x == w - 1 ? 1 : w - 1) {
+        int v = gray[y * w + x] & 0xFF;
+        counts[inverted ? 255 - v : v]++;
+      }
+    }
+    return counts;
+  }
+
+  /** The value at sorted index {@code (n - 1) / 2}. */
+  private static int lowerMedian(long[] counts) {
+    long n = 0;
+    for (long c : counts) {
+      n += c;
+    }
+    long target = (n - 1) / 2 + 1;
+    long seen = 0;
+    for (int v = 0; v < 256; v++) {
+      seen += counts[v];
+      if (seen >= target) {
+        return v;
+      }
+    }
+    throw new IllegalStateException("empty histogram");
+  }
+
+  private static List<Components.Component> keep(List<Components.Component> all) {
+    long largest = 0;
+    for (Components.Component c : all) {
+      largest = Math.max(largest, c.area);
+    }
+    List<Components.Component> kept = new ArrayList<>();
+    for (Components.Component c : all) {
+      if (c.area * SPECK_RATIO >= largest) {
+        kept.add(c);
+      }
+    }
+    return kept;
+  }
+
+  private static List<Components.Component> others(
+      List<Components.Component> all, List<Components.Component> group) {
+    Map<Components.Component, Boolean> in = new IdentityHashMap<>();
+    group.forEach(c -> in.put(c, true));
+    return all.stream().filter(c -> !in.containsKey(c)).toList();
+  }
+
+  private static DigitImage digit(
+      Normalized norm, List<Components.Component> group, List<Components.Component> others) {
+    int x0 = Integer.MAX_VALUE;
+    int y0 = Integer.MAX_VALUE;
+    int x1 = Integer.MIN_VALUE;
+    int y1 = Integer.MIN_VALUE;
+    for (Components.Component c : group) {
+      x0 = Math.min(x0, c.x0);
+      y0 = Math.min(y0, c.y0);
+      x1 = Math.max(x1, c.x1);
+      y1 = Math.max(y1, c.y1);
+    }
+    int w = x1 - x0 + 1;
+    int h = y1 - y0 + 1;
+    int width = norm.header().width();
+    byte[] crop = new byte[Math.multiplyExact(w, h)];
+    for (int y = 0; y < h; y++) {
+      System.arraycopy(norm.values(), (y0 + y) * width + x0, crop, y * w, w);
+    }
+    // Ink of other digits and specks inside the box is not this digit's.
+    for (Components.Component c : others) {
+      if (c.x1 < x0 || c.x0 > x1 || c.y1 < y0 || c.y0 > y1) {
+        continue;
+      }
+      for (int[] run : c.runs) {
+        int y = run[0];
+        if (y < y0 || y > y1 || run[1] > x1 || run[2] <= x0) {
+          continue;
+        }
+        int from = Math.max(run[1], x0) - x0;
+        int to = Math.min(run[2], x1 + 1) - x0;
+        Arrays.fill(crop, (y - y0) * w + from, (y - y0) * w + to, (byte) 0);
+      }
+    }
+    return place(norm, new DigitImage.Box(x0, y0, w, h), crop);
+  }
+
+  /** Scales the crop into the 20 px box and places its centre of mass at (14, 14) in 28x28. */
+  private static DigitImage place(Normalized norm, DigitImage.Box box, byte[] crop) {
+    int w = box.width();
+    int h = box.height();
+    int sw;
+    int sh;
+    if (w >= h) {
+      sw = BOX;
+      sh = (int) Math.max(1, (2L * BOX * h + w) / (2L * w));
+    } else {
+      sw = (int) Math.max(1, (2L * BOX * w + h) / (2L * h));
+      sh = BOX;
+    }
+    byte[] small = AreaFilter.resize(crop, w, h, sw, sh);
+    long total = 0;
+    long sx = 0;
+    long sy = 0;
+    for (int y = 0; y < sh; y++) {
+      for (int x = 0; x < sw; x++) {
+        int v = small[y * sw + x] & 0xFF;
+        total += v;
+        sx += (long) x * v;
+        sy += (long) y * v;
+      }
+    }
+    int ox;
+    int oy;
+    if (total == 0) {
+      ox = (SIZE - sw) / 2;
+      oy = (SIZE - sh) / 2;
+    } else {
+      // round half up of CENTRE - (centre of mass), then kept inside the field
+      ox = clamp(Math.floorDiv(2 * CENTRE * total + total - 2 * sx, 2 * total), SIZE - sw);
+      oy = clamp(Math.floorDiv(2 * CENTRE * total + total - 2 * sy, 2 * total), SIZE - sh);
+    }
+    byte[] out = new byte[SIZE * SIZE];
+    for (int y = 0; y < sh; y++) {
+      System.arraycopy(small, y * sw, out, (oy + y) * SIZE + ox, sw);
+    }
+    return new DigitImage(
+        out,
+        Mode.MNIST,
+        norm.header(),
+        norm.polarity(),
+        norm.background(),
+        norm.inkMax(),
+        box,
+        sw,
+        sh,
+        ox,
+        oy);
+  }
+
+  private static int clamp(long v, int max) {
+    return (int) Math.min(Math.max(v, 0), max);
+  }
+}

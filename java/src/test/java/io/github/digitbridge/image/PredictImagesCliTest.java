@@ -1,0 +1,187 @@
+package io.github.digitbridge.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.digitbridge.testing.Fixtures;
+import io.github.digitbridge.testing.TestModels;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code digitbridge predict} on image files: the line format, {@code --segment}, {@code --json},
+ * and one error line per refused image with exit code 2.
+ *
+ * <p>The CLI's in-process entry point {@code Main.run} is package-private to the cli package, whose
+ * tests belong to another part of the project; this test reaches it by reflection rather than
+ * starting a JVM per case.
+ */
+class PredictImagesCliTest {
+  private static final String LINE =
+      " p=[01]\\.\\d{6} top-3: \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}";
+
+  private record Run(int status, List<String> out, List<String> err) {
+    String all() {
+      return String.join("\n", out) + "\n--- stderr ---\n" + String.join("\n", err);
+    }
+  }
+
+  private static Run cli(String... args) throws Exception {
+    Method run =
+        Class.forName("io.github.digitbridge.cli.Main")
+            .getDeclaredMethod("run", String[].class, PrintStream.class, PrintStream.class);
+    run.setAccessible(true);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status;
+    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+      status = (int) run.invoke(null, args, o, e);
+    }
+    return new Run(status, lines(out), lines(err));
+  }
+
+  private static List<String> lines(ByteArrayOutputStream bytes) {
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    return text.isEmpty() ? List.of() : List.of(text.split("\\R"));
+  }
+
+  private static String corpus(String name) {
+    return ImageCorpus.dir().resolve(name).toString();
+  }
+
+  private static String linear() {
+    return TestModels.linear().toString();
+  }
+
+  @Test
+  void anImagePrintsOneLineWithItsDigitAndTopThree() throws Exception {
+    String file = corpus("digit-000-black-on-white.png");
+    Run run = cli("predict", "--model", linear(), file);
+    assertEquals(0, run.status(), run.all());
+    assertEquals(1, run.out().size(), run.all());
+    assertTrue(run.out().get(0).matches(Pattern.quote(file) + ": \\d" + LINE), run.all());
+    assertTrue(run.err().isEmpty(), run.all());
+  }
+
+  @Test
+  void segmentPrintsTheNumberAndOneLinePerDigit() throws Exception {
+    String file = corpus("strip-12-34-dash.png");
+    Run run = cli("predict", "--model", linear(), "--segment", file);
+    assertEquals(0, run.status(), run.all());
+    assertEquals(5, run.out().size(), run.all());
+    assertTrue(
+        run.out()
+            .get(0)
+            .matches(Pattern.quote(file) + ": number \\d{4} \\(4 digits; 1 mark ignored\\)"),
+        run.all());
+    for (int i = 0; i < 4; i++) {
+      assertTrue(
+          run.out().get(i + 1).matches(Pattern.quote(file + "[" + i + "]") + ": \\d" + LINE),
+          run.all());
+    }
+  }
+
+  @Test
+  void jsonCarriesThePreprocessingOfEachDigit() throws Exception {
+    Run run =
+        cli(
+            "predict",
+            "--model",
+            linear(),
+            "--json",
+            "--segment",
+            "--top",
+            "2",
+            corpus("strip-17.png"));
+    assertEquals(0, run.status(), run.all());
+    assertEquals(1, run.out().size(), run.all());
+    String json = run.out().get(0);
+    assertTrue(json.contains("\"segment\": true, \"runtime\": \"jvm-ort\", \"number\": \""), json);
+    assertTrue(json.contains("\"polarity\": \"dark-on-light\""), json);
+    assertTrue(json.contains("\"scaled\": ["), json);
+    assertEquals(2, json.split("\"preprocessing\"").length - 1, json);
+  }
+
+  @Test
+  void everyBadInputGetsOneErrorLineAndTheOthersAreStillRead() throws Exception {
+    List<ImageCorpus.Row> bad = ImageCorpus.rows("error");
+    List<String> args = new ArrayList<>(List.of("predict", "--model", linear()));
+    args.add(corpus("digit-001-black-on-white.png"));
+    bad.forEach(row -> args.add(row.path().toString()));
+    args.add(corpus("digit-002-black-on-white.png"));
+    Run run = cli(args.toArray(String[]::new));
+    assertEquals(2, run.status(), run.all());
+    assertEquals(2, run.out().size(), run.all()); // the two good images
+    assertEquals(bad.size(), run.err().size(), run.all());
+    for (int i = 0; i < bad.size(); i++) {
+      String prefix = "error: " + bad.get(i).path() + ": " + bad.get(i).expected() + ": ";
+      assertTrue(run.err().get(i).startsWith(prefix), run.err().get(i) + " vs " + prefix);
+    }
+  }
+
+  @Test
+  void jsonReportsRefusedImagesToo() throws Exception {
+    Run run = cli("predict", "--model", linear(), "--json", corpus("bad-enormous.png"));
+    assertEquals(2, run.status(), run.all());
+    assertTrue(run.out().get(0).contains("\"error\": {\"reason\": \"TOO_LARGE\""), run.all());
+    assertEquals(1, run.err().size(), run.all());
+  }
+
+  @Test
+  void idxFilesStillWorkBesideImagesAndRawModeIsOffered(@TempDir Path dir) throws Exception {
+    Path idx = Fixtures.file("ok_gzip.idx.gz");
+    Path renamed = Files.copy(idx, dir.resolve("images.bin")); // by content, not by name
+    Run run =
+        cli(
+            "predict",
+            "--model",
+            linear(),
+            "--mode",
+            "raw",
+            renamed.toString(),
+            corpus("strip-17.png"));
+    assertEquals(0, run.status(), run.all());
+    assertEquals(4, run.out().size(), run.all());
+    assertTrue(run.out().get(0).startsWith(renamed + "[0]: "), run.all());
+    assertTrue(run.out().get(3).startsWith(corpus("strip-17.png") + ": "), run.all());
+  }
+
+  @Test
+  void segmentWithRawModeIsAUsageError() throws Exception {
+    Run run =
+        cli("predict", "--model", linear(), "--segment", "--mode", "raw", corpus("strip-17.png"));
+    assertEquals(2, run.status(), run.all());
+    assertTrue(run.err().get(0).startsWith("usage: "), run.all());
+    Run mode = cli("predict", "--model", linear(), "--mode", "photo", corpus("strip-17.png"));
+    assertEquals(2, mode.status(), mode.all());
+  }
+
+  @Test
+  void theRealModelReadsTheStrips() throws Exception {
+    Path model = null;
+    for (Path p : TestModels.shipped()) {
+      if (p.getFileName().toString().equals("deeper_cnn.onnx")) {
+        model = p;
+      }
+    }
+    Assumptions.assumeTrue(
+        model != null, "models/deeper_cnn.onnx not trained yet: the numbers need a real model");
+    for (ImageCorpus.Row row : ImageCorpus.rows("strip")) {
+      Run run = cli("predict", "--model", model.toString(), "--segment", row.path().toString());
+      assertEquals(0, run.status(), run.all());
+      assertTrue(
+          run.out().get(0).startsWith(row.path() + ": number " + row.expected() + " ("), run.all());
+    }
+  }
+}

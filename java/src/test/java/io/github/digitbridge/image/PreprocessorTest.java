@@ -1,0 +1,336 @@
+package io.github.digitbridge.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.digitbridge.image.ImageException.Reason;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The steps of docs/preprocessing.md one by one, on images drawn here. */
+class PreprocessorTest {
+  // ---- drawing test images ------------------------------------------------------------------
+
+  /** A gray image filled with {@code paper}, with {@code ink} rectangles {x, y, w, h}. */
+  private static BufferedImage gray(int w, int h, int paper, int ink, int[]... rects) {
+    BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        image.getRaster().setSample(x, y, 0, paper);
+      }
+    }
+    for (int[] r : rects) {
+      for (int y = r[1]; y < r[1] + r[3]; y++) {
+        for (int x = r[0]; x < r[0] + r[2]; x++) {
+          image.getRaster().setSample(x, y, 0, ink);
+        }
+      }
+    }
+    return image;
+  }
+
+  private static byte[] encode(BufferedImage image, String format) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertTrue(ImageIO.write(image, format, out), "no writer for " + format);
+    return out.toByteArray();
+  }
+
+  private static byte[] png(BufferedImage image) throws IOException {
+    return encode(image, "png");
+  }
+
+  private static byte[] chunk(String type, byte[] payload) {
+    ByteBuffer b = ByteBuffer.allocate(12 + payload.length);
+    b.putInt(payload.length).put(type.getBytes(StandardCharsets.ISO_8859_1)).put(payload);
+    CRC32 crc = new CRC32();
+    crc.update(b.array(), 4, 4 + payload.length);
+    return b.putInt((int) crc.getValue()).array();
+  }
+
+  /** A PNG whose IHDR claims {@code w x h} but whose data is one empty row. */
+  private static byte[] claimingPng(int w, int h) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+    out.writeBytes(
+        chunk("IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).array()));
+    out.writeBytes(chunk("IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 1}));
+    out.writeBytes(chunk("IEND", new byte[0]));
+    return out.toByteArray();
+  }
+
+  private static ImageException.Reason reasonOf(byte[] bytes) {
+    return assertThrows(
+            ImageException.class,
+            () -> Preprocessor.preprocess(bytes, "test", Preprocessor.Mode.MNIST))
+        .reason();
+  }
+
+  // ---- decoding -------------------------------------------------------------------------------
+
+  @Test
+  void lumaUsesTheStatedIntegerWeightsAndCompositesOnWhite() {
+    assertEquals(76, Decoder.luma(new int[] {255, 0, 0, 255}));
+    assertEquals(150, Decoder.luma(new int[] {0, 255, 0, 255}));
+    assertEquals(29, Decoder.luma(new int[] {0, 0, 255, 255}));
+    assertEquals(255, Decoder.luma(new int[] {0, 0, 0, 0})); // transparent is white
+    assertEquals(127, Decoder.luma(new int[] {0, 0, 0, 128})); // half-transparent black
+    assertEquals(128, Decoder.luma(new int[] {128, 128, 128, 255}));
+  }
+
+  @Test
+  void everyFormatIsRecognisedByContentNotByName() throws Exception {
+    BufferedImage image = gray(12, 9, 255, 0, new int[] {3, 2, 5, 5});
+    for (String format : List.of("png", "bmp", "gif", "jpeg")) {
+      ImageHeader header = Preprocessor.header(encode(image, format), "x.txt");
+      assertEquals(format.toUpperCase(Locale.ROOT), header.format().name());
+      assertEquals(12, header.width());
+      assertEquals(9, header.height());
+    }
+  }
+
+  @Test
+  void decodeGrayGivesTheImagesValues() throws Exception {
+    GrayImage g = Preprocessor.decodeGray(png(gray(4, 3, 200, 17, new int[] {1, 1, 2, 1})), "t");
+    assertEquals(200, g.value(0, 0));
+    assertEquals(17, g.value(1, 1));
+    assertEquals(17, g.value(1, 2));
+    assertEquals(200, g.value(2, 3));
+    assertEquals(12, g.values().length);
+  }
+
+  // ---- refusals --------------------------------------------------------------------------------
+
+  @Test
+  void badBytesAreRefusedWithTheirReason() throws Exception {
+    byte[] good = png(gray(30, 30, 255, 0, new int[] {10, 5, 8, 20}));
+    assertEquals(Reason.EMPTY_FILE, reasonOf(new byte[0]));
+    assertEquals(
+        Reason.NOT_AN_IMAGE, reasonOf("GIF90a not really".getBytes(StandardCharsets.UTF_8)));
+    assertEquals(Reason.TRUNCATED, reasonOf(Arrays.copyOf(good, good.length - 1)));
+    assertEquals(Reason.TRUNCATED, reasonOf(Arrays.copyOf(good, 20)));
+    byte[] flipped = good.clone();
+    flipped[40] ^= 1;
+    assertEquals(Reason.CORRUPT, reasonOf(flipped));
+    assertEquals(Reason.NO_INK, reasonOf(png(gray(30, 30, 128, 128))));
+    assertEquals(Reason.NO_INK, reasonOf(png(gray(30, 30, 255, 230, new int[] {5, 5, 5, 5}))));
+  }
+
+  @Test
+  void thePixelLimitIsCheckedFromTheHeaderBeforeDecoding() throws Exception {
+    // 4096 x 4096 = MAX_PIXELS passes the header check (the one-row data then fails to decode) ...
+    assertEquals(4096, Preprocessor.header(claimingPng(4096, 4096), "t").width());
+    assertEquals(Reason.CORRUPT, reasonOf(claimingPng(4096, 4096)));
+    // ... one pixel row more does not, and neither does a header claiming 50000 x 50000.
+    assertEquals(Reason.TOO_LARGE, reasonOf(claimingPng(4096, 4097)));
+    ImageException e =
+        assertThrows(
+            ImageException.class, () -> Preprocessor.header(claimingPng(50000, 50000), "t"));
+    assertEquals(Reason.TOO_LARGE, e.reason());
+    assertTrue(e.detail().contains("50000 x 50000"), e.getMessage());
+    assertEquals(Reason.CORRUPT, reasonOf(claimingPng(0, 10)));
+  }
+
+  @Test
+  void aBmpClaimingMorePaletteColoursThanItsDepthAllowsIsCorrupt() throws Exception {
+    byte[] bmp = encode(gray(30, 30, 255, 0, new int[] {10, 5, 8, 20}), "bmp"); // 8-bit palette
+    ByteBuffer.wrap(bmp).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 257);
+    ImageException e = assertThrows(ImageException.class, () -> Preprocessor.header(bmp, "t"));
+    assertEquals(Reason.CORRUPT, e.reason());
+    assertTrue(e.detail().contains("at most 256 palette colours, found 257"), e.getMessage());
+    ByteBuffer.wrap(bmp).order(ByteOrder.LITTLE_ENDIAN).putInt(46, 256);
+    assertEquals(
+        new DigitImage.Box(10, 5, 8, 20),
+        Preprocessor.preprocess(bmp, "t", Preprocessor.Mode.MNIST).box());
+  }
+
+  @Test
+  void filesThatCannotBeReadAreIoErrors(@TempDir Path dir) throws Exception {
+    ImageException missing =
+        assertThrows(
+            ImageException.class,
+            () -> Preprocessor.preprocess(dir.resolve("missing.png"), Preprocessor.Mode.MNIST));
+    assertEquals(Reason.IO, missing.reason());
+    ImageException directory =
+        assertThrows(
+            ImageException.class, () -> Preprocessor.preprocess(dir, Preprocessor.Mode.MNIST));
+    assertEquals(Reason.IO, directory.reason());
+    Path empty = Files.createFile(dir.resolve("empty.png"));
+    assertEquals(
+        Reason.EMPTY_FILE,
+        assertThrows(ImageException.class, () -> Preprocessor.segment(empty)).reason());
+  }
+
+  // ---- the integer steps -----------------------------------------------------------------------
+
+  @Test
+  void areaFilterMatchesTheWorkedExampleOfTheSpecification() {
+    // docs/preprocessing.md: [0, 100, 255] to 2 columns is [33, 203].
+    byte[] out = AreaFilter.resize(new byte[] {0, 100, (byte) 255}, 3, 1, 2, 1);
+    assertEquals(33, out[0] & 0xFF);
+    assertEquals(203, out[1] & 0xFF);
+    // Same size: identity. Constant images stay constant whatever the sizes.
+    byte[] ramp = new byte[12];
+    for (int i = 0; i < ramp.length; i++) {
+      ramp[i] = (byte) (i * 20);
+    }
+    assertArrayEquals(ramp, AreaFilter.resize(ramp, 4, 3, 4, 3));
+    byte[] seven = new byte[35];
+    Arrays.fill(seven, (byte) 77);
+    for (byte v : AreaFilter.resize(seven, 7, 5, 3, 11)) {
+      assertEquals(77, v & 0xFF);
+    }
+    // 2x2 to 1x1: (1 + 2 + 3 + 4) / 4 = 2.5 rounds half up to 3.
+    assertEquals(3, AreaFilter.resize(new byte[] {1, 2, 3, 4}, 2, 2, 1, 1)[0]);
+  }
+
+  @Test
+  void aSquareIsScaledTo20AndCentredByMassAt14() throws Exception {
+    DigitImage d =
+        Preprocessor.preprocess(
+            png(gray(100, 80, 255, 0, new int[] {10, 30, 40, 40})), "t", Preprocessor.Mode.MNIST);
+    assertEquals(DigitImage.Polarity.DARK_ON_LIGHT, d.polarity());
+    assertEquals(new DigitImage.Box(10, 30, 40, 40), d.box());
+    assertEquals(20, d.scaledWidth());
+    assertEquals(20, d.scaledHeight());
+    // centre of mass 9.5 in the scaled square: offset round(14 - 9.5) = 5 (half up)
+    assertEquals(5, d.offsetX());
+    assertEquals(5, d.offsetY());
+    assertEquals(255, d.pixel(5, 5));
+    assertEquals(255, d.pixel(24, 24));
+    assertEquals(0, d.pixel(4, 5));
+    assertEquals(0, d.pixel(25, 24));
+  }
+
+  @Test
+  void aTallBarKeepsItsAspectRatio() throws Exception {
+    DigitImage d =
+        Preprocessor.preprocess(
+            png(gray(60, 60, 0, 255, new int[] {25, 10, 10, 40})), "t", Preprocessor.Mode.MNIST);
+    assertEquals(DigitImage.Polarity.LIGHT_ON_DARK, d.polarity());
+    assertEquals(5, d.scaledWidth()); // round(20 * 10 / 40) = 5
+    assertEquals(20, d.scaledHeight());
+  }
+
+  @Test
+  void bothPolaritiesOfOneDrawingGiveTheSameInput() throws Exception {
+    int[][] strokes = {{8, 5, 4, 30}, {8, 5, 18, 4}, {22, 5, 4, 16}};
+    DigitImage dark =
+        Preprocessor.preprocess(png(gray(40, 44, 255, 0, strokes)), "d", Preprocessor.Mode.MNIST);
+    DigitImage light =
+        Preprocessor.preprocess(png(gray(40, 44, 0, 255, strokes)), "l", Preprocessor.Mode.MNIST);
+    assertEquals(DigitImage.Polarity.DARK_ON_LIGHT, dark.polarity());
+    assertEquals(DigitImage.Polarity.LIGHT_ON_DARK, light.polarity());
+    assertArrayEquals(dark.pixels(), light.pixels());
+    // gray paper and gray ink: the contrast is stretched to the same input again
+    DigitImage pencil =
+        Preprocessor.preprocess(png(gray(40, 44, 190, 90, strokes)), "p", Preprocessor.Mode.MNIST);
+    assertEquals(65, pencil.background());
+    assertEquals(165, pencil.inkMax());
+    assertArrayEquals(dark.pixels(), pencil.pixels());
+  }
+
+  @Test
+  void specksAreDroppedFromTheDigitsBox() throws Exception {
+    int[] bar = {20, 10, 6, 40};
+    DigitImage clean =
+        Preprocessor.preprocess(png(gray(64, 64, 255, 0, bar)), "c", Preprocessor.Mode.MNIST);
+    DigitImage specked =
+        Preprocessor.preprocess(
+            png(gray(64, 64, 255, 0, bar, new int[] {2, 2, 1, 1}, new int[] {60, 60, 2, 2})),
+            "s",
+            Preprocessor.Mode.MNIST);
+    assertEquals(clean.box(), specked.box());
+    assertArrayEquals(clean.pixels(), specked.pixels());
+  }
+
+  @Test
+  void rawModeOnlyResizesTheGrayImage() throws Exception {
+    DigitImage raw =
+        Preprocessor.preprocess(
+            png(gray(56, 28, 255, 0, new int[] {0, 0, 28, 28})), "t", Preprocessor.Mode.RAW);
+    assertEquals(DigitImage.Polarity.NOT_TESTED, raw.polarity());
+    assertEquals(0, raw.pixel(0, 0)); // not inverted: the black left half stays black
+    assertEquals(0, raw.pixel(27, 13));
+    assertEquals(255, raw.pixel(0, 14));
+    assertEquals(255, raw.pixel(27, 27));
+  }
+
+  // ---- segmentation ----------------------------------------------------------------------------
+
+  @Test
+  void segmentationTakesDigitsLeftToRightMergesDotsAndDropsMarks() throws Exception {
+    BufferedImage line =
+        gray(
+            200,
+            60,
+            255,
+            0,
+            new int[] {150, 10, 8, 40}, // third digit, drawn first
+            new int[] {10, 10, 8, 40}, // first digit
+            new int[] {80, 20, 8, 30}, // second digit: a stroke ...
+            new int[] {80, 10, 8, 6}, // ... and its dot above, in the same columns
+            new int[] {110, 33, 20, 4}, // a dash: less than half the digits' height
+            new int[] {190, 2, 1, 1}); // a speck
+    Segmentation s = Preprocessor.segment(png(line), "t");
+    assertEquals(3, s.digits().size());
+    assertEquals(10, s.digits().get(0).box().x());
+    assertEquals(new DigitImage.Box(80, 10, 8, 40), s.digits().get(1).box());
+    assertEquals(150, s.digits().get(2).box().x());
+    assertEquals(1, s.marks());
+    assertEquals(1, s.specks());
+  }
+
+  // ---- results ---------------------------------------------------------------------------------
+
+  @Test
+  void digitImagesAreImmutableAndFeedTheClassifierDirectly() throws Exception {
+    DigitImage d =
+        Preprocessor.preprocess(
+            png(gray(30, 30, 255, 0, new int[] {10, 5, 8, 20})), "t", Preprocessor.Mode.MNIST);
+    byte[] copy = d.pixels();
+    copy[0] = 99;
+    assertNotEquals(99, d.pixels()[0]);
+    ByteBuffer buffer = d.buffer();
+    assertTrue(buffer.isDirect());
+    assertTrue(buffer.isReadOnly());
+    assertEquals(784, buffer.remaining());
+    assertEquals(2 * 784, DigitImage.batch(List.of(d, d)).remaining());
+    assertEquals(
+        d,
+        Preprocessor.preprocess(
+            png(gray(30, 30, 255, 0, new int[] {10, 5, 8, 20})), "t", Preprocessor.Mode.MNIST));
+    assertFalse(d.toString().isEmpty());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new DigitImage(
+                new byte[10],
+                Preprocessor.Mode.RAW,
+                d.header(),
+                d.polarity(),
+                0,
+                0,
+                d.box(),
+                0,
+                0,
+                0,
+                0));
+  }
+}

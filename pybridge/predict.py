@@ -1,0 +1,403 @@
+"""Read the digits in users' own images: ``python -m pybridge.predict IMG... [--segment] [--runtimes ...]``.
+
+Each image is preprocessed as docs/preprocessing.md says and classified; one line per image (with
+``--segment``, one line per line of digits and one per digit) gives the digit, its probability and the top
+classes. With ``--runtimes python-ort,jvm-ort`` the JVM preprocesses the same file with the Java twin and runs
+the Java ``DigitClassifier``; the command then reports, per image, whether the two 28x28 arrays are identical and
+the two runtimes give the same digits with probabilities within 1e-6 (docs/parity.md, CPU vs CPU).
+
+Exit codes: 0 every image read; 1 a check failed (the runtimes disagree, or the model fails its golden check);
+2 bad usage, a missing, unloadable or contract-less model, or an image refused (each refused image
+gets one ``error: FILE: REASON: detail`` line on stderr and the others are still read). A disagreement (1)
+outranks a refused image (2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pybridge import errors, runners
+from pybridge import preprocess as pp
+
+DEFAULT_MODEL = Path("models/deeper_cnn.onnx")
+RUNTIMES = ("python-ort", "jvm-ort")
+ATOL = 1e-6  # CPU vs CPU with the same ONNX Runtime version: bit-identical expected (docs/parity.md)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The parsed command line."""
+
+    files: tuple[str, ...]
+    model: Path
+    segment: bool
+    json: bool
+    runtimes: tuple[str, ...]
+    mode: pp.Mode
+    top: int
+    threads: int
+    debug: bool
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one runtime made of one file: the 28x28 inputs, their metadata and probabilities, or an error."""
+
+    runtime: str
+    pixels: np.ndarray = field(default_factory=lambda: np.zeros((0, 28, 28), np.uint8))  # uint8 [n, 28, 28]
+    meta: tuple[dict, ...] = ()
+    probabilities: np.ndarray = field(default_factory=lambda: np.zeros((0, 10), np.float32))  # float32 [n, 10]
+    specks: int = 0
+    marks: int = 0
+    error: pp.ImageError | None = None
+
+    @property
+    def labels(self) -> list[int]:
+        return [int(v) for v in self.probabilities.argmax(axis=1)]
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Whether two runtimes read one file the same way."""
+
+    same_outcome: bool  # both read it, or both refused it with the same reason
+    differing_pixels: int  # over all digits (-1: different numbers of digits or an outcome differs)
+    same_digits: bool
+    max_abs_diff: float  # largest |p_other - p_ref|
+
+    @property
+    def passed(self) -> bool:
+        return self.same_outcome and self.differing_pixels == 0 and self.same_digits and self.max_abs_diff <= ATOL
+
+    def describe(self) -> dict:
+        return {
+            "passed": self.passed,
+            "same_outcome": self.same_outcome,
+            "differing_pixels": self.differing_pixels,
+            "same_digits": self.same_digits,
+            "max_abs_diff": self.max_abs_diff,
+            "atol": ATOL,
+        }
+
+
+def compare(ref: Reading, other: Reading) -> Agreement:
+    """Compare two runtimes' readings of one file."""
+    if ref.error or other.error:
+        same = bool(ref.error and other.error and ref.error.reason is other.error.reason)
+        return Agreement(same, 0 if same else -1, same, 0.0)
+    if ref.pixels.shape != other.pixels.shape:
+        return Agreement(False, -1, False, float("inf"))
+    diff = float(np.max(np.abs(ref.probabilities - other.probabilities))) if len(ref.probabilities) else 0.0
+    return Agreement(True, int(np.count_nonzero(ref.pixels != other.pixels)), ref.labels == other.labels, diff)
+
+
+# ---- the two runtimes -----------------------------------------------------------------------------------------
+
+
+class PythonSide:
+    """Python preprocessing (pybridge.preprocess) and ONNX Runtime's Python API."""
+
+    name = "python-ort"
+
+    def __init__(self, model: Path, threads: int):
+        self.runner = runners.PythonOrtRunner(threads=threads, device="cpu")
+        self.session = self.runner.session(model)
+
+    def read(self, file: str, mode: pp.Mode, segment: bool) -> Reading:
+        try:
+            if segment:
+                seg = pp.segment(file)
+                digits, specks, marks = seg.digits, seg.specks, seg.marks
+            else:
+                digits, specks, marks = (pp.preprocess(file, mode),), 0, 0
+        except pp.ImageError as exc:
+            return Reading(self.name, error=exc)
+        pixels = np.stack([d.pixels for d in digits])
+        probabilities = self.runner.infer(self.session, runners.to_input(pixels))
+        return Reading(self.name, pixels, tuple(d.describe() for d in digits), probabilities, specks, marks)
+
+    def close(self) -> None:
+        pass
+
+
+class JvmSide:
+    """Java preprocessing (io.github.digitbridge.image) and the Java DigitClassifier, through JPype."""
+
+    name = "jvm-ort"
+
+    def __init__(self, model: Path, threads: int):
+        from pybridge import jvm
+
+        jvm.start_jvm()
+        import jpype
+
+        self._jvm = jvm
+        self._jpype = jpype
+        self._path = jpype.JClass("java.nio.file.Path")
+        self._pre = jpype.JClass("io.github.digitbridge.image.Preprocessor")
+        self._digit = jpype.JClass("io.github.digitbridge.image.DigitImage")
+        self._array_list = jpype.JClass("java.util.ArrayList")
+        classifier = jpype.JClass("io.github.digitbridge.model.DigitClassifier")
+        options = (
+            classifier.Options.builder()
+            .intraOpThreads(threads)
+            .optimizationLevel(classifier.Options.OptimizationLevel.valueOf(runners.OPTIMIZATION_LEVEL))
+            .build()
+        )
+        with jvm.java_errors():
+            self.classifier = classifier.open(self._path.of(str(model)), options)
+
+    def read(self, file: str, mode: pp.Mode, segment: bool) -> Reading:
+        try:
+            digits, specks, marks = self._preprocess(file, mode, segment)
+        except pp.ImageError as exc:
+            return Reading(self.name, error=exc)
+        java_digits = self._array_list()
+        for d in digits:
+            java_digits.add(d)
+        batch = self._digit.batch(java_digits)
+        pixels = self._jvm.view(batch).view(np.uint8).reshape(-1, 28, 28).copy()
+        with self._jvm.java_errors():
+            predictions = self.classifier.predict(batch, len(digits))
+        probabilities = self._jvm.view(predictions.probabilities()).reshape(len(digits), -1).copy()
+        return Reading(self.name, pixels, tuple(describe_java(d) for d in digits), probabilities, specks, marks)
+
+    def _preprocess(self, file: str, mode: pp.Mode, segment: bool) -> tuple[list, int, int]:
+        try:
+            if segment:
+                seg = self._pre.segment(self._path.of(file))
+                return list(seg.digits()), int(seg.specks()), int(seg.marks())
+            return [self._pre.preprocess(self._path.of(file), self._pre.Mode.valueOf(mode.name))], 0, 0
+        except self._jpype.JException as exc:
+            raise image_error(exc, self._jvm) from exc
+
+    def close(self) -> None:
+        self.classifier.close()
+
+
+def image_error(exc: Exception, jvm) -> errors.BridgeError:
+    """The Python twin of a Java ``ImageException`` (same reason code), or the bridge's error for other classes."""
+    if str(exc.getClass().getName()).endswith(".ImageException"):
+        return pp.ImageError(str(exc.file()), pp.Reason(str(exc.reason().name())), str(exc.detail()))
+    return jvm.java_error(exc)
+
+
+def describe_java(d) -> dict:
+    """A Java DigitImage's metadata in the shape of ``pp.DigitImage.describe()``."""
+    box, header = d.box(), d.header()
+    return {
+        "mode": str(d.mode().name()).lower(),
+        "format": str(header.format().name()),
+        "size": [int(header.width()), int(header.height())],
+        "polarity": str(d.polarity().text()),
+        "background": int(d.background()),
+        "ink_max": int(d.inkMax()),
+        "box": [int(box.x()), int(box.y()), int(box.width()), int(box.height())],
+        "scaled": [int(d.scaledWidth()), int(d.scaledHeight())],
+        "offset": [int(d.offsetX()), int(d.offsetY())],
+    }
+
+
+# ---- output ---------------------------------------------------------------------------------------------------
+
+
+def _top(probabilities: np.ndarray, k: int, labels: list[str]) -> list[tuple[str, float]]:
+    order = sorted(range(len(probabilities)), key=lambda c: (-probabilities[c], c))[:k]
+    return [(labels[c], float(probabilities[c])) for c in order]
+
+
+def digit_line(name: str, probabilities: np.ndarray, k: int, labels: list[str]) -> str:
+    """``NAME: 7 p=0.998123 top-3: 7 0.998123, 9 0.001012, 2 0.000310`` (the Java CLI's format)."""
+    top = _top(probabilities, k, labels)
+    ranked = ", ".join(f"{label} {p:.6f}" for label, p in top)
+    return f"{name}: {top[0][0]} p={top[0][1]:.6f} top-{len(top)}: {ranked}"
+
+
+def number(reading: Reading, labels: list[str]) -> str:
+    return "".join(labels[c] for c in reading.labels)
+
+
+def human_lines(file: str, reading: Reading, segment: bool, k: int, labels: list[str]) -> list[str]:
+    if not segment:
+        return [digit_line(file, reading.probabilities[0], k, labels)]
+    n = len(reading.pixels)
+    set_aside = []
+    if reading.marks:
+        set_aside.append(f"{reading.marks} mark{'s' if reading.marks != 1 else ''} ignored")
+    if reading.specks:
+        set_aside.append(f"{reading.specks} speck{'s' if reading.specks != 1 else ''} dropped")
+    extra = "; " + ", ".join(set_aside) if set_aside else ""
+    lines = [f"{file}: number {number(reading, labels)} ({n} digit{'s' if n != 1 else ''}{extra})"]
+    lines += [digit_line(f"{file}[{i}]", reading.probabilities[i], k, labels) for i in range(n)]
+    return lines
+
+
+def json_reading(reading: Reading, k: int, labels: list[str]) -> dict:
+    if reading.error:
+        return {"error": {"reason": reading.error.reason.value, "detail": reading.error.detail}}
+    digits = []
+    for probabilities, meta in zip(reading.probabilities, reading.meta, strict=True):
+        top = _top(probabilities, k, labels)
+        digits.append(
+            {
+                "label": top[0][0],
+                "probability": top[0][1],
+                "top": [{"label": label, "probability": p} for label, p in top],
+                "preprocessing": meta,
+            }
+        )
+    return {"number": number(reading, labels), "digits": digits, "specks": reading.specks, "marks": reading.marks}
+
+
+def agreement_line(file: str, names: tuple[str, str], agreement: Agreement, ref: Reading) -> str:
+    a, b = names
+    if agreement.passed:
+        if ref.error:
+            return f"{file}: {a} and {b} agree: both refuse it ({ref.error.reason.value})"
+        return (
+            f"{file}: {a} and {b} agree: identical 28x28 pixels, same digits, "
+            f"max |dp| {agreement.max_abs_diff:.3g} (atol {ATOL:g})"
+        )
+    problems = []
+    if not agreement.same_outcome:
+        problems.append("one refuses what the other reads, or they refuse it for different reasons")
+    else:
+        if agreement.differing_pixels:
+            problems.append(f"{agreement.differing_pixels} pixels differ")
+        if not agreement.same_digits:
+            problems.append("different digits")
+        if agreement.max_abs_diff > ATOL:
+            problems.append(f"max |dp| {agreement.max_abs_diff:.3g} > atol {ATOL:g}")
+    return f"{file}: {a} and {b} DISAGREE: " + "; ".join(problems)
+
+
+# ---- the command ----------------------------------------------------------------------------------------------
+
+
+def parse(argv: Sequence[str] | None, prog: str) -> Options:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Read the digit (or, with --segment, the number) in each image; see docs/preprocessing.md.",
+    )
+    parser.add_argument("files", nargs="+", metavar="IMG", help="PNG, JPEG, GIF or BMP files (recognised by content)")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help=f"ONNX model (default {DEFAULT_MODEL})")
+    parser.add_argument("--segment", action="store_true", help="split a line of digits and print the number")
+    parser.add_argument("--json", action="store_true", help="one JSON object per image")
+    parser.add_argument(
+        "--runtimes", default="python-ort", help=f"comma-separated, from {', '.join(RUNTIMES)} (default python-ort)"
+    )
+    parser.add_argument("--mode", choices=[m.value for m in pp.Mode], default="mnist", help="preprocessing mode")
+    parser.add_argument("--top", type=int, default=3, help="how many classes to list (default 3)")
+    parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads (default 1)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    args = parser.parse_args(argv)
+    chosen = tuple(r.strip() for r in args.runtimes.split(",") if r.strip())
+    if not chosen or any(r not in RUNTIMES for r in chosen) or len(set(chosen)) != len(chosen):
+        parser.error(f"expected --runtimes from {', '.join(RUNTIMES)}, each once, found {args.runtimes!r}")
+    if args.segment and args.mode != "mnist":
+        parser.error("--segment preprocesses each digit in mnist mode; it cannot be combined with --mode raw")
+    if args.top < 1 or args.threads < 0:
+        parser.error("expected --top >= 1 and --threads >= 0")
+    return Options(
+        tuple(args.files),
+        args.model,
+        args.segment,
+        args.json,
+        chosen,
+        pp.Mode(args.mode),
+        args.top,
+        args.threads,
+        args.debug,
+    )
+
+
+def open_model(model: Path, runtime: str, threads: int) -> tuple[PythonSide | JvmSide, list[str]]:
+    """One runtime with the model loaded and its golden pairs checked.
+
+    Raises:
+        ModelError: the model is missing, cannot be loaded or has no usable contract; GoldenMismatchError: it
+            fails its golden check.
+    """
+    if not model.is_file():
+        raise errors.ModelError(
+            f"{model}: expected an ONNX model, found no such file (train one with `make models`, or pass --model)"
+        )
+    contract = runners.model_contract(model)
+    labels = [str(label) for label in contract.get("labels", [str(d) for d in range(10)])]
+    if runtime == "python-ort":
+        side: PythonSide | JvmSide = PythonSide(model, threads)
+        golden = contract.get("golden")
+        if golden:
+            worst = side.runner.golden_max_diff(model, contract)
+            if worst > golden["atol"]:
+                raise errors.GoldenMismatchError(
+                    f"{model}: GOLDEN_MISMATCH: expected the golden probabilities within {golden['atol']}, found a "
+                    f"difference of {worst:.3g}: the file changed after export"
+                )
+        return side, labels
+    return JvmSide(model, threads), labels  # DigitClassifier.open checks the golden pairs itself
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.predict") -> int:
+    """Read each image; print the digits. Returns 0, 1 (runtimes disagree, golden check) or 2 (bad input)."""
+    options = parse(argv, prog)
+    sides: list[PythonSide | JvmSide] = []
+    try:
+        labels: list[str] = []
+        for runtime in options.runtimes:
+            side, labels = open_model(options.model, runtime, options.threads)
+            sides.append(side)
+        return _run(options, sides, labels)
+    except errors.BridgeError as exc:  # the model: missing or unloadable (2), or failing its golden check (1)
+        return errors.report(exc, options.debug)
+    finally:
+        for side in sides:
+            side.close()
+
+
+def _run(options: Options, sides: list[PythonSide | JvmSide], labels: list[str]) -> int:
+    refused = disagreed = 0
+    for file in options.files:
+        readings = [side.read(file, options.mode, options.segment) for side in sides]
+        ref = readings[0]
+        agreements = [compare(ref, other) for other in readings[1:]]
+        disagreed += any(not a.passed for a in agreements)
+        if ref.error:
+            refused += 1
+            if options.debug:
+                traceback.print_exception(ref.error, file=sys.stderr)
+            print(f"error: {ref.error}", file=sys.stderr)
+        if options.json:
+            record = {"file": file, "mode": options.mode.value, "segment": options.segment, "runtime": ref.runtime}
+            record.update(json_reading(ref, options.top, labels))
+            if len(readings) > 1:
+                record["others"] = {r.runtime: json_reading(r, options.top, labels) for r in readings[1:]}
+                record["agreement"] = {r.runtime: a.describe() for r, a in zip(readings[1:], agreements, strict=True)}
+            print(json.dumps(record))
+            continue
+        if not ref.error:
+            print("\n".join(human_lines(file, ref, options.segment, options.top, labels)))
+        for other, agreement in zip(readings[1:], agreements, strict=True):
+            print(agreement_line(file, (ref.runtime, other.runtime), agreement, ref))
+    if not options.json and (len(options.files) > 1 or len(sides) > 1):
+        summary = f"{len(options.files)} image{'s' if len(options.files) != 1 else ''}: "
+        summary += f"{len(options.files) - refused} read, {refused} refused"
+        if len(sides) > 1:
+            summary += f"; {' and '.join(s.name for s in sides)} agree on {len(options.files) - disagreed}"
+            summary += f"/{len(options.files)}"
+        print(summary)
+    if disagreed:
+        return 1
+    return 2 if refused else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
