@@ -1,5 +1,6 @@
 package io.github.digitbridge.cli;
 
+import io.github.digitbridge.DigitBridgeException;
 import java.io.PrintStream;
 
 /**
@@ -11,10 +12,10 @@ import java.io.PrintStream;
  */
 record Console(PrintStream out, PrintStream err, boolean debug) {
   /**
-   * Reports bad input (an {@code IdxException} or a {@code ModelException}) as the one line {@code
-   * error: <file>: <REASON>: <detail>}.
+   * Reports bad input (any {@code DigitBridgeException}) as the one line {@code error: <file>:
+   * <REASON>: <detail>}.
    */
-  void report(Exception e) {
+  void report(DigitBridgeException e) {
     err.println("error: " + e.getMessage());
     if (debug) {
       e.printStackTrace(err);

@@ -1,6 +1,6 @@
 package io.github.digitbridge.cli;
 
-import io.github.digitbridge.idx.IdxException;
+import io.github.digitbridge.DigitBridgeException;
 import io.github.digitbridge.model.ModelException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -82,14 +82,14 @@ public final class Main {
     } catch (UsageException e) {
       err.println(commandUsage(chosen) + " (" + e.getMessage() + ")");
       return BAD_INPUT;
-    } catch (IdxException e) {
+    } catch (DigitBridgeException e) {
       console.report(e);
-      return BAD_INPUT;
-    } catch (ModelException e) {
-      console.report(e);
-      // A model that no longer computes its golden outputs failed a check; anything else about a
-      // model (missing, corrupt, no contract, wrong interface) is bad input.
-      return e.reason() == ModelException.Reason.GOLDEN_MISMATCH ? CHECK_FAILED : BAD_INPUT;
+      // A model that no longer computes its golden outputs failed a check; anything else (a bad
+      // file, a model that is missing, corrupt, without contract or with the wrong interface) is
+      // bad input.
+      return e instanceof ModelException m && m.reason() == ModelException.Reason.GOLDEN_MISMATCH
+          ? CHECK_FAILED
+          : BAD_INPUT;
     }
   }
 

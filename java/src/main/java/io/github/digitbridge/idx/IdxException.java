@@ -1,7 +1,7 @@
 package io.github.digitbridge.idx;
 
+import io.github.digitbridge.DigitBridgeException;
 import java.nio.file.Path;
-import java.util.Objects;
 
 /**
  * A file, or a pair of files, that is not the IDX data it should be.
@@ -10,7 +10,7 @@ import java.util.Objects;
  * and a detail that says what was expected and what was found. The message reads {@code <file>:
  * <REASON>: <detail>}, which is exactly what the CLI prints after {@code error: }.
  */
-public final class IdxException extends Exception {
+public final class IdxException extends DigitBridgeException {
   private static final long serialVersionUID = 1L;
 
   /**
@@ -46,7 +46,6 @@ public final class IdxException extends Exception {
 
   private final Reason reason;
   private final Path file;
-  private final String detail;
 
   /**
    * Creates an exception.
@@ -68,10 +67,9 @@ public final class IdxException extends Exception {
    * @param cause the underlying exception, or null
    */
   public IdxException(Reason reason, Path file, String detail, Throwable cause) {
-    super(file + ": " + reason + ": " + detail, cause);
-    this.reason = Objects.requireNonNull(reason, "reason");
-    this.file = Objects.requireNonNull(file, "file");
-    this.detail = Objects.requireNonNull(detail, "detail");
+    super(file, reason, detail, cause);
+    this.reason = reason;
+    this.file = file;
   }
 
   /** The reason code. */
@@ -82,10 +80,5 @@ public final class IdxException extends Exception {
   /** The file concerned, exactly as it was passed to the reader. */
   public Path file() {
     return file;
-  }
-
-  /** The message without the file and reason prefix: what was expected and what was found. */
-  public String detail() {
-    return detail;
   }
 }

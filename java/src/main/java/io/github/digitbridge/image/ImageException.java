@@ -1,6 +1,6 @@
 package io.github.digitbridge.image;
 
-import java.util.Objects;
+import io.github.digitbridge.DigitBridgeException;
 
 /**
  * An image file that cannot be turned into a digit.
@@ -10,7 +10,7 @@ import java.util.Objects;
  * expected and what was found. The message reads {@code <file>: <REASON>: <detail>}, the form the
  * CLI prints after {@code error: }.
  */
-public final class ImageException extends Exception {
+public final class ImageException extends DigitBridgeException {
   private static final long serialVersionUID = 1L;
 
   /** Why an image was refused; the checks are made in this order. */
@@ -35,7 +35,6 @@ public final class ImageException extends Exception {
 
   private final Reason reason;
   private final String file;
-  private final String detail;
 
   /**
    * Creates an exception.
@@ -57,10 +56,9 @@ public final class ImageException extends Exception {
    * @param cause the underlying exception, or null
    */
   public ImageException(Reason reason, String file, String detail, Throwable cause) {
-    super(file + ": " + reason + ": " + detail, cause);
-    this.reason = Objects.requireNonNull(reason, "reason");
-    this.file = Objects.requireNonNull(file, "file");
-    this.detail = Objects.requireNonNull(detail, "detail");
+    super(file, reason, detail, cause);
+    this.reason = reason;
+    this.file = file;
   }
 
   /** The reason code. */
@@ -71,10 +69,5 @@ public final class ImageException extends Exception {
   /** The file concerned, as the caller named it ({@code <N bytes>} for bytes in memory). */
   public String file() {
     return file;
-  }
-
-  /** The message without the file and reason prefix: what was expected and what was found. */
-  public String detail() {
-    return detail;
   }
 }

@@ -1,6 +1,6 @@
 package io.github.digitbridge.model;
 
-import java.util.Objects;
+import io.github.digitbridge.DigitBridgeException;
 
 /**
  * A model (or its model card) that cannot be used as it is, or an inference that ONNX Runtime
@@ -14,7 +14,7 @@ import java.util.Objects;
  * {@link IllegalArgumentException}s instead, and using a closed classifier is an {@link
  * IllegalStateException}: those are bugs to fix, not data to report.
  */
-public final class ModelException extends Exception {
+public final class ModelException extends DigitBridgeException {
   private static final long serialVersionUID = 1L;
 
   /** Why a model, a card or an input was refused. */
@@ -41,7 +41,6 @@ public final class ModelException extends Exception {
 
   private final Reason reason;
   private final String model;
-  private final String detail;
 
   /**
    * Creates an exception.
@@ -63,10 +62,9 @@ public final class ModelException extends Exception {
    * @param cause the underlying exception, or null
    */
   public ModelException(Reason reason, String model, String detail, Throwable cause) {
-    super(model + ": " + reason + ": " + detail, cause);
-    this.reason = Objects.requireNonNull(reason, "reason");
-    this.model = Objects.requireNonNull(model, "model");
-    this.detail = Objects.requireNonNull(detail, "detail");
+    super(model, reason, detail, cause);
+    this.reason = reason;
+    this.model = model;
   }
 
   /** The reason code. */
@@ -77,10 +75,5 @@ public final class ModelException extends Exception {
   /** The model or file concerned, as the caller named it. */
   public String model() {
     return model;
-  }
-
-  /** The message without the model and reason prefix: what was expected and what was found. */
-  public String detail() {
-    return detail;
   }
 }
