@@ -9,7 +9,6 @@ execution provider that ran, and where the time went.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
+from pybridge import contract as contract_module
 from pybridge import data, errors, idx
 
 INPUT_NAME = "image"
@@ -59,32 +59,9 @@ def tensor_sha256(x: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(x, dtype="<f4").data).hexdigest()
 
 
-CONTRACT_KEY = "digitbridge.contract"
-
-
-def model_contract(model: Path) -> dict:
-    """The contract embedded in a model's ONNX metadata (read through ONNX Runtime; no onnx package needed).
-
-    Raises:
-        ModelError: the model cannot be loaded or carries no parseable contract.
-    """
-    try:
-        meta = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"]).get_modelmeta()
-    except Exception as exc:  # ORT's exception types vary by failure; the message says what went wrong
-        raise errors.ModelError(f"{model}: expected an ONNX model, ONNX Runtime cannot load it: {exc}") from exc
-    raw = meta.custom_metadata_map.get(CONTRACT_KEY)
-    if raw is None:
-        raise errors.ContractError(f"{model}: expected a '{CONTRACT_KEY}' entry in the ONNX metadata, found none")
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise errors.ContractError(f"{model}: the contract is not valid JSON ({exc})") from exc
-
-
-def golden_inputs(contract: dict) -> tuple[np.ndarray, np.ndarray]:
-    golden = contract["golden"]
-    pixels = np.asarray(golden["images_uint8"], dtype=np.uint8).reshape(-1, 28, 28)
-    return pixels, np.asarray(golden["probabilities"], dtype=np.float32)
+# Re-exported: the runners' callers read contracts and golden pairs through here.
+model_contract = contract_module.read
+golden_inputs = contract_module.golden_inputs
 
 
 class PythonOrtRunner:

@@ -21,17 +21,16 @@ import onnxruntime as ort
 import tensorflow as tf
 import tf2onnx
 
+from pybridge import contract as model_contract
 from pybridge.idx import atomic_write
-from training.models import INPUT_SHAPE, NUM_CLASSES
+from training.models import INPUT_SHAPE
 
 OPSET = 17
-CONTRACT_KEY = "digitbridge.contract"
-CONTRACT_FORMAT = "digitbridge-contract/1"
-INPUT_NAME = "image"
-OUTPUT_NAME = "probabilities"
-BATCH_DIM = "N"
+CONTRACT_KEY = model_contract.KEY
+INPUT_NAME = model_contract.INPUT_NAME
+OUTPUT_NAME = model_contract.OUTPUT_NAME
+BATCH_DIM = model_contract.BATCH_DIM
 GATE_ATOL = 1e-5
-GOLDEN_COUNT = 8
 
 
 class ExportGateError(Exception):
@@ -102,30 +101,15 @@ def library_versions() -> dict[str, str]:
 
 def build_contract(*, name: str, images_u8: np.ndarray, keras_probs: np.ndarray, extra: dict) -> dict:
     """The contract embedded in the model. ``images_u8``/``keras_probs`` supply the golden pairs."""
-    return {
-        "format": CONTRACT_FORMAT,
-        "name": name,
-        "input": {"name": INPUT_NAME, "dtype": "float32", "shape": [BATCH_DIM, *INPUT_SHAPE]},
-        "output": {"name": OUTPUT_NAME, "dtype": "float32", "shape": [BATCH_DIM, NUM_CLASSES], "activation": "softmax"},
-        "preprocessing": {
-            "pixel_scale": "value / 255 as float32",
-            "layout": "NHWC",
-            "polarity": "white digit on black background",
-            "size": [28, 28],
-            "source_dtype": "uint8",
-        },
-        "labels": [str(d) for d in range(NUM_CLASSES)],
-        "opset": OPSET,
-        "versions": library_versions(),
-        "golden": {
-            "source": "keras",
-            "atol": GATE_ATOL,
-            "images_uint8": images_u8[:GOLDEN_COUNT].reshape(-1, 784).astype(int).tolist(),
-            # float32 -> Python float is exact, so the JSON round-trips to the very same float32 values.
-            "probabilities": keras_probs[:GOLDEN_COUNT].astype(np.float32).astype(float).tolist(),
-        },
-        **extra,
-    }
+    return model_contract.build(
+        name=name,
+        opset=OPSET,
+        versions=library_versions(),
+        golden_u8=images_u8,
+        golden_probs=keras_probs,
+        golden_source="keras",
+        extra=extra,
+    )
 
 
 def read_contract(model: onnx.ModelProto | bytes | str | Path) -> dict:
@@ -142,9 +126,9 @@ def read_contract(model: onnx.ModelProto | bytes | str | Path) -> dict:
 
 def check_golden(model_bytes: bytes, contract: dict) -> float:
     """Re-run the contract's golden pairs; return the max abs difference (the caller compares with atol)."""
-    golden = contract["golden"]
-    x = np.asarray(golden["images_uint8"], dtype=np.uint8).reshape(-1, 28, 28, 1).astype(np.float32) / np.float32(255.0)
-    return float(np.max(np.abs(onnx_probabilities(model_bytes, x) - np.asarray(golden["probabilities"], np.float32))))
+    pixels, expected = model_contract.golden_inputs(contract)
+    x = pixels[..., None].astype(np.float32) / np.float32(255.0)
+    return float(np.max(np.abs(onnx_probabilities(model_bytes, x) - expected)))
 
 
 def export(

@@ -39,19 +39,20 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
+from pybridge import contract as model_contract
+
 OUT = Path(__file__).resolve().parent / "models"
 DEFAULT_MNIST = Path.home() / ".cache" / "digitbridge" / "mnist"
 
-CONTRACT_KEY = "digitbridge.contract"
-CONTRACT_FORMAT = "digitbridge-contract/1"
+CONTRACT_KEY = model_contract.KEY
 OPSET = 17
 IR_VERSION = 8  # the IR version of opset 17; newer IRs than the runtime knows would be refused
-INPUT_NAME = "image"
-OUTPUT_NAME = "probabilities"
-PIXELS = 28 * 28
-CLASSES = 10
-GOLDEN_COUNT = 8
-GOLDEN_ATOL = 1e-5
+INPUT_NAME = model_contract.INPUT_NAME
+OUTPUT_NAME = model_contract.OUTPUT_NAME
+PIXELS = model_contract.SIDE**2
+CLASSES = model_contract.CLASSES
+GOLDEN_COUNT = model_contract.GOLDEN_COUNT
+GOLDEN_ATOL = model_contract.GOLDEN_ATOL
 LOGIT_SCALE = 0.25  # keeps the softmax away from exact 0/1 so the golden check compares real fractions
 ALTERED_CLASS = 3
 ALTERED_DELTA = 0.5
@@ -155,33 +156,20 @@ def versions() -> dict[str, str]:
 
 
 def contract(name: str, golden_u8: np.ndarray, golden_probs: np.ndarray, md5: dict, accuracy: float) -> dict:
-    return {
-        "format": CONTRACT_FORMAT,
-        "name": name,
-        "input": {"name": INPUT_NAME, "dtype": "float32", "shape": ["N", 28, 28, 1]},
-        "output": {"name": OUTPUT_NAME, "dtype": "float32", "shape": ["N", CLASSES], "activation": "softmax"},
-        "preprocessing": {
-            "pixel_scale": "value / 255 as float32",
-            "layout": "NHWC",
-            "polarity": "white digit on black background",
-            "size": [28, 28],
-            "source_dtype": "uint8",
+    return model_contract.build(
+        name=name,
+        opset=OPSET,
+        versions=versions(),
+        golden_u8=golden_u8,
+        golden_probs=golden_probs,
+        golden_source=f"onnxruntime {ort.__version__} (Python, CPU)",
+        extra={
+            "dataset": {"name": "mnist", "uncompressed_md5": md5},
+            "training": {"method": "nearest class mean on all 60000 training images", "logit_scale": LOGIT_SCALE},
+            "command": "python tests/data/make_test_models.py",
+            "test_accuracy": accuracy,
         },
-        "labels": [str(d) for d in range(CLASSES)],
-        "opset": OPSET,
-        "versions": versions(),
-        "dataset": {"name": "mnist", "uncompressed_md5": md5},
-        "training": {"method": "nearest class mean on all 60000 training images", "logit_scale": LOGIT_SCALE},
-        "command": "python tests/data/make_test_models.py",
-        "test_accuracy": accuracy,
-        "golden": {
-            "source": f"onnxruntime {ort.__version__} (Python, CPU)",
-            "atol": GOLDEN_ATOL,
-            "images_uint8": golden_u8.reshape(-1, PIXELS).astype(int).tolist(),
-            # float32 -> Python float is exact, so the JSON parses back to the very same float32 values.
-            "probabilities": golden_probs.astype(np.float32).astype(float).tolist(),
-        },
-    }
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
