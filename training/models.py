@@ -217,7 +217,8 @@ def _cosine(epochs: int, peak: float = 1e-3, floor: float = 1e-5) -> Callable[[i
     return schedule
 
 
-BEST_EPOCHS = 16
+# 16 epochs reached 99.57% on the test set (README: the disclosure); 20 fit the 30-minute budget on 2 cores.
+BEST_EPOCHS = 20
 
 RECIPES: dict[str, Recipe] = {
     r.name: r
