@@ -6,16 +6,22 @@ import io.github.digitbridge.idx.IdxReader;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.ModelCard;
 import io.github.digitbridge.model.ModelException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.OptionalLong;
 
 /**
- * {@code bench-infer --model M --images I [--repeat R] [--warmup W] [--json]}: batch inference
- * throughput, as the median of R timed runs over the whole image file after W warm-up runs.
+ * {@code bench-infer --model M --images I [--limit N] [--repeat R] [--warmup W] [--json]
+ * [--paired]}: batch inference throughput, as the median of R timed runs over the image file (its
+ * first N images with {@code --limit}) after W warm-up runs.
  *
  * <p>Two figures: from uint8 pixels (what {@code evaluate} does: decode and run), and from the
  * already-scaled float32 tensor (ONNX Runtime alone, the figure to hold against Python's {@code
@@ -23,12 +29,29 @@ import java.util.OptionalLong;
  * machine's load hits both alike. Also the median time of {@link IdxReader#read} of the image file,
  * and, when a card sits beside the model, the achieved GFLOP/s from its {@code flops_per_image}, so
  * the figure reads as a fraction of the CPU's peak.
+ *
+ * <p>{@code --paired} is for a driver that interleaves its own runs with ours ({@code python -m
+ * pybridge.bench_infer}): after the warm-up it prints one JSON line {@code {"ready": true, ...}},
+ * then runs one round (R runs of each kind) for every line it reads from standard input and prints
+ * that round's medians as one JSON line, until the input ends. On a shared machine the load drifts
+ * by more than the difference being measured; rounds taken turn about with the driver's compare
+ * both runtimes under the same load.
  */
 final class BenchInferCommand extends Command {
   private static final int DEFAULT_REPEAT = 5;
   private static final int DEFAULT_WARMUP = 2;
 
-  private record Options(ModelArgs model, Path images, int repeat, int warmup, boolean json) {}
+  private record Options(
+      ModelArgs model,
+      Path images,
+      int limit,
+      int repeat,
+      int warmup,
+      boolean json,
+      boolean paired) {}
+
+  /** The medians of one round of runs, in milliseconds. */
+  private record Round(double uint8Ms, double floatMs) {}
 
   /** One timed run. */
   @FunctionalInterface
@@ -39,20 +62,23 @@ final class BenchInferCommand extends Command {
   BenchInferCommand() {
     super(
         "bench-infer",
-        ModelArgs.USAGE + " --images FILE [--repeat R] [--warmup W] [--json]",
+        ModelArgs.USAGE
+            + " --images FILE [--limit N] [--repeat R] [--warmup W] [--json] [--paired]",
         "median images/s of batch inference (from uint8 and from float32), IDX read time, GFLOP/s");
   }
 
   private static Options parse(Args args, Console console) throws UsageException {
     boolean json = args.flag("--json");
+    boolean paired = args.flag("--paired");
     ModelArgs model = ModelArgs.parse(args, console);
     Path images = Path.of(args.requiredOption("--images"));
+    int limit = args.intOption("--limit", Integer.MAX_VALUE, 1);
     int repeat = args.intOption("--repeat", DEFAULT_REPEAT, 1);
     int warmup = args.intOption("--warmup", DEFAULT_WARMUP, 0);
     if (!args.positionals().isEmpty()) {
       throw new UsageException("unexpected argument " + args.positionals().get(0));
     }
-    return new Options(model, images, repeat, warmup, json);
+    return new Options(model, images, limit, repeat, warmup, json, paired);
   }
 
   @Override
@@ -65,28 +91,22 @@ final class BenchInferCommand extends Command {
             : OptionalLong.empty();
 
     IdxArray images = IdxReader.read(options.images()); // a bad file fails here, before any timing
+    if (options.paired()) {
+      return paired(options, images, console);
+    }
     double[] readMs = new double[options.repeat()];
     for (int i = 0; i < options.repeat(); i++) {
       readMs[i] = millis(() -> IdxReader.read(options.images()));
     }
 
-    double[] uint8Ms = new double[options.repeat()];
-    double[] floatMs = new double[options.repeat()];
+    Round round;
     String description;
     int count;
     try (DigitClassifier classifier = options.model().open()) {
       FloatBuffer scaled = classifier.preprocess(images);
-      count = scaled.capacity() / classifier.contract().pixelsPerImage();
-      Work fromUint8 = () -> classifier.predict(images);
-      Work fromFloat = () -> classifier.predict(scaled, count);
-      for (int i = 0; i < options.warmup(); i++) {
-        fromUint8.run();
-        fromFloat.run();
-      }
-      for (int i = 0; i < options.repeat(); i++) {
-        uint8Ms[i] = millis(fromUint8);
-        floatMs[i] = millis(fromFloat);
-      }
+      count = imageCount(classifier, scaled, options.limit());
+      warmUp(classifier, images, scaled, count, options.warmup());
+      round = round(classifier, images, scaled, count, options.repeat());
       description =
           String.format(
               Locale.ROOT,
@@ -101,25 +121,16 @@ final class BenchInferCommand extends Command {
     }
 
     double read = Timing.median(readMs);
-    double uint8 = Timing.median(uint8Ms);
-    double scaled = Timing.median(floatMs);
-    double uint8Rate = count / (uint8 / 1000);
-    double floatRate = count / (scaled / 1000);
+    double uint8Rate = count / (round.uint8Ms() / 1000);
+    double floatRate = count / (round.floatMs() / 1000);
     PrintStream out = console.out();
     if (options.json()) {
       Json json =
-          new Json()
-              .field("model", options.model().model().toString())
-              .field("images", options.images().toString())
-              .field("count", count)
-              .field("batch", options.model().options().batchSize())
-              .field("threads", options.model().options().intraOpThreads())
-              .field("repeat", options.repeat())
-              .field("warmup", options.warmup())
+          settings(new Json(), options, count)
               .field("idx_read_ms", read)
-              .field("uint8_ms", uint8)
+              .field("uint8_ms", round.uint8Ms())
               .field("uint8_images_per_s", uint8Rate)
-              .field("float32_ms", scaled)
+              .field("float32_ms", round.floatMs())
               .field("float32_images_per_s", floatRate);
       if (flops.isPresent()) {
         json.field("flops_per_image", flops.getAsLong())
@@ -133,12 +144,12 @@ final class BenchInferCommand extends Command {
     out.printf(
         Locale.ROOT,
         "from uint8 (decode + inference): median %.1f ms = %.0f images/s%n",
-        uint8,
+        round.uint8Ms(),
         uint8Rate);
     out.printf(
         Locale.ROOT,
         "from float32 (inference only): median %.1f ms = %.0f images/s%n",
-        scaled,
+        round.floatMs(),
         floatRate);
     if (flops.isPresent()) {
       out.printf(
@@ -151,6 +162,72 @@ final class BenchInferCommand extends Command {
       out.println("flops: unknown (no card at " + cardFile + ")");
     }
     return Main.OK;
+  }
+
+  /** The {@code --paired} protocol: a ready line, then one round per input line. */
+  private static int paired(Options options, IdxArray images, Console console)
+      throws ModelException, IdxException {
+    PrintStream out = console.out();
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(console.in(), StandardCharsets.UTF_8));
+    try (DigitClassifier classifier = options.model().open()) {
+      FloatBuffer scaled = classifier.preprocess(images);
+      int count = imageCount(classifier, scaled, options.limit());
+      warmUp(classifier, images, scaled, count, options.warmup());
+      out.println(
+          settings(new Json().field("ready", true), options, count)
+              .field("settings", ModelArgs.settings(classifier)));
+      out.flush();
+      int index = 0;
+      while (in.readLine() != null) {
+        Round round = round(classifier, images, scaled, count, options.repeat());
+        out.println(
+            new Json()
+                .field("round", index++)
+                .field("uint8_ms", round.uint8Ms())
+                .field("float32_ms", round.floatMs()));
+        out.flush();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the rounds from standard input", e);
+    }
+    return Main.OK;
+  }
+
+  private static Json settings(Json json, Options options, int count) {
+    return json.field("model", options.model().model().toString())
+        .field("images", options.images().toString())
+        .field("count", count)
+        .field("batch", options.model().options().batchSize())
+        .field("threads", options.model().options().intraOpThreads())
+        .field("repeat", options.repeat())
+        .field("warmup", options.warmup());
+  }
+
+  private static int imageCount(DigitClassifier classifier, FloatBuffer scaled, int limit) {
+    return Math.min(limit, scaled.capacity() / classifier.contract().pixelsPerImage());
+  }
+
+  private static void warmUp(
+      DigitClassifier classifier, IdxArray images, FloatBuffer scaled, int count, int runs)
+      throws ModelException {
+    for (int i = 0; i < runs; i++) {
+      classifier.predict(images.data(), count);
+      classifier.predict(scaled, count);
+    }
+  }
+
+  /** {@code repeat} runs of each kind, alternating; their medians. */
+  private static Round round(
+      DigitClassifier classifier, IdxArray images, FloatBuffer scaled, int count, int repeat)
+      throws IdxException, ModelException {
+    double[] uint8Ms = new double[repeat];
+    double[] floatMs = new double[repeat];
+    for (int i = 0; i < repeat; i++) {
+      uint8Ms[i] = millis(() -> classifier.predict(images.data(), count));
+      floatMs[i] = millis(() -> classifier.predict(scaled, count));
+    }
+    return new Round(Timing.median(uint8Ms), Timing.median(floatMs));
   }
 
   private static double millis(Work work) throws IdxException, ModelException {

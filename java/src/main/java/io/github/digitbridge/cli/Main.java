@@ -2,6 +2,7 @@ package io.github.digitbridge.cli;
 
 import io.github.digitbridge.DigitBridgeException;
 import io.github.digitbridge.model.ModelException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,21 +48,22 @@ public final class Main {
    * @param args the command line
    */
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    System.exit(run(args, System.in, System.out, System.err));
   }
 
   /**
    * Runs the CLI without exiting, so tests can call it.
    *
    * @param args the command line
+   * @param in standard input
    * @param out standard output
    * @param err standard error
    * @return the exit code
    */
-  static int run(String[] args, PrintStream out, PrintStream err) {
+  static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
     List<String> words = new ArrayList<>(Arrays.asList(args));
     boolean debug = words.removeIf("--debug"::equals);
-    Console console = new Console(out, err, debug);
+    Console console = new Console(in, out, err, debug);
     if (words.contains("--help") || words.contains("-h")) {
       printHelp(out);
       return OK;

@@ -1,5 +1,6 @@
 package io.github.digitbridge.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,14 +14,20 @@ import java.util.List;
  * @param err the lines of standard error
  */
 record CliRun(int status, List<String> out, List<String> err) {
-  /** Runs {@link Main#run} with captured streams. */
+  /** Runs {@link Main#run} with captured streams and empty standard input. */
   static CliRun of(String... args) {
+    return withInput("", args);
+  }
+
+  /** Runs {@link Main#run} with captured streams and {@code stdin} as standard input. */
+  static CliRun withInput(String stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      status = Main.run(args, o, e);
+      status =
+          Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), o, e);
     }
     return new CliRun(status, lines(out), lines(err));
   }

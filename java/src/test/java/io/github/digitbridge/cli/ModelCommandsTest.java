@@ -251,6 +251,70 @@ class ModelCommandsTest {
   }
 
   @Test
+  void benchInferPairedRunsOneRoundPerInputLine() {
+    CliRun run =
+        CliRun.withInput(
+            "go\ngo\ngo\n",
+            "bench-infer",
+            "--paired",
+            "--model",
+            linear,
+            "--images",
+            Fixtures.file("ok_gzip.idx.gz").toString(),
+            "--repeat",
+            "1",
+            "--warmup",
+            "0");
+    assertEquals(Main.OK, run.status(), run.all());
+    assertEquals(4, run.out().size(), run.all());
+    assertTrue(run.out().get(0).startsWith("{\"ready\": true, \"model\": "), run.all());
+    assertTrue(run.out().get(0).contains("\"count\": 3, \"batch\": 256"), run.all());
+    for (int i = 0; i < 3; i++) {
+      assertTrue(
+          run.out()
+              .get(i + 1)
+              .matches(
+                  "\\{\"round\": "
+                      + i
+                      + ", \"uint8_ms\": [0-9.]+, "
+                      + "\"float32_ms\": [0-9.]+\\}"),
+          run.all());
+    }
+  }
+
+  @Test
+  void benchInferLimitTimesTheFirstImagesOnly() {
+    CliRun run =
+        CliRun.of(
+            "bench-infer",
+            "--json",
+            "--limit",
+            "2",
+            "--model",
+            linear,
+            "--images",
+            Fixtures.file("ok_gzip.idx.gz").toString(),
+            "--repeat",
+            "1");
+    assertEquals(Main.OK, run.status(), run.all());
+    assertTrue(run.out().get(0).contains("\"count\": 2, "), run.all());
+  }
+
+  @Test
+  void benchInferPairedWithoutInputOnlyWarmsUp() {
+    CliRun run =
+        CliRun.of(
+            "bench-infer",
+            "--paired",
+            "--model",
+            linear,
+            "--images",
+            Fixtures.file("ok_gzip.idx.gz").toString());
+    assertEquals(Main.OK, run.status(), run.all());
+    assertEquals(1, run.out().size(), run.all());
+  }
+
+  @Test
   void benchInferOnABadImageFileIsBadInput() {
     assertOneErrorLine(
         CliRun.of(
@@ -279,7 +343,8 @@ class ModelCommandsTest {
         "evaluate --images i --labels l",
         "bench-infer --model m.onnx",
         "bench-infer --model m.onnx --images i --repeat 0",
-        "bench-infer --model m.onnx --images i --warmup x"
+        "bench-infer --model m.onnx --images i --warmup x",
+        "bench-infer --model m.onnx --images i --limit 0"
       })
   void badUsagePrintsOneUsageLine(String line) {
     CliRun run = CliRun.of(line.split(" "));

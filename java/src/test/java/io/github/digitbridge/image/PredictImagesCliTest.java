@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.digitbridge.testing.Fixtures;
 import io.github.digitbridge.testing.TestModels;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +40,15 @@ class PredictImagesCliTest {
   private static Run cli(String... args) throws Exception {
     Method run =
         Class.forName("io.github.digitbridge.cli.Main")
-            .getDeclaredMethod("run", String[].class, PrintStream.class, PrintStream.class);
+            .getDeclaredMethod(
+                "run", String[].class, InputStream.class, PrintStream.class, PrintStream.class);
     run.setAccessible(true);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status;
     try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      status = (int) run.invoke(null, args, o, e);
+      status = (int) run.invoke(null, args, InputStream.nullInputStream(), o, e);
     }
     return new Run(status, lines(out), lines(err));
   }
