@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from pybridge import data, errors, idx
+from pybridge.contract import to_input
 from pybridge.jvm import BUILD_COMMAND, JAR
-from pybridge.runners import PythonOrtRunner, to_input
+from pybridge.runners import PythonOrtRunner
 
 TARGET = 0.97
 # ONNX Runtime's pool threads spin for a while after a run before they sleep; a pause between the sides keeps
@@ -268,9 +269,7 @@ def run(args: argparse.Namespace) -> int:
             "met": ok,
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        tmp = args.json.with_suffix(args.json.suffix + ".tmp")
-        tmp.write_text(json.dumps(record, indent=2) + "\n")
-        tmp.replace(args.json)
+        idx.atomic_write(args.json, (json.dumps(record, indent=2) + "\n").encode())
     return 0 if ok else 1
 
 

@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pybridge import contract as model_contract
 from pybridge import data, errors, idx
-from pybridge.runners import PythonOrtRunner, Runner, RunOutput, model_contract
+from pybridge.runners import PythonOrtRunner, Runner, RunOutput
 
 CPU_ATOL = 1e-6  # fallback budget CPU vs CPU; with matching ORT versions we expect exact equality
 GPU_ATOL = {"tf32": 2e-3, "strict": 1e-5}  # CUDA vs CPU, see docs/parity.md
@@ -105,7 +106,6 @@ class ModelComparison:
     pairs: list[PairStats]
     accuracy: dict[str, float]
     card_accuracy: float | None
-    fragile_count: int
     fragile: list[dict]
     failures: list[str] = field(default_factory=list)
 
@@ -113,9 +113,14 @@ class ModelComparison:
     def passed(self) -> bool:
         return not self.failures
 
+    @property
+    def fragile_count(self) -> int:
+        return len(self.fragile)
+
     def to_json(self) -> dict:
         out = asdict(self)
         out["passed"] = self.passed
+        out["fragile_count"] = self.fragile_count
         out["pairs"] = [{**asdict(p), "passed": p.passed} for p in self.pairs]
         return out
 
@@ -131,16 +136,18 @@ class Measurement:
 
     model: Path
     golden_atol: float
-    golden_max_diff: dict[str, float]
     outputs: dict[str, RunOutput]
+
+    @property
+    def golden_max_diff(self) -> dict[str, float]:
+        return {name: out.golden_max_diff for name, out in self.outputs.items()}
 
 
 def measure(model: Path, images: Path, runners: list[Runner], limit: int | None = None) -> Measurement:
     """Check the golden pairs in every runtime, then run every runtime over the images."""
-    contract = model_contract(model)
+    contract = model_contract.read(model)
     outputs = {r.name: r.run(model, images, limit, contract) for r in runners}
-    golden = {name: out.golden_max_diff for name, out in outputs.items()}
-    return Measurement(model, float(contract["golden"]["atol"]), golden, outputs)
+    return Measurement(model, float(contract["golden"]["atol"]), outputs)
 
 
 def judge(m: Measurement, labels: np.ndarray, tol: Tolerance) -> ModelComparison:
@@ -195,7 +202,6 @@ def judge(m: Measurement, labels: np.ndarray, tol: Tolerance) -> ModelComparison
         pairs=pairs,
         accuracy=accuracy,
         card_accuracy=card_accuracy,
-        fragile_count=len(fragile),
         fragile=fragile,
         failures=failures,
     )
@@ -302,7 +308,8 @@ def run(args: argparse.Namespace) -> int:
     t = time.perf_counter()
     directory = args.data or data.test_set_dir()
     images = directory / data.FILES["t10k-images"]
-    labels = data.load("t10k", directory).labels.data
+    test = data.load("t10k", directory)
+    labels = test.labels.data
     clock["data check"] = time.perf_counter() - t
     t = time.perf_counter()
     runners = [make_runner(name, args) for name in args.runtimes]
@@ -332,7 +339,7 @@ def run(args: argparse.Namespace) -> int:
         from pybridge.report import write_report
 
         t = time.perf_counter()
-        page = write_report(args.report, results, all_outputs, directory)
+        page = write_report(args.report, results, all_outputs, test, directory)
         print(f"report: {page} ({time.perf_counter() - t:.2f} s)")
     if args.json:
         summary = {

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from pybridge import errors
-from pybridge.runners import OPTIMIZATION_LEVEL, RunOutput, golden_inputs
+from pybridge.contract import golden_inputs
+from pybridge.runners import OPTIMIZATION_LEVEL, RunOutput
 
 ROOT = Path(__file__).resolve().parent.parent
 JAR = ROOT / "java" / "build" / "libs" / "digitbridge-all.jar"

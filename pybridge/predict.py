@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pybridge import contract as model_contract
 from pybridge import errors, runners
 from pybridge import preprocess as pp
 
@@ -121,7 +122,7 @@ class PythonSide:
         except pp.ImageError as exc:
             return Reading(self.name, error=exc)
         pixels = np.stack([d.pixels for d in digits])
-        probabilities = self.runner.infer(self.session, runners.to_input(pixels))
+        probabilities = self.runner.infer(self.session, model_contract.to_input(pixels))
         return Reading(self.name, pixels, tuple(d.describe() for d in digits), probabilities, specks, marks)
 
     def close(self) -> None:
@@ -319,31 +320,37 @@ def parse(argv: Sequence[str] | None, prog: str) -> Options:
     )
 
 
-def open_model(model: Path, runtime: str, threads: int) -> tuple[PythonSide | JvmSide, list[str]]:
-    """One runtime with the model loaded and its golden pairs checked.
+def read_contract(model: Path) -> dict:
+    """The model's contract, read once for every runtime.
 
     Raises:
-        ModelError: the model is missing, cannot be loaded or has no usable contract; GoldenMismatchError: it
-            fails its golden check.
+        ModelError: the model is missing or cannot be loaded; ContractError: it has no usable contract.
     """
     if not model.is_file():
         raise errors.ModelError(
             f"{model}: expected an ONNX model, found no such file (train one with `make models`, or pass --model)"
         )
-    contract = runners.model_contract(model)
-    labels = [str(label) for label in contract.get("labels", [str(d) for d in range(10)])]
+    return model_contract.read(model)
+
+
+def open_model(model: Path, contract: dict, runtime: str, threads: int) -> PythonSide | JvmSide:
+    """One runtime with the model loaded and its golden pairs checked.
+
+    Raises:
+        ModelError: ONNX Runtime cannot load the model; GoldenMismatchError: it fails its golden check.
+    """
     if runtime == "python-ort":
-        side: PythonSide | JvmSide = PythonSide(model, threads)
+        side = PythonSide(model, threads)
         golden = contract.get("golden")
         if golden:
-            worst = side.runner.golden_max_diff(model, contract)
+            worst = side.runner.golden_diff(side.session, contract)
             if worst > golden["atol"]:
                 raise errors.GoldenMismatchError(
                     f"{model}: GOLDEN_MISMATCH: expected the golden probabilities within {golden['atol']}, found a "
                     f"difference of {worst:.3g}: the file changed after export"
                 )
-        return side, labels
-    return JvmSide(model, threads), labels  # DigitClassifier.open checks the golden pairs itself
+        return side
+    return JvmSide(model, threads)  # DigitClassifier.open checks the golden pairs itself
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.predict") -> int:
@@ -351,10 +358,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.pred
     options = parse(argv, prog)
     sides: list[PythonSide | JvmSide] = []
     try:
-        labels: list[str] = []
+        contract = read_contract(options.model)
+        labels = [str(label) for label in contract.get("labels", [str(d) for d in range(10)])]
         for runtime in options.runtimes:
-            side, labels = open_model(options.model, runtime, options.threads)
-            sides.append(side)
+            sides.append(open_model(options.model, contract, runtime, options.threads))
         return _run(options, sides, labels)
     except errors.BridgeError as exc:  # the model: missing or unloadable (2), or failing its golden check (1)
         return errors.report(exc, options.debug)

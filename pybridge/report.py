@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pybridge import data, idx
+from pybridge import idx
 from pybridge.runners import RunOutput
 
 STYLE = """
@@ -80,7 +80,7 @@ def _histogram_svg(diffs: np.ndarray) -> str:
     )
 
 
-def _gallery(result, outputs: dict[str, RunOutput], pixels: np.ndarray) -> str:
+def _gallery(result, pixels: np.ndarray) -> str:
     if not result.fragile:
         return "<p>No disagreeing or fragile images.</p>"
     cards = []
@@ -93,9 +93,7 @@ def _gallery(result, outputs: dict[str, RunOutput], pixels: np.ndarray) -> str:
             f'<div class="card"><img src="{_png(pixels[item["index"]])}" alt="test image {item["index"]}">'
             f"<div>#{item['index']} label {item['label']}</div>{lines}</div>"
         )
-    more = result.fragile_count - len(result.fragile)
-    suffix = f"<p>and {more} more (see the JSON)</p>" if more > 0 else ""
-    return f'<div class="gallery">{"".join(cards)}</div>{suffix}'
+    return f'<div class="gallery">{"".join(cards)}</div>'
 
 
 def _model_section(result, outputs: dict[str, RunOutput], labels: np.ndarray, pixels: np.ndarray) -> str:
@@ -144,14 +142,15 @@ def _model_section(result, outputs: dict[str, RunOutput], labels: np.ndarray, pi
         + (f"<ul class='fail'>{failures}</ul>" if failures else "")
         + f"<table>{''.join(rows)}</table>{''.join(sections)}{matrices}"
         + f"<h3>Disagreeing or fragile images ({result.fragile_count})</h3>"
-        + _gallery(result, outputs, pixels)
+        + _gallery(result, pixels)
     )
 
 
-def write_report(folder: Path, results: list, outputs: dict[str, dict[str, RunOutput]], data_dir: Path) -> Path:
-    """Write ``folder/index.html`` for a comparison run and return its path."""
+def write_report(
+    folder: Path, results: list, outputs: dict[str, dict[str, RunOutput]], test: idx.Dataset, data_dir: Path
+) -> Path:
+    """Write ``folder/index.html`` for a comparison run over ``test`` (read from ``data_dir``); return its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    test = data.load("t10k", data_dir)
     pixels, all_labels = test.images.data, test.labels.data
     body = []
     for result in results:

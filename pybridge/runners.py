@@ -17,10 +17,9 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
-from pybridge import contract as contract_module
 from pybridge import data, errors, idx
+from pybridge.contract import CLASSES, INPUT_NAME, golden_inputs, to_input
 
-INPUT_NAME = "image"
 # The level both ONNX Runtime sides use: graph rewrites can change float rounding, so they must match.
 OPTIMIZATION_LEVEL = "ALL"
 
@@ -50,18 +49,8 @@ class Runner(Protocol):
     def golden_max_diff(self, model: Path, contract: dict) -> float: ...
 
 
-def to_input(pixels: np.ndarray) -> np.ndarray:
-    """uint8 [N, 28, 28] -> float32 [N, 28, 28, 1]: v / 255 in IEEE single precision, as the contract says."""
-    return (pixels.astype(np.float32) / np.float32(255.0))[..., None]
-
-
 def tensor_sha256(x: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(x, dtype="<f4").data).hexdigest()
-
-
-# Re-exported: the runners' callers read contracts and golden pairs through here.
-model_contract = contract_module.read
-golden_inputs = contract_module.golden_inputs
 
 
 class PythonOrtRunner:
@@ -100,7 +89,7 @@ class PythonOrtRunner:
             raise errors.ModelError(f"{model}: ONNX Runtime cannot load it: {exc}") from exc
 
     def infer(self, session: ort.InferenceSession, x: np.ndarray) -> np.ndarray:
-        out = np.empty((len(x), 10), dtype=np.float32)
+        out = np.empty((len(x), CLASSES), dtype=np.float32)
         for start in range(0, len(x), self.batch):
             out[start : start + self.batch] = session.run(None, {INPUT_NAME: x[start : start + self.batch]})[0]
         return out
@@ -114,7 +103,7 @@ class PythonOrtRunner:
         t1 = time.perf_counter()
         session = self.session(model)
         t2 = time.perf_counter()
-        golden = self._golden(session, contract) if contract else None
+        golden = self.golden_diff(session, contract) if contract else None
         t3 = time.perf_counter()
         probs = self.infer(session, x)
         t4 = time.perf_counter()
@@ -132,12 +121,13 @@ class PythonOrtRunner:
         seconds = {"read": t1 - t0, "load": t2 - t1, "golden": t3 - t2, "inference": t4 - t3, "hash": t5 - t4}
         return RunOutput(self.name, probs, digest, provider, seconds, details, golden)
 
-    def _golden(self, session: ort.InferenceSession, contract: dict) -> float:
+    def golden_diff(self, session: ort.InferenceSession, contract: dict) -> float:
+        """Max |difference| from the contract's golden probabilities, run on an open session."""
         pixels, expected = golden_inputs(contract)
         return float(np.max(np.abs(self.infer(session, to_input(pixels)) - expected)))
 
     def golden_max_diff(self, model: Path, contract: dict) -> float:
-        return self._golden(self.session(model), contract)
+        return self.golden_diff(self.session(model), contract)
 
 
 def keras_cache_path(name: str, onnx_sha256: str) -> Path:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from pybridge import data
+from pybridge.jvm import JAR
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "data" / "idx"
-JAR = ROOT / "java" / "build" / "libs" / "digitbridge-all.jar"
 
 
 def read_tsv(path: Path) -> list[list[str]]:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from pybridge import bench_infer
-
-MODELS = Path(__file__).parent / "data" / "models"
+from tests.conftest import TEST_MODELS as MODELS
 
 
 def test_sides_take_turns_and_each_round_pairs_one_run_of_each():

@@ -8,6 +8,7 @@ import jpype
 import numpy as np
 import pytest
 
+from pybridge import contract as model_contract
 from pybridge import data, errors, idx, runners
 from tests.conftest import FIXTURES, JAR, TEST_MODELS
 
@@ -78,7 +79,7 @@ def test_jvm_input_hash_is_the_hash_of_the_decoded_pixels(jvm, mnist_dir):
 
 
 def test_golden_differences_are_measured_in_both_runtimes(jvm):
-    contract = runners.model_contract(TEST_MODELS / "linear.onnx")
+    contract = model_contract.read(TEST_MODELS / "linear.onnx")
     java, python = jvm.JvmOrtRunner(), runners.PythonOrtRunner()
     assert java.golden_max_diff(TEST_MODELS / "linear.onnx", contract) == 0.0
     assert python.golden_max_diff(TEST_MODELS / "linear.onnx", contract) == 0.0

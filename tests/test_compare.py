@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from pybridge import compare, data, idx, runners
+from pybridge.contract import to_input
 from tests.conftest import ROOT, TEST_MODELS
 
 
@@ -77,9 +78,10 @@ class TamperedRunner(runners.PythonOrtRunner):
     def run(self, model, images, limit=None, contract=None):
         pixels = idx.read_idx(images).data[:limit].copy()
         pixels[3, 14, 14] ^= 0x40
-        x = runners.to_input(pixels)
-        probs = self.infer(self.session(model), x)
-        golden = self._golden(self.session(model), contract) if contract else None
+        x = to_input(pixels)
+        session = self.session(model)
+        probs = self.infer(session, x)
+        golden = self.golden_diff(session, contract) if contract else None
         return runners.RunOutput(
             self.name, probs, runners.tensor_sha256(x), "CPUExecutionProvider", {"inference": 0.0}, {}, golden
         )

@@ -13,6 +13,7 @@ from PIL import Image
 
 from pybridge import data, idx, runners
 from pybridge import preprocess as pp
+from pybridge.contract import to_input
 from tests.conftest import ROOT, read_tsv
 from tests.data import make_image_corpus as corpus
 
@@ -437,7 +438,7 @@ def deeper_cnn():
 
 def accuracy(pixels: list[np.ndarray], labels: list[int]) -> float:
     runner, session = deeper_cnn()
-    predicted = runner.infer(session, runners.to_input(np.stack(pixels))).argmax(axis=1)
+    predicted = runner.infer(session, to_input(np.stack(pixels))).argmax(axis=1)
     return float(np.mean(predicted == np.array(labels)))
 
 
@@ -467,5 +468,5 @@ def test_strips_read_as_their_numbers(expected):
     runner, session = deeper_cnn()
     mnist, _ = expected
     for row in STRIPS:
-        probabilities = runner.infer(session, runners.to_input(mnist[rows(row[3])]))
+        probabilities = runner.infer(session, to_input(mnist[rows(row[3])]))
         assert "".join(str(v) for v in probabilities.argmax(axis=1)) == row[2], row[0]

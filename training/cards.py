@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from training.models import RECIPES
+from training import ZOO
 
 
 def table(directory: Path) -> str:
@@ -19,7 +19,7 @@ def table(directory: Path) -> str:
         "| model | test accuracy (ORT) | target | met | CV mean ± std | params | MFLOPs/image | training time |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for name in RECIPES:
+    for name in ZOO:
         path = directory / f"{name}.json"
         if not path.exists():
             rows.append(f"| {name} | not trained yet | | | | | | |")

@@ -79,8 +79,8 @@ def run(
         result = fit.fit(
             recipe, x[train_idx], y[train_idx], seed=seed + fold, validation=(x[val_idx], y[val_idx]), verbose=verbose
         )
-        _, accuracy = result.model.evaluate(x[val_idx], y[val_idx], batch_size=1000, verbose=0)
-        scores.append(float(accuracy))
+        accuracy = result.history["val_accuracy"][-1]  # the held-out fold, measured after the last epoch
+        scores.append(accuracy)
         histories.append(result.history)
         print(f"{name}: fold {fold}/{folds}: accuracy {accuracy:.4%} ({result.seconds:.0f} s)", flush=True)
     mean, std = statistics.mean(scores), statistics.pstdev(scores)
@@ -125,8 +125,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.cv")
     try:
         train = data.load("train", args.data)
     except errors.IdxError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return errors.report(exc)
     x, y = fit.arrays(train, args.limit)
     run(args.model, x, y, folds=args.folds, epochs=args.epochs, seed=args.seed, out=args.out)
     return 0

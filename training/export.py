@@ -112,38 +112,26 @@ def build_contract(*, name: str, images_u8: np.ndarray, keras_probs: np.ndarray,
     )
 
 
-def read_contract(model: onnx.ModelProto | bytes | str | Path) -> dict:
-    """Return the contract embedded in an exported model.
-
-    Raises:
-        KeyError: the model carries no contract.
-    """
-    if not isinstance(model, onnx.ModelProto):
-        model = onnx.load_from_string(model) if isinstance(model, bytes) else onnx.load(str(model))
-    props = {p.key: p.value for p in model.metadata_props}
-    return json.loads(props[CONTRACT_KEY])
-
-
-def check_golden(model_bytes: bytes, contract: dict) -> float:
-    """Re-run the contract's golden pairs; return the max abs difference (the caller compares with atol)."""
-    pixels, expected = model_contract.golden_inputs(contract)
-    x = pixels[..., None].astype(np.float32) / np.float32(255.0)
-    return float(np.max(np.abs(onnx_probabilities(model_bytes, x) - expected)))
-
-
 def export(
-    model, path: Path, *, name: str, x_test: np.ndarray, images_test_u8: np.ndarray, extra: dict
+    model,
+    path: Path,
+    *,
+    name: str,
+    x_test: np.ndarray,
+    keras_probs: np.ndarray,
+    images_test_u8: np.ndarray,
+    extra: dict,
 ) -> tuple[bytes, GateResult, dict]:
     """Export ``model`` to ``path`` with its contract, if and only if the gate passes on the whole test set.
 
     Args:
-        x_test: float32 [N, 28, 28, 1] test inputs (pixel / 255); images_test_u8: the same images as uint8.
+        x_test: float32 [N, 28, 28, 1] test inputs (pixel / 255); keras_probs: ``model``'s probabilities for them
+            (the caller has them already for its accuracy); images_test_u8: the same images as uint8.
         extra: contract entries from the caller (dataset, training settings, test accuracy, ...).
 
     Raises:
         ExportGateError: with the measured numbers; ``path`` is left untouched.
     """
-    keras_probs = model.predict(x_test, batch_size=1000, verbose=0)
     proto = to_onnx(model)
     result = gate(proto.SerializeToString(), x_test, keras_probs)
     if not result.passed:

@@ -13,6 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 import keras
 import tensorflow as tf
 
+from pybridge.contract import to_input
 from training.models import Recipe
 
 # Augmentation for `best`: small rotations, shifts and zooms keep a digit a digit.
@@ -21,14 +22,9 @@ SHIFT = 0.1  # fraction of the image side
 ZOOM = 0.1  # scale factor range 1 +- ZOOM
 
 
-def to_inputs(images: np.ndarray) -> np.ndarray:
-    """uint8 [N, 28, 28] -> float32 [N, 28, 28, 1] in [0, 1] (pixel / 255, the model contract)."""
-    return (images.astype(np.float32) / np.float32(255.0))[..., None]
-
-
 def arrays(dataset, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Model inputs and int64 labels of a ``pybridge.idx.Dataset``, optionally only its first ``limit`` images."""
-    return to_inputs(dataset.images.data[:limit]), dataset.labels.data[:limit].astype(np.int64)
+    return to_input(dataset.images.data[:limit]), dataset.labels.data[:limit].astype(np.int64)
 
 
 def seed_everything(seed: int) -> None:

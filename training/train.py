@@ -76,8 +76,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
     try:
         train, test = data.load("train", args.data), data.load("t10k", args.data)
     except errors.IdxError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return errors.report(exc)
     x, y = fit.arrays(train, args.limit)
     x_test, y_test = fit.arrays(test)
 
@@ -87,7 +86,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
         flush=True,
     )
     result = fit.fit(recipe, x, y, seed=args.seed)
-    keras_acc = float(np.mean(result.model.predict(x_test, batch_size=1000, verbose=0).argmax(1) == y_test))
+    keras_probs = result.model.predict(x_test, batch_size=1000, verbose=0)
+    keras_acc = float(np.mean(keras_probs.argmax(1) == y_test))
     print(f"{recipe.name}: trained in {result.seconds:.0f} s; Keras test accuracy {keras_acc:.4%}", flush=True)
 
     command = " ".join(["python -m training.train", *(argv if argv is not None else sys.argv[1:])])
@@ -105,11 +105,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
     args.out.mkdir(parents=True, exist_ok=True)
     onnx_path = args.out / f"{recipe.name}.onnx"
     try:
-        model_bytes, gate, _ = export.export(
+        model_bytes, gate, contract = export.export(
             result.model,
             onnx_path,
             name=recipe.name,
             x_test=x_test,
+            keras_probs=keras_probs,
             images_test_u8=test.images.data,
             extra={"dataset": dataset, "training": settings, "test_accuracy": keras_acc, "command": command},
         )
@@ -157,7 +158,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
             "max_abs_diff": gate.max_abs_diff,
             "atol": export.GATE_ATOL,
         },
-        "versions": export.library_versions(),
+        "versions": contract["versions"],
         "opset": export.OPSET,
     }
     atomic_write(args.out / f"{recipe.name}.json", (json.dumps(card, indent=2) + "\n").encode())

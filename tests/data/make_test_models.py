@@ -2,8 +2,8 @@
 
 Run from the repository root: ``python tests/data/make_test_models.py [--mnist DIR]``. It rewrites
 ``tests/data/models/`` deterministically (same library versions, same bytes). It needs only numpy, onnx and
-onnxruntime, and the MNIST files (default ``~/.cache/digitbridge/mnist``, or ``$DIGITBRIDGE_MNIST_DIR``); without
-them it fails, because the golden pairs and the card are computed on the real test set.
+onnxruntime, and the MNIST files (default: ``pybridge.data.default_dir()``, i.e. ``$DIGITBRIDGE_MNIST_DIR`` or the
+fetch cache); without them it fails, because the golden pairs and the card are computed on the real test set.
 
 The models:
 
@@ -19,8 +19,8 @@ The models:
 - ``wrong_input_name.onnx``: the graph input is ``pixels`` while its contract says ``image``.
 - ``corrupt.onnx``: the first half of ``linear.onnx``, as a truncated download would leave it.
 
-The generator reads MNIST with its own few lines of numpy rather than through ``pybridge``: the test models are
-reference data for the readers' tests, so they must not depend on the readers.
+The generator reads MNIST with its own few lines of numpy rather than through ``pybridge``'s IDX reader: the test
+models are reference data for the readers' tests, so they must not depend on the readers.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import argparse
 import gzip
 import hashlib
 import json
-import os
 import platform
 import sys
 from pathlib import Path
@@ -40,9 +39,9 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 from pybridge import contract as model_contract
+from pybridge.data import FILES, default_dir
 
 OUT = Path(__file__).resolve().parent / "models"
-DEFAULT_MNIST = Path.home() / ".cache" / "digitbridge" / "mnist"
 
 CONTRACT_KEY = model_contract.KEY
 OPSET = 17
@@ -56,12 +55,6 @@ GOLDEN_ATOL = model_contract.GOLDEN_ATOL
 LOGIT_SCALE = 0.25  # keeps the softmax away from exact 0/1 so the golden check compares real fractions
 ALTERED_CLASS = 3
 ALTERED_DELTA = 0.5
-FILES = {
-    "train-images": "train-images-idx3-ubyte.gz",
-    "train-labels": "train-labels-idx1-ubyte.gz",
-    "t10k-images": "t10k-images-idx3-ubyte.gz",
-    "t10k-labels": "t10k-labels-idx1-ubyte.gz",
-}
 
 
 def read_idx_ubyte(path: Path) -> tuple[np.ndarray, str]:
@@ -141,11 +134,6 @@ def ort_probabilities(model_bytes: bytes, x: np.ndarray) -> np.ndarray:
     return session.run(None, {name: x})[0]
 
 
-def preprocess(images_u8: np.ndarray) -> np.ndarray:
-    """docs/model-contract.md: v / 255 as float32, NHWC."""
-    return images_u8.reshape(-1, 28, 28, 1).astype(np.float32) / np.float32(255.0)
-
-
 def versions() -> dict[str, str]:
     return {
         "python": platform.python_version(),
@@ -174,15 +162,15 @@ def contract(name: str, golden_u8: np.ndarray, golden_probs: np.ndarray, md5: di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python tests/data/make_test_models.py", description=__doc__.split("\n")[0])
-    default_dir = Path(os.environ.get("DIGITBRIDGE_MNIST_DIR", DEFAULT_MNIST))
-    parser.add_argument("--mnist", type=Path, default=default_dir, help=f"MNIST directory (default {default_dir})")
+    mnist = default_dir()
+    parser.add_argument("--mnist", type=Path, default=mnist, help=f"MNIST directory (default {mnist})")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
 
     data, md5 = load_mnist(args.mnist)
     weights, bias = class_mean_weights(data["train-images"], data["train-labels"])
     graph = graph_proto(weights, bias, input_name=INPUT_NAME, flat_input=False)
-    x_test = preprocess(data["t10k-images"])
+    x_test = model_contract.to_input(data["t10k-images"])
     y_test = data["t10k-labels"]
 
     bare = graph.SerializeToString()
@@ -191,14 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     accuracy = float(np.mean(probs.argmax(axis=1) == y_test))  # how training/train.py computes a card's figure
     golden_u8 = data["t10k-images"][:GOLDEN_COUNT]
     golden = probs[:GOLDEN_COUNT]
-    if not np.array_equal(ort_probabilities(bare, preprocess(golden_u8)), golden):
+    if not np.array_equal(ort_probabilities(bare, model_contract.to_input(golden_u8)), golden):
         sys.exit("error: Python ONNX Runtime gives other bits for 8 images alone than within the 10k batch")
     text = json.dumps(contract("linear", golden_u8, golden, md5, accuracy), sort_keys=True)
 
     altered_bias = bias.copy()
     altered_bias[ALTERED_CLASS] += np.float32(ALTERED_DELTA)
     altered = graph_proto(weights, altered_bias, input_name=INPUT_NAME, flat_input=False).SerializeToString()
-    drift = float(np.max(np.abs(ort_probabilities(altered, preprocess(golden_u8)) - golden)))
+    drift = float(np.max(np.abs(ort_probabilities(altered, model_contract.to_input(golden_u8)) - golden)))
     if drift <= GOLDEN_ATOL:
         sys.exit(f"error: the altered bias moves the golden probabilities by only {drift:g}; raise ALTERED_DELTA")
 
