@@ -14,7 +14,6 @@ import java.util.Objects;
 public abstract class DigitBridgeException extends Exception {
   private static final long serialVersionUID = 1L;
 
-  private final String reasonName;
   private final String detail;
 
   /**
@@ -33,13 +32,7 @@ public abstract class DigitBridgeException extends Exception {
             + ": "
             + Objects.requireNonNull(detail, "detail"),
         cause);
-    this.reasonName = reason.name();
     this.detail = detail;
-  }
-
-  /** The reason code's name; where a Python twin exists it uses the same names. */
-  public String reasonName() {
-    return reasonName;
   }
 
   /** The message without the subject and reason prefix: what was expected and what was found. */

@@ -110,4 +110,16 @@ final class Args {
     all.addAll(afterSeparator);
     return all;
   }
+
+  /**
+   * For commands that take no words: checks that none is left.
+   *
+   * @throws UsageException if an unclaimed option or any word is left
+   */
+  void requireNoPositionals() throws UsageException {
+    List<String> left = positionals();
+    if (!left.isEmpty()) {
+      throw new UsageException("unexpected argument " + left.get(0));
+    }
+  }
 }

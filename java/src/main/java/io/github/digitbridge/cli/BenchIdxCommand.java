@@ -30,12 +30,6 @@ final class BenchIdxCommand extends Command {
 
   private record Options(Path file, int repeat) {}
 
-  /** One timed piece of work; returns something derived from the data so it cannot be skipped. */
-  @FunctionalInterface
-  private interface Work {
-    long run() throws IOException, IdxException;
-  }
-
   BenchIdxCommand() {
     super(
         "bench-idx",
@@ -58,8 +52,9 @@ final class BenchIdxCommand extends Command {
     Path file = options.file();
     IdxArray checked = IdxReader.read(file); // a bad file fails here, before any timing
     IdxHeader header = checked.header();
-    Work reader = () -> IdxReader.read(file).data().get(0);
-    Work baseline = header.gzip() ? () -> inflateWholeFile(file) : () -> readWholeFile(file);
+    Timing.Timed<IdxException> reader = () -> IdxReader.read(file).data().get(0);
+    Timing.Timed<IOException> baseline =
+        header.gzip() ? () -> inflateWholeFile(file) : () -> readWholeFile(file);
     String baselineName = header.gzip() ? "Inflater baseline" : "FileChannel baseline";
 
     double[] readerTimes = new double[options.repeat()];
@@ -71,8 +66,8 @@ final class BenchIdxCommand extends Command {
         baseline.run();
       }
       for (int i = 0; i < options.repeat(); i++) { // interleaved, so drift hits both alike
-        readerTimes[i] = millis(reader);
-        baselineTimes[i] = millis(baseline);
+        readerTimes[i] = Timing.millis(reader);
+        baselineTimes[i] = Timing.millis(baseline);
       }
       onDisk = Files.size(file);
     } catch (IOException e) {
@@ -100,12 +95,6 @@ final class BenchIdxCommand extends Command {
     out.printf(Locale.ROOT, "%s: median %.1f ms%n", baselineName, baselineMedian);
     out.printf(Locale.ROOT, "ratio: %.2f%n", readerMedian / baselineMedian);
     return Main.OK;
-  }
-
-  private static double millis(Work work) throws IOException, IdxException {
-    long start = System.nanoTime();
-    work.run();
-    return (System.nanoTime() - start) / 1e6;
   }
 
   private static long readWholeFile(Path file) throws IOException {

@@ -11,11 +11,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -53,10 +54,29 @@ final class BenchInferCommand extends Command {
   /** The medians of one round of runs, in milliseconds. */
   private record Round(double uint8Ms, double floatMs) {}
 
-  /** One timed run. */
-  @FunctionalInterface
-  private interface Work {
-    void run() throws IdxException, ModelException;
+  /**
+   * The first {@code count} images, both as uint8 pixels and as the float32 tensor made of them,
+   * and the classifier that runs them.
+   */
+  private record Batch(
+      DigitClassifier classifier, ByteBuffer uint8, FloatBuffer scaled, int count) {
+    void warmUp(int runs) throws ModelException {
+      for (int i = 0; i < runs; i++) {
+        classifier.predict(uint8, count);
+        classifier.predict(scaled, count);
+      }
+    }
+
+    /** {@code repeat} runs of each kind, alternating; their medians. */
+    Round round(int repeat) throws ModelException {
+      double[] uint8Ms = new double[repeat];
+      double[] floatMs = new double[repeat];
+      for (int i = 0; i < repeat; i++) {
+        uint8Ms[i] = Timing.millis(() -> classifier.predict(uint8, count));
+        floatMs[i] = Timing.millis(() -> classifier.predict(scaled, count));
+      }
+      return new Round(Timing.median(uint8Ms), Timing.median(floatMs));
+    }
   }
 
   BenchInferCommand() {
@@ -75,51 +95,34 @@ final class BenchInferCommand extends Command {
     int limit = args.intOption("--limit", Integer.MAX_VALUE, 1);
     int repeat = args.intOption("--repeat", DEFAULT_REPEAT, 1);
     int warmup = args.intOption("--warmup", DEFAULT_WARMUP, 0);
-    if (!args.positionals().isEmpty()) {
-      throw new UsageException("unexpected argument " + args.positionals().get(0));
-    }
+    args.requireNoPositionals();
     return new Options(model, images, limit, repeat, warmup, json, paired);
   }
 
   @Override
   int run(Args args, Console console) throws UsageException, IdxException, ModelException {
     Options options = parse(args, console);
-    Path cardFile = ModelCard.besideModel(options.model().model());
-    OptionalLong flops =
-        Files.isRegularFile(cardFile)
-            ? ModelCard.read(cardFile).flopsPerImage()
-            : OptionalLong.empty();
-
     IdxArray images = IdxReader.read(options.images()); // a bad file fails here, before any timing
-    if (options.paired()) {
-      return paired(options, images, console);
+    try (DigitClassifier classifier = options.model().open()) {
+      int count = Math.min(options.limit(), classifier.imageCount(images));
+      ByteBuffer uint8 = images.data();
+      Batch batch = new Batch(classifier, uint8, classifier.preprocess(uint8, count), count);
+      batch.warmUp(options.warmup());
+      return options.paired() ? paired(options, batch, console) : single(options, batch, console);
     }
+  }
+
+  /** One round, with the IDX read time and the GFLOP/s, as text or one JSON line. */
+  private static int single(Options options, Batch batch, Console console)
+      throws IdxException, ModelException {
+    Optional<ModelCard> card = ModelCard.findBeside(options.model().model());
+    OptionalLong flops = card.map(ModelCard::flopsPerImage).orElse(OptionalLong.empty());
     double[] readMs = new double[options.repeat()];
     for (int i = 0; i < options.repeat(); i++) {
-      readMs[i] = millis(() -> IdxReader.read(options.images()));
+      readMs[i] = Timing.millis(() -> IdxReader.read(options.images()));
     }
-
-    Round round;
-    String description;
-    int count;
-    try (DigitClassifier classifier = options.model().open()) {
-      FloatBuffer scaled = classifier.preprocess(images);
-      count = imageCount(classifier, scaled, options.limit());
-      warmUp(classifier, images, scaled, count, options.warmup());
-      round = round(classifier, images, scaled, count, options.repeat());
-      description =
-          String.format(
-              Locale.ROOT,
-              "%s (%s): %d images from %s; %s; %d runs after %d warm-up runs",
-              classifier.name(),
-              options.model().model(),
-              count,
-              options.images(),
-              ModelArgs.settings(classifier),
-              options.repeat(),
-              options.warmup());
-    }
-
+    Round round = batch.round(options.repeat());
+    int count = batch.count();
     double read = Timing.median(readMs);
     double uint8Rate = count / (round.uint8Ms() / 1000);
     double floatRate = count / (round.floatMs() / 1000);
@@ -139,7 +142,16 @@ final class BenchInferCommand extends Command {
       out.println(json);
       return Main.OK;
     }
-    out.println("bench-infer: " + description);
+    out.printf(
+        Locale.ROOT,
+        "bench-infer: %s (%s): %d images from %s; %s; %d runs after %d warm-up runs%n",
+        batch.classifier().name(),
+        options.model().model(),
+        count,
+        options.images(),
+        ModelArgs.settings(batch.classifier()),
+        options.repeat(),
+        options.warmup());
     out.printf(Locale.ROOT, "idx read: median %.1f ms%n", read);
     out.printf(
         Locale.ROOT,
@@ -156,31 +168,28 @@ final class BenchInferCommand extends Command {
           Locale.ROOT,
           "flops: %d per image (card %s): %.2f GFLOP/s achieved (inference only)%n",
           flops.getAsLong(),
-          cardFile,
+          card.get().file(),
           flops.getAsLong() * floatRate / 1e9);
     } else {
-      out.println("flops: unknown (no card at " + cardFile + ")");
+      out.println(
+          "flops: unknown (no card at " + ModelCard.besideModel(options.model().model()) + ")");
     }
     return Main.OK;
   }
 
   /** The {@code --paired} protocol: a ready line, then one round per input line. */
-  private static int paired(Options options, IdxArray images, Console console)
-      throws ModelException, IdxException {
+  private static int paired(Options options, Batch batch, Console console) throws ModelException {
     PrintStream out = console.out();
     BufferedReader in =
         new BufferedReader(new InputStreamReader(console.in(), StandardCharsets.UTF_8));
-    try (DigitClassifier classifier = options.model().open()) {
-      FloatBuffer scaled = classifier.preprocess(images);
-      int count = imageCount(classifier, scaled, options.limit());
-      warmUp(classifier, images, scaled, count, options.warmup());
-      out.println(
-          settings(new Json().field("ready", true), options, count)
-              .field("settings", ModelArgs.settings(classifier)));
-      out.flush();
+    out.println(
+        settings(new Json().field("ready", true), options, batch.count())
+            .field("settings", ModelArgs.settings(batch.classifier())));
+    out.flush();
+    try {
       int index = 0;
       while (in.readLine() != null) {
-        Round round = round(classifier, images, scaled, count, options.repeat());
+        Round round = batch.round(options.repeat());
         out.println(
             new Json()
                 .field("round", index++)
@@ -202,37 +211,5 @@ final class BenchInferCommand extends Command {
         .field("threads", options.model().options().intraOpThreads())
         .field("repeat", options.repeat())
         .field("warmup", options.warmup());
-  }
-
-  private static int imageCount(DigitClassifier classifier, FloatBuffer scaled, int limit) {
-    return Math.min(limit, scaled.capacity() / classifier.contract().pixelsPerImage());
-  }
-
-  private static void warmUp(
-      DigitClassifier classifier, IdxArray images, FloatBuffer scaled, int count, int runs)
-      throws ModelException {
-    for (int i = 0; i < runs; i++) {
-      classifier.predict(images.data(), count);
-      classifier.predict(scaled, count);
-    }
-  }
-
-  /** {@code repeat} runs of each kind, alternating; their medians. */
-  private static Round round(
-      DigitClassifier classifier, IdxArray images, FloatBuffer scaled, int count, int repeat)
-      throws IdxException, ModelException {
-    double[] uint8Ms = new double[repeat];
-    double[] floatMs = new double[repeat];
-    for (int i = 0; i < repeat; i++) {
-      uint8Ms[i] = millis(() -> classifier.predict(images.data(), count));
-      floatMs[i] = millis(() -> classifier.predict(scaled, count));
-    }
-    return new Round(Timing.median(uint8Ms), Timing.median(floatMs));
-  }
-
-  private static double millis(Work work) throws IdxException, ModelException {
-    long start = System.nanoTime();
-    work.run();
-    return (System.nanoTime() - start) / 1e6;
   }
 }

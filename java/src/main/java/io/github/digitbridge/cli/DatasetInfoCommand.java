@@ -23,9 +23,7 @@ final class DatasetInfoCommand extends Command {
     boolean json = args.flag("--json");
     String images = args.requiredOption("--images");
     String labels = args.requiredOption("--labels");
-    if (!args.positionals().isEmpty()) {
-      throw new UsageException("unexpected argument " + args.positionals().get(0));
-    }
+    args.requireNoPositionals();
     return new Options(Path.of(images), Path.of(labels), json);
   }
 

@@ -32,9 +32,7 @@ final class EvaluateCommand extends Command {
     Path images = Path.of(args.requiredOption("--images"));
     Path labels = Path.of(args.requiredOption("--labels"));
     Optional<Path> card = args.option("--expect-card").map(Path::of);
-    if (!args.positionals().isEmpty()) {
-      throw new UsageException("unexpected argument " + args.positionals().get(0));
-    }
+    args.requireNoPositionals();
     return new Options(model, images, labels, card, json);
   }
 

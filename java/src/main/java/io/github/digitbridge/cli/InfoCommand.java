@@ -6,7 +6,6 @@ import io.github.digitbridge.model.ModelCard;
 import io.github.digitbridge.model.ModelContract;
 import io.github.digitbridge.model.ModelException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -28,26 +27,23 @@ final class InfoCommand extends Command {
   private static Options parse(Args args, Console console) throws UsageException {
     boolean json = args.flag("--json");
     ModelArgs model = ModelArgs.parse(args, console);
-    if (!args.positionals().isEmpty()) {
-      throw new UsageException("unexpected argument " + args.positionals().get(0));
-    }
+    args.requireNoPositionals();
     return new Options(model, json);
   }
 
   @Override
   int run(Args args, Console console) throws UsageException, ModelException {
     Options options = parse(args, console);
-    Path cardFile = ModelCard.besideModel(options.model().model());
-    Optional<ModelCard> card =
-        Files.isRegularFile(cardFile) ? Optional.of(ModelCard.read(cardFile)) : Optional.empty();
+    Path model = options.model().model();
+    Optional<ModelCard> card = ModelCard.findBeside(model);
     try (DigitClassifier classifier = options.model().open()) {
       PrintStream out = console.out();
-      out.println(options.json() ? json(classifier, card) : text(classifier, card, cardFile));
+      out.println(options.json() ? json(classifier, card) : text(classifier, card, model));
     }
     return Main.OK;
   }
 
-  private static String text(DigitClassifier c, Optional<ModelCard> card, Path cardFile) {
+  private static String text(DigitClassifier c, Optional<ModelCard> card, Path model) {
     ModelContract contract = c.contract();
     StringBuilder sb = new StringBuilder();
     sb.append("model: ").append(c.source()).append(" sha256=").append(c.modelSha256()).append('\n');
@@ -86,7 +82,7 @@ final class InfoCommand extends Command {
                             + (k.flopsPerImage().isPresent()
                                 ? ", flops_per_image " + k.flopsPerImage().getAsLong()
                                 : ""))
-                .orElse("card: none at " + cardFile))
+                .orElse("card: none at " + ModelCard.besideModel(model)))
         .append('\n');
     sb.append("onnxruntime ")
         .append(DigitClassifier.ortVersion())

@@ -61,21 +61,6 @@ public enum IdxType {
     return Optional.empty();
   }
 
-  /**
-   * The type with the given specification name.
-   *
-   * @param typeName a name such as {@code ubyte} or {@code double}
-   * @return the type, or empty if the name is none of the six
-   */
-  public static Optional<IdxType> fromName(String typeName) {
-    for (IdxType type : values()) {
-      if (type.typeName().equals(typeName)) {
-        return Optional.of(type);
-      }
-    }
-    return Optional.empty();
-  }
-
   /** The type bytes of all six types, for messages that list what was expected. */
   static String knownCodes() {
     StringBuilder sb = new StringBuilder("{");

@@ -20,11 +20,10 @@ final class Containers {
    *
    * @param header format and size
    * @param frame GIF: the first image's rectangle on the logical screen; otherwise null
-   * @param table GIF: entries in the first frame's colour table (local, else global); otherwise 0
    */
-  record Container(ImageHeader header, DigitImage.Box frame, int table) {
+  record Container(ImageHeader header, DigitImage.Box frame) {
     Container(ImageHeader header) {
-      this(header, null, 0);
+      this(header, null);
     }
   }
 
@@ -333,8 +332,7 @@ final class Containers {
         }
         int codeSize = u8(pos, "the LZW minimum code size");
         checkLzw(subBlocks(pos + 1), codeSize, (long) fw * fh);
-        int table = 2 << (((framePacked & 0x80) != 0 ? framePacked : packed) & 7);
-        return new Container(header, new DigitImage.Box(left, top, fw, fh), table);
+        return new Container(header, new DigitImage.Box(left, top, fw, fh));
       } else if (block == 0x3B) {
         throw fail(Reason.CORRUPT, "expected an image before the GIF trailer, found none");
       } else {

@@ -93,12 +93,10 @@ public final class Preprocessor {
    */
   public static DigitImage preprocess(byte[] bytes, String name, Mode mode) throws ImageException {
     Objects.requireNonNull(mode, "mode");
-    checkBytes(bytes, name);
-    Containers.Container container = Containers.walk(bytes, name);
-    ImageHeader header = container.header();
-    byte[] gray = Decoder.gray(bytes, name, container);
+    Decoded decoded = decode(bytes, name);
+    ImageHeader header = decoded.header();
     if (mode == Mode.RAW) {
-      byte[] out = AreaFilter.resize(gray, header.width(), header.height(), SIZE, SIZE);
+      byte[] out = AreaFilter.resize(decoded.gray(), header.width(), header.height(), SIZE, SIZE);
       return new DigitImage(
           out,
           Mode.RAW,
@@ -112,9 +110,8 @@ public final class Preprocessor {
           0,
           0);
     }
-    Normalized norm = normalize(header, gray, name);
-    List<Components.Component> all =
-        Components.find(norm.values, header.width(), header.height(), INK_THRESHOLD);
+    Normalized norm = normalize(decoded, name);
+    List<Components.Component> all = components(norm);
     List<Components.Component> kept = keep(all);
     return digit(norm, kept, others(all, kept));
   }
@@ -141,12 +138,8 @@ public final class Preprocessor {
    * @throws ImageException as {@link #preprocess(Path, Mode)}
    */
   public static Segmentation segment(byte[] bytes, String name) throws ImageException {
-    checkBytes(bytes, name);
-    Containers.Container container = Containers.walk(bytes, name);
-    ImageHeader header = container.header();
-    Normalized norm = normalize(header, Decoder.gray(bytes, name, container), name);
-    List<Components.Component> all =
-        Components.find(norm.values, header.width(), header.height(), INK_THRESHOLD);
+    Normalized norm = normalize(decode(bytes, name), name);
+    List<Components.Component> all = components(norm);
     List<Components.Component> kept = keep(all);
     List<Components.Component> sorted = new ArrayList<>(kept);
     sorted.sort(
@@ -201,9 +194,8 @@ public final class Preprocessor {
    * @throws ImageException any reason but IO and NO_INK
    */
   public static GrayImage decodeGray(byte[] bytes, String name) throws ImageException {
-    checkBytes(bytes, name);
-    Containers.Container container = Containers.walk(bytes, name);
-    return new GrayImage(container.header(), Decoder.gray(bytes, name, container));
+    Decoded decoded = decode(bytes, name);
+    return new GrayImage(decoded.header(), decoded.gray());
   }
 
   /**
@@ -264,6 +256,19 @@ public final class Preprocessor {
     }
   }
 
+  /** An image decoded to 8-bit gray, row-major, and its container's header. */
+  private record Decoded(ImageHeader header, byte[] gray) {}
+
+  /**
+   * Checks then decodes, in one order for every entry point, so that a bad file gets the same
+   * reason code from each of them.
+   */
+  private static Decoded decode(byte[] bytes, String name) throws ImageException {
+    checkBytes(bytes, name);
+    Containers.Container container = Containers.walk(bytes, name);
+    return new Decoded(container.header(), Decoder.gray(bytes, name, container));
+  }
+
   // ---- the integer steps -----------------------------------------------------------------------
 
   /** The stretched, light-on-dark image and what normalising it found. */
@@ -274,8 +279,9 @@ public final class Preprocessor {
       int background,
       int inkMax) {}
 
-  private static Normalized normalize(ImageHeader header, byte[] gray, String name)
-      throws ImageException {
+  private static Normalized normalize(Decoded decoded, String name) throws ImageException {
+    ImageHeader header = decoded.header();
+    byte[] gray = decoded.gray();
     int w = header.width();
     int h = header.height();
     long sum = 0;
@@ -341,6 +347,12 @@ public final class Preprocessor {
       }
     }
     throw new IllegalStateException("empty histogram");
+  }
+
+  /** Every component of ink in the normalised image. */
+  private static List<Components.Component> components(Normalized norm) {
+    return Components.find(
+        norm.values(), norm.header().width(), norm.header().height(), INK_THRESHOLD);
   }
 
   private static List<Components.Component> keep(List<Components.Component> all) {

@@ -20,10 +20,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -258,8 +255,6 @@ public final class DigitClassifier implements AutoCloseable {
   private final String modelSha256;
   private final Options options;
   private final ModelContract contract;
-  private final ModelContract.Tensor sessionInput;
-  private final ModelContract.Tensor sessionOutput;
   private final Options.ExecutionProvider executionProvider;
   private final OrtEnvironment env;
   private final OrtSession session;
@@ -277,8 +272,6 @@ public final class DigitClassifier implements AutoCloseable {
       String modelSha256,
       Options options,
       ModelContract contract,
-      ModelContract.Tensor sessionInput,
-      ModelContract.Tensor sessionOutput,
       Options.ExecutionProvider executionProvider,
       OrtEnvironment env,
       OrtSession session) {
@@ -286,8 +279,6 @@ public final class DigitClassifier implements AutoCloseable {
     this.modelSha256 = modelSha256;
     this.options = options;
     this.contract = contract;
-    this.sessionInput = sessionInput;
-    this.sessionOutput = sessionOutput;
     this.executionProvider = executionProvider;
     this.env = env;
     this.session = session;
@@ -336,7 +327,9 @@ public final class DigitClassifier implements AutoCloseable {
    * @throws ModelException as {@link #open(Path, Options)} does, naming the model {@code <N bytes>}
    */
   public static DigitClassifier open(byte[] model, Options options) throws ModelException {
-    return load(model.clone(), "<" + model.length + " bytes>", options);
+    // No defensive copy: ONNX Runtime parses the bytes into the session and keeps no reference,
+    // and the classifier keeps only their hash.
+    return load(model, "<" + model.length + " bytes>", options);
   }
 
   private static DigitClassifier load(byte[] bytes, String source, Options options)
@@ -368,13 +361,11 @@ public final class DigitClassifier implements AutoCloseable {
     }
     try {
       ModelContract contract = readContract(session, source);
-      ModelContract.Tensor input =
-          single("input", session.getInputInfo(), contract.input(), source);
-      ModelContract.Tensor output =
-          single("output", session.getOutputInfo(), contract.output(), source);
+      single("input", session.getInputInfo(), contract.input(), source);
+      single("output", session.getOutputInfo(), contract.output(), source);
       DigitClassifier classifier =
           new DigitClassifier(
-              source, sha256(bytes), options, contract, input, output, provider, env, session);
+              source, Pixels.sha256(bytes), options, contract, provider, env, session);
       if (options.verifyGolden()) {
         classifier.verifyGolden();
       }
@@ -443,8 +434,8 @@ public final class DigitClassifier implements AutoCloseable {
     return ModelContract.parse(text.get(), source);
   }
 
-  /** The session's one input (or output), which must be the one the contract declares. */
-  private static ModelContract.Tensor single(
+  /** Refuses a session unless its one input (or output) is the one the contract declares. */
+  private static void single(
       String role, Map<String, NodeInfo> declared, ModelContract.Tensor expected, String source)
       throws ModelException {
     List<ModelContract.Tensor> found = new ArrayList<>();
@@ -463,7 +454,6 @@ public final class DigitClassifier implements AutoCloseable {
               + found
               + " in the session");
     }
-    return found.get(0);
   }
 
   private static ModelContract.Tensor describe(NodeInfo node) {
@@ -651,6 +641,37 @@ public final class DigitClassifier implements AutoCloseable {
   }
 
   /**
+   * How many images an IDX array holds for this model: {@code N} for ubyte {@code [N, 28, 28]}, 1
+   * for {@code [28, 28]} (the sizes are the contract's).
+   *
+   * @throws ModelException {@link Reason#BAD_INPUT} naming the file if its type or shape is neither
+   */
+  public int imageCount(IdxArray images) throws ModelException {
+    int[] shape = images.shape();
+    int h = contract.height();
+    int w = contract.width();
+    boolean batch = shape.length == 3 && shape[1] == h && shape[2] == w;
+    boolean one = shape.length == 2 && shape[0] == h && shape[1] == w;
+    if (images.type() != IdxType.UBYTE || !(batch || one)) {
+      throw badInput(
+          images,
+          "expected images of ubyte [N, "
+              + h
+              + ", "
+              + w
+              + "] or ["
+              + h
+              + ", "
+              + w
+              + "], found "
+              + images.type().typeName()
+              + " "
+              + images.header().shapeText());
+    }
+    return batch ? shape[0] : 1;
+  }
+
+  /**
    * The exact float32 values the model is given for these images: the contract's preprocessing,
    * done by the code {@link #predict(IdxArray)} uses.
    *
@@ -728,7 +749,8 @@ public final class DigitClassifier implements AutoCloseable {
     try (OnnxTensor in = OnnxTensor.createTensor(env, input, inputShape);
         OnnxTensor pinned = OnnxTensor.createTensor(env, output, outputShape);
         OrtSession.Result result =
-            session.run(Map.of(sessionInput.name(), in), Map.of(sessionOutput.name(), pinned))) {
+            session.run(
+                Map.of(contract.input().name(), in), Map.of(contract.output().name(), pinned))) {
       if (result.size() != 1) {
         throw new ModelException(
             Reason.ORT_ERROR, source, "expected 1 output from the run, found " + result.size());
@@ -751,31 +773,6 @@ public final class DigitClassifier implements AutoCloseable {
               .asFloatBuffer();
     }
     return buf;
-  }
-
-  private int imageCount(IdxArray images) throws ModelException {
-    int[] shape = images.shape();
-    int h = contract.height();
-    int w = contract.width();
-    boolean batch = shape.length == 3 && shape[1] == h && shape[2] == w;
-    boolean one = shape.length == 2 && shape[0] == h && shape[1] == w;
-    if (images.type() != IdxType.UBYTE || !(batch || one)) {
-      throw badInput(
-          images,
-          "expected images of ubyte [N, "
-              + h
-              + ", "
-              + w
-              + "] or ["
-              + h
-              + ", "
-              + w
-              + "], found "
-              + images.type().typeName()
-              + " "
-              + images.header().shapeText());
-    }
-    return batch ? shape[0] : 1;
   }
 
   private static ModelException badInput(IdxArray array, String detail) {
@@ -840,14 +837,14 @@ public final class DigitClassifier implements AutoCloseable {
     return options;
   }
 
-  /** The input the session declares (equal to the contract's). */
+  /** The input the session declares (equal to the contract's: {@code open} refuses others). */
   public ModelContract.Tensor sessionInput() {
-    return sessionInput;
+    return contract.input();
   }
 
-  /** The output the session declares (equal to the contract's). */
+  /** The output the session declares (equal to the contract's: {@code open} refuses others). */
   public ModelContract.Tensor sessionOutput() {
-    return sessionOutput;
+    return contract.output();
   }
 
   /** The provider the session runs on: CPU when CUDA was asked for but could not be had. */
@@ -909,13 +906,5 @@ public final class DigitClassifier implements AutoCloseable {
   private static String oneLine(OrtException e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return message.strip().replaceAll("\\s*\\R\\s*", " ");
-  }
-
-  private static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform must provide SHA-256", e);
-    }
   }
 }

@@ -78,6 +78,17 @@ public final class ModelCard {
     return model.resolveSibling(stem + ".json");
   }
 
+  /**
+   * Reads the card beside a model, if there is one.
+   *
+   * @return the card at {@link #besideModel}, or empty if no file is there
+   * @throws ModelException as {@link #read} if the file is there but unusable
+   */
+  public static Optional<ModelCard> findBeside(Path model) throws ModelException {
+    Path file = besideModel(model);
+    return Files.isRegularFile(file) ? Optional.of(read(file)) : Optional.empty();
+  }
+
   /** The card file. */
   public Path file() {
     return file;

@@ -9,8 +9,9 @@ import java.util.HexFormat;
 
 /**
  * The preprocessing of docs/model-contract.md, {@code v / 255.0f} for a uint8 pixel {@code v}, and
- * the checksum of its result. Every path that feeds uint8 pixels to a model goes through {@link
- * #decode}, so what {@link DigitClassifier#preprocess} returns is what the model was given.
+ * the checksum of its result; also the checksum of a model's bytes. Every path that feeds uint8
+ * pixels to a model goes through {@link #decode}, so what {@link DigitClassifier#preprocess}
+ * returns is what the model was given.
  */
 final class Pixels {
   /**
@@ -49,12 +50,7 @@ final class Pixels {
    * numpy's {@code x.astype("<f4").tobytes()}; lower-case hex.
    */
   static String sha256(FloatBuffer floats) {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform must provide SHA-256", e);
-    }
+    MessageDigest md = sha256Digest();
     ByteBuffer bytes = ByteBuffer.allocate(4 * HASH_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
     FloatBuffer staging = bytes.asFloatBuffer();
     int start = floats.position();
@@ -67,5 +63,18 @@ final class Pixels {
       md.update(bytes);
     }
     return HexFormat.of().formatHex(md.digest());
+  }
+
+  /** SHA-256 of some bytes, such as a model file; lower-case hex. */
+  static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(sha256Digest().digest(bytes));
+  }
+
+  private static MessageDigest sha256Digest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform must provide SHA-256", e);
+    }
   }
 }

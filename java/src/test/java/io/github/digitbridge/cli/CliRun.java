@@ -7,20 +7,21 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * What one in-process run of the CLI printed and returned.
+ * What one in-process run of the CLI printed and returned. Public for the CLI tests of other
+ * packages: {@link Main#run} itself is package-private.
  *
  * @param status the exit code
  * @param out the lines of standard output
  * @param err the lines of standard error
  */
-record CliRun(int status, List<String> out, List<String> err) {
+public record CliRun(int status, List<String> out, List<String> err) {
   /** Runs {@link Main#run} with captured streams and empty standard input. */
-  static CliRun of(String... args) {
+  public static CliRun of(String... args) {
     return withInput("", args);
   }
 
   /** Runs {@link Main#run} with captured streams and {@code stdin} as standard input. */
-  static CliRun withInput(String stdin, String... args) {
+  public static CliRun withInput(String stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status;
@@ -38,7 +39,7 @@ record CliRun(int status, List<String> out, List<String> err) {
   }
 
   /** Everything printed, for assertion messages. */
-  String all() {
+  public String all() {
     return String.join("\n", out) + "\n--- stderr ---\n" + String.join("\n", err);
   }
 }

@@ -327,6 +327,24 @@ class ModelCommandsTest {
         ": CORRUPT_GZIP: ");
   }
 
+  @Test
+  void benchInferOnLabelsInsteadOfImagesIsBadInput() {
+    for (String mode : List.of("--json", "--paired")) {
+      assertOneErrorLine(
+          CliRun.of(
+              "bench-infer",
+              mode,
+              "--limit",
+              "1",
+              "--model",
+              linear,
+              "--images",
+              Fixtures.file("ok_ubyte_labels.idx").toString()),
+          Main.BAD_INPUT,
+          ": BAD_INPUT: expected images of ubyte");
+    }
+  }
+
   // ---- usage -------------------------------------------------------------------------------
 
   @ParameterizedTest

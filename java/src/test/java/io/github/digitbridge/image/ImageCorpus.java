@@ -1,17 +1,12 @@
 package io.github.digitbridge.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.idx.IdxReader;
 import io.github.digitbridge.testing.Fixtures;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -69,29 +64,14 @@ final class ImageCorpus {
 
   /** The corpus directory; fails the test if the property is unset or the corpus missing. */
   static Path dir() {
-    Path dir = Fixtures.pathProperty(DIR_PROPERTY);
-    assertTrue(
-        Files.isRegularFile(dir.resolve("manifest.tsv")),
-        "no image corpus at "
-            + dir
-            + ": run `python tests/data/make_image_corpus.py` from the repository root");
-    return dir;
+    return Fixtures.requireDir(
+        DIR_PROPERTY, "manifest.tsv", "image corpus", "python tests/data/make_image_corpus.py");
   }
 
   /** Every row of the manifest, in order. */
   static synchronized List<Row> rows() {
     if (rows == null) {
-      List<String> lines;
-      try {
-        lines = Files.readAllLines(dir().resolve("manifest.tsv"), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      rows =
-          lines.stream()
-              .filter(line -> !line.isBlank() && !line.startsWith("#"))
-              .map(ImageCorpus::row)
-              .toList();
+      rows = Fixtures.tsv(dir().resolve("manifest.tsv"), 7, ImageCorpus::row);
     }
     return rows;
   }
@@ -101,9 +81,7 @@ final class ImageCorpus {
     return rows().stream().filter(r -> r.kind().equals(kind)).toList();
   }
 
-  private static Row row(String line) {
-    String[] c = line.split("\t", -1);
-    assertEquals(7, c.length, () -> "manifest.tsv: expected 7 columns in: " + line);
+  private static Row row(String[] c) {
     int first = -1;
     int end = -1;
     if (!c[3].equals("-")) {

@@ -3,13 +3,9 @@ package io.github.digitbridge.image;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.digitbridge.cli.CliRun;
 import io.github.digitbridge.testing.Fixtures;
 import io.github.digitbridge.testing.TestModels;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.lang.reflect.Method;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,40 +19,12 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code digitbridge predict} on image files: the line format, {@code --segment}, {@code --json},
  * and one error line per refused image with exit code 2.
  *
- * <p>The CLI's in-process entry point {@code Main.run} is package-private to the cli package, whose
- * tests belong to another part of the project; this test reaches it by reflection rather than
- * starting a JVM per case.
+ * <p>The CLI runs in-process through the cli package's {@link CliRun} rather than in a JVM per
+ * case.
  */
 class PredictImagesCliTest {
   private static final String LINE =
       " p=[01]\\.\\d{6} top-3: \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}";
-
-  private record Run(int status, List<String> out, List<String> err) {
-    String all() {
-      return String.join("\n", out) + "\n--- stderr ---\n" + String.join("\n", err);
-    }
-  }
-
-  private static Run cli(String... args) throws Exception {
-    Method run =
-        Class.forName("io.github.digitbridge.cli.Main")
-            .getDeclaredMethod(
-                "run", String[].class, InputStream.class, PrintStream.class, PrintStream.class);
-    run.setAccessible(true);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status;
-    try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-      status = (int) run.invoke(null, args, InputStream.nullInputStream(), o, e);
-    }
-    return new Run(status, lines(out), lines(err));
-  }
-
-  private static List<String> lines(ByteArrayOutputStream bytes) {
-    String text = bytes.toString(StandardCharsets.UTF_8);
-    return text.isEmpty() ? List.of() : List.of(text.split("\\R"));
-  }
 
   private static String corpus(String name) {
     return ImageCorpus.dir().resolve(name).toString();
@@ -67,9 +35,9 @@ class PredictImagesCliTest {
   }
 
   @Test
-  void anImagePrintsOneLineWithItsDigitAndTopThree() throws Exception {
+  void anImagePrintsOneLineWithItsDigitAndTopThree() {
     String file = corpus("digit-000-black-on-white.png");
-    Run run = cli("predict", "--model", linear(), file);
+    CliRun run = CliRun.of("predict", "--model", linear(), file);
     assertEquals(0, run.status(), run.all());
     assertEquals(1, run.out().size(), run.all());
     assertTrue(run.out().get(0).matches(Pattern.quote(file) + ": \\d" + LINE), run.all());
@@ -77,9 +45,9 @@ class PredictImagesCliTest {
   }
 
   @Test
-  void segmentPrintsTheNumberAndOneLinePerDigit() throws Exception {
+  void segmentPrintsTheNumberAndOneLinePerDigit() {
     String file = corpus("strip-12-34-dash.png");
-    Run run = cli("predict", "--model", linear(), "--segment", file);
+    CliRun run = CliRun.of("predict", "--model", linear(), "--segment", file);
     assertEquals(0, run.status(), run.all());
     assertEquals(5, run.out().size(), run.all());
     assertTrue(
@@ -95,9 +63,9 @@ class PredictImagesCliTest {
   }
 
   @Test
-  void jsonCarriesThePreprocessingOfEachDigit() throws Exception {
-    Run run =
-        cli(
+  void jsonCarriesThePreprocessingOfEachDigit() {
+    CliRun run =
+        CliRun.of(
             "predict",
             "--model",
             linear(),
@@ -116,13 +84,13 @@ class PredictImagesCliTest {
   }
 
   @Test
-  void everyBadInputGetsOneErrorLineAndTheOthersAreStillRead() throws Exception {
+  void everyBadInputGetsOneErrorLineAndTheOthersAreStillRead() {
     List<ImageCorpus.Row> bad = ImageCorpus.rows("error");
     List<String> args = new ArrayList<>(List.of("predict", "--model", linear()));
     args.add(corpus("digit-001-black-on-white.png"));
     bad.forEach(row -> args.add(row.path().toString()));
     args.add(corpus("digit-002-black-on-white.png"));
-    Run run = cli(args.toArray(String[]::new));
+    CliRun run = CliRun.of(args.toArray(String[]::new));
     assertEquals(2, run.status(), run.all());
     assertEquals(2, run.out().size(), run.all()); // the two good images
     assertEquals(bad.size(), run.err().size(), run.all());
@@ -133,8 +101,8 @@ class PredictImagesCliTest {
   }
 
   @Test
-  void jsonReportsRefusedImagesToo() throws Exception {
-    Run run = cli("predict", "--model", linear(), "--json", corpus("bad-enormous.png"));
+  void jsonReportsRefusedImagesToo() {
+    CliRun run = CliRun.of("predict", "--model", linear(), "--json", corpus("bad-enormous.png"));
     assertEquals(2, run.status(), run.all());
     assertTrue(run.out().get(0).contains("\"error\": {\"reason\": \"TOO_LARGE\""), run.all());
     assertEquals(1, run.err().size(), run.all());
@@ -144,8 +112,8 @@ class PredictImagesCliTest {
   void idxFilesStillWorkBesideImagesAndRawModeIsOffered(@TempDir Path dir) throws Exception {
     Path idx = Fixtures.file("ok_gzip.idx.gz");
     Path renamed = Files.copy(idx, dir.resolve("images.bin")); // by content, not by name
-    Run run =
-        cli(
+    CliRun run =
+        CliRun.of(
             "predict",
             "--model",
             linear(),
@@ -160,12 +128,14 @@ class PredictImagesCliTest {
   }
 
   @Test
-  void segmentWithRawModeIsAUsageError() throws Exception {
-    Run run =
-        cli("predict", "--model", linear(), "--segment", "--mode", "raw", corpus("strip-17.png"));
+  void segmentWithRawModeIsAUsageError() {
+    CliRun run =
+        CliRun.of(
+            "predict", "--model", linear(), "--segment", "--mode", "raw", corpus("strip-17.png"));
     assertEquals(2, run.status(), run.all());
     assertTrue(run.err().get(0).startsWith("usage: "), run.all());
-    Run mode = cli("predict", "--model", linear(), "--mode", "photo", corpus("strip-17.png"));
+    CliRun mode =
+        CliRun.of("predict", "--model", linear(), "--mode", "photo", corpus("strip-17.png"));
     assertEquals(2, mode.status(), mode.all());
   }
 
@@ -180,7 +150,8 @@ class PredictImagesCliTest {
     Assumptions.assumeTrue(
         model != null, "models/deeper_cnn.onnx not trained yet: the numbers need a real model");
     for (ImageCorpus.Row row : ImageCorpus.rows("strip")) {
-      Run run = cli("predict", "--model", model.toString(), "--segment", row.path().toString());
+      CliRun run =
+          CliRun.of("predict", "--model", model.toString(), "--segment", row.path().toString());
       assertEquals(0, run.status(), run.all());
       assertTrue(
           run.out().get(0).startsWith(row.path() + ": number " + row.expected() + " ("), run.all());

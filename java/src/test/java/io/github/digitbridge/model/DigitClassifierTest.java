@@ -306,10 +306,12 @@ class DigitClassifierTest {
     ByteBuffer.wrap(file).putInt(0x00000802).putInt(28).putInt(28); // ubyte, 2 dims: [28, 28]
     mnist.images().get(0, file, 12, 784);
     Path one = Files.write(tmp.resolve("one.idx"), file);
+    assertEquals(1, shared.imageCount(IdxReader.read(one)));
     Predictions predictions = shared.predict(IdxReader.read(one));
     assertEquals(1, predictions.count());
     assertArrayEquals(Arrays.copyOf(referenceBits, 10), bits(predictions));
     assertEquals(3, shared.predict(IdxReader.read(Fixtures.file("ok_gzip.idx.gz"))).count());
+    assertEquals(3, shared.imageCount(IdxReader.read(Fixtures.file("ok_gzip.idx.gz"))));
   }
 
   @Test
@@ -319,6 +321,8 @@ class DigitClassifierTest {
     assertEquals(Reason.BAD_INPUT, e.reason());
     assertTrue(e.detail().contains("expected images of ubyte [N, 28, 28]"), e.getMessage());
     assertTrue(e.model().endsWith("ok_ubyte_labels.idx"), e.model());
+    ModelException count = assertThrows(ModelException.class, () -> shared.imageCount(labels));
+    assertEquals(e.getMessage(), count.getMessage());
 
     assertThrows(IllegalArgumentException.class, () -> shared.predict(ByteBuffer.allocate(783), 1));
     assertThrows(IllegalArgumentException.class, () -> shared.predict(new float[784], 2));

@@ -71,15 +71,27 @@ public final class Fixtures {
     return Path.of(property);
   }
 
+  /**
+   * A generated test-data directory named by a system property; fails the test if the property is
+   * unset or the directory lacks its marker file, saying how to generate it.
+   *
+   * @param property the property name
+   * @param marker a file the generator always writes into the directory
+   * @param what what the directory holds, for the message, e.g. {@code IDX fixtures}
+   * @param command the command that generates it, run from the repository root
+   */
+  public static Path requireDir(String property, String marker, String what, String command) {
+    Path dir = pathProperty(property);
+    assertTrue(
+        Files.isRegularFile(dir.resolve(marker)),
+        "no " + what + " at " + dir + ": run `" + command + "` from the repository root");
+    return dir;
+  }
+
   /** The fixture directory; fails the test if the property is unset or the directory is missing. */
   public static Path dir() {
-    Path dir = pathProperty(DIR_PROPERTY);
-    assertTrue(
-        Files.isRegularFile(dir.resolve("manifest.tsv")),
-        "no IDX fixtures at "
-            + dir
-            + ": run `python3 tests/data/make_idx_fixtures.py` from the repository root");
-    return dir;
+    return requireDir(
+        DIR_PROPERTY, "manifest.tsv", "IDX fixtures", "python3 tests/data/make_idx_fixtures.py");
   }
 
   /** A fixture file by name. */
@@ -89,18 +101,27 @@ public final class Fixtures {
 
   /** The rows of manifest.tsv. */
   public static List<FileRow> manifest() {
-    return rows("manifest.tsv", 5, c -> new FileRow(c[0], c[1], c[2], c[3], c[4]));
+    return tsv(file("manifest.tsv"), 5, c -> new FileRow(c[0], c[1], c[2], c[3], c[4]));
   }
 
   /** The rows of datasets.tsv. */
   public static List<DatasetRow> datasets() {
-    return rows("datasets.tsv", 3, c -> new DatasetRow(c[0], c[1], c[2]));
+    return tsv(file("datasets.tsv"), 3, c -> new DatasetRow(c[0], c[1], c[2]));
   }
 
-  private static <T> List<T> rows(String name, int columns, Function<String[], T> row) {
+  /**
+   * The rows of a tab-separated manifest, skipping blank lines and {@code #} comments; fails the
+   * test if a row has other than {@code columns} cells.
+   *
+   * @param file the manifest, UTF-8
+   * @param columns the number of cells in every row
+   * @param row makes one row of its cells
+   */
+  public static <T> List<T> tsv(Path file, int columns, Function<String[], T> row) {
+    String name = file.getFileName().toString();
     List<String> lines;
     try {
-      lines = Files.readAllLines(dir().resolve(name), StandardCharsets.UTF_8);
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

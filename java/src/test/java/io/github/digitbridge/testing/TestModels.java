@@ -1,6 +1,5 @@
 package io.github.digitbridge.testing;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.digitbridge.idx.IdxException;
@@ -30,13 +29,9 @@ public final class TestModels {
 
   /** A test model by file name, e.g. {@code linear.onnx}; fails the test if the set is missing. */
   public static Path file(String name) {
-    Path dir = Fixtures.pathProperty(DIR_PROPERTY);
-    assertTrue(
-        Files.isRegularFile(dir.resolve("linear.onnx")),
-        "no test models at "
-            + dir
-            + ": run `python tests/data/make_test_models.py` from the repository root");
-    return dir.resolve(name);
+    return Fixtures.requireDir(
+            DIR_PROPERTY, "linear.onnx", "test models", "python tests/data/make_test_models.py")
+        .resolve(name);
   }
 
   /** tests/data/models/linear.onnx: the valid test model. */
