@@ -1,5 +1,5 @@
 # The commands a person types. Each target does its own set-up and is quick when already set up.
-#   make test     JUnit tests (Gradle, or Maven when no Gradle can be had), then pytest
+#   make test     `gradle test` (JUnit) and the example app, then pytest
 #   make compare  the main job: fetch data, build the jar, check both runtimes/readers agree
 SHELL := /bin/bash
 PYTHON ?= python3.11
@@ -7,7 +7,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JAR := java/build/libs/digitbridge-all.jar
-JAVA_SOURCES := $(shell find java/src/main -name '*.java' 2>/dev/null) java/pom.xml java/build.gradle build.gradle settings.gradle gradle.properties
+JAVA_SOURCES := $(shell find java/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle build.gradle settings.gradle gradle.properties
 
 .PHONY: test compare venv data jar java-test py-test lint fixtures bench install-java models clean
 
@@ -37,8 +37,9 @@ $(FASHION):
 	$(SUDO) apt-get update -q
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q dataset-fashion-mnist
 
-# Java tests read real MNIST, so the data comes first. The example app is a separate build that depends on
-# the library by its Maven coordinates, as a user's application would.
+# Java tests read real MNIST, so the data comes first. tools/gradle.sh installs Debian's Gradle when none is on
+# PATH. The example app is a separate build (Maven and Gradle) that depends on the library by its Maven
+# coordinates, as a user's application would.
 java-test: data
 	tools/java-build.sh test
 	tools/example-app.sh

@@ -9,6 +9,7 @@ the output probabilities are direct, native-order buffers that numpy views in pl
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import time
 from contextlib import contextmanager
@@ -55,6 +56,9 @@ def start_jvm(*, build: bool = True) -> None:
         done = subprocess.run(["bash", str(ROOT / "tools" / "java-build.sh"), "jar"], cwd=ROOT)
         if done.returncode != 0 or not JAR.exists():
             raise errors.BridgeError(f"{JAR} is missing and `{BUILD_COMMAND}` failed (exit {done.returncode})")
+    # The JVM shares this process's environment. ONNX Runtime 1.29's telemetry crashes the process (SIGSEGV, no
+    # traceback) when the command line is long; 1.28 is pinned, and this keeps a jar built with 1.29 safe too.
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     jpype.startJVM(*JVM_OPTIONS, classpath=[str(JAR)], convertStrings=False)
     _started_here = True
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -194,3 +196,29 @@ def test_deeper_cnn_reads_the_strips_as_their_numbers(capsys):
     out = capsys.readouterr().out.splitlines()
     assert status == 0
     assert [json.loads(line)["number"] for line in out] == [r[2] for r in STRIPS]
+
+
+@pytest.mark.slow
+def test_a_bridge_run_with_hundreds_of_files_and_a_long_command_line(tmp_path):
+    # Each image under its own long name: 300 paths make a command line of over 30 KB. ONNX Runtime 1.29.0 in
+    # the JVM killed the whole Python process here (SIGSEGV, no traceback) before printing anything.
+    digits = sorted(IMAGES.glob("digit-*.png"))
+    files = []
+    for i in range(300):
+        link = tmp_path / f"user-drawing-number-{i:04d}-from-the-long-command-line-test.png"
+        link.symlink_to(digits[i % len(digits)])
+        files.append(str(link))
+    env = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pybridge.predict", "--model", LINEAR, "--runtimes", "python-ort,jvm-ort", *files],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert sum(len(a) + 1 for a in files) > 30_000
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "300 images: 300 read, 0 refused; python-ort and jvm-ort agree on 300/300"
+    assert lines[-2].startswith(files[-1] + ": python-ort and jvm-ort agree")

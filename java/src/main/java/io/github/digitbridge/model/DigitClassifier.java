@@ -4,7 +4,6 @@ import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
@@ -334,9 +333,7 @@ public final class DigitClassifier implements AutoCloseable {
 
   private static DigitClassifier load(byte[] bytes, String source, Options options)
       throws ModelException {
-    // ERROR, not ONNX Runtime's WARNING: its warnings would interleave with our one-line messages.
-    OrtEnvironment env =
-        OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "digitbridge");
+    OrtEnvironment env = NativeRuntime.environment(source);
     Options.ExecutionProvider provider = chooseProvider(options, source);
     OrtSession session;
     try {
@@ -857,9 +854,10 @@ public final class DigitClassifier implements AutoCloseable {
     return Optional.ofNullable(golden);
   }
 
-  /** The ONNX Runtime version, e.g. {@code 1.29.0}. */
+  /** The ONNX Runtime version, e.g. {@code 1.28.0}. */
   public static String ortVersion() {
-    return OrtEnvironment.getEnvironment().getVersion();
+    String version = NativeRuntime.version();
+    return version != null ? version : "unknown";
   }
 
   /** The execution providers this ONNX Runtime build offers, e.g. {@code [CPU]}. */

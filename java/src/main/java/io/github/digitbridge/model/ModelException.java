@@ -36,7 +36,9 @@ public final class ModelException extends DigitBridgeException {
     /** Input data that cannot be classified: wrong element type or shape, counts that differ. */
     BAD_INPUT,
     /** ONNX Runtime failed while running the model. */
-    ORT_ERROR
+    ORT_ERROR,
+    /** This ONNX Runtime would crash the process here (see docs/java.md); nothing was loaded. */
+    RUNTIME_UNSAFE
   }
 
   private final Reason reason;

@@ -1,0 +1,100 @@
+package io.github.digitbridge.model;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtLoggingLevel;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * ONNX Runtime's process-wide environment, created only where creating it cannot kill the process.
+ *
+ * <p>ONNX Runtime 1.29's Linux telemetry matches a backtracking regular expression against {@code
+ * /proc/self/cmdline} when the environment is created; from about 4 KB of command line (a long
+ * class path, many arguments) it overflows the native stack and the JVM dies with SIGSEGV, leaving
+ * neither an exception nor an hs_err file. The library is built against 1.28, which does not do
+ * this, but an application may bring its own ONNX Runtime. With 1.29 and a long command line, and
+ * telemetry not switched off by {@code ORT_DISABLE_TELEMETRY=1}, this refuses with an error that
+ * says so instead of letting the process die.
+ */
+final class NativeRuntime {
+  /** Command lines from this length on are refused under an affected ONNX Runtime. */
+  static final int COMMAND_LINE_LIMIT = 3072; // the crash was measured from 4,000 bytes on
+
+  static final String TELEMETRY_VARIABLE = "ORT_DISABLE_TELEMETRY";
+
+  private NativeRuntime() {}
+
+  /**
+   * The environment every session of this library is created in.
+   *
+   * @param subject the model being loaded, named in the error
+   * @throws ModelException RUNTIME_UNSAFE where creating the environment would crash the process
+   */
+  static OrtEnvironment environment(String subject) throws ModelException {
+    Optional<String> risk =
+        crashRisk(version(), commandLineBytes(), System.getenv(TELEMETRY_VARIABLE));
+    if (risk.isPresent()) {
+      throw new ModelException(ModelException.Reason.RUNTIME_UNSAFE, subject, risk.get());
+    }
+    // ERROR, not ONNX Runtime's WARNING: its warnings would interleave with our one-line messages.
+    return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "digitbridge");
+  }
+
+  /**
+   * Why creating the environment would crash, if it would.
+   *
+   * @param ortVersion the ONNX Runtime version, or null when unknown
+   * @param commandLineBytes the length of the process's command line
+   * @param telemetryVariable the value of ORT_DISABLE_TELEMETRY, or null when unset
+   * @return the error detail (expected vs found), or empty when it is safe
+   */
+  static Optional<String> crashRisk(
+      String ortVersion, long commandLineBytes, String telemetryVariable) {
+    boolean affected = ortVersion != null && ortVersion.startsWith("1.29.");
+    boolean telemetryOff = telemetryVariable != null && !telemetryVariable.isEmpty();
+    if (!affected || telemetryOff || commandLineBytes < COMMAND_LINE_LIMIT) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "expected a command line under "
+            + COMMAND_LINE_LIMIT
+            + " bytes or "
+            + TELEMETRY_VARIABLE
+            + "=1 in the environment, found "
+            + commandLineBytes
+            + " bytes with ONNX Runtime "
+            + ortVersion
+            + ", whose telemetry crashes the JVM on long command lines (set "
+            + TELEMETRY_VARIABLE
+            + "=1 or use ONNX Runtime 1.28.0)");
+  }
+
+  /**
+   * The version of the ONNX Runtime on the class path, read without creating its environment.
+   *
+   * @return e.g. {@code 1.28.0}, or null when this ONNX Runtime does not say
+   */
+  static String version() {
+    // Loads the native library (safe: the crash is in the environment's creation, not the load).
+    OrtEnvironment.getAvailableProviders();
+    try {
+      // Package-private in ONNX Runtime; OrtEnvironment.getVersion() would need the environment.
+      Method version = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredMethod("version");
+      version.setAccessible(true);
+      return (String) version.invoke(null);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static long commandLineBytes() {
+    try {
+      return Files.readAllBytes(Path.of("/proc/self/cmdline")).length;
+    } catch (IOException | UnsupportedOperationException e) {
+      return 0; // not Linux: the affected telemetry is Linux's
+    }
+  }
+}
