@@ -32,6 +32,7 @@ BOX = 20  # the longer side of the digit after scaling
 CENTRE = 14  # where the centre of mass goes (pixel index, both axes), as in MNIST
 MAX_PIXELS = 1 << 24  # width x height above this is refused before decoding (16,777,216: 4096 x 4096)
 MAX_FILE_BYTES = 1 << 28  # 256 MiB: files larger than this are refused before they are read
+MAX_INK_RUNS = 1 << 16  # ink runs (row stretches of ink) above this are refused before components are formed
 INK_THRESHOLD = 128  # a pixel is ink when its stretched value is at least this
 MIN_CONTRAST = 32  # brightest minus background below this: no digit found
 SPECK_RATIO = 25  # a component with area * SPECK_RATIO < the largest component's area is a speck
@@ -172,21 +173,27 @@ class Segmentation:
 def read_bytes(path: str | Path) -> bytes:
     """The file's bytes, after the checks that need no decoding (empty, signature, file size).
 
+    Never more than ``MAX_FILE_BYTES`` + 1 bytes are read: a device or pipe reports no size (``/dev/zero``, a
+    process substitution), so its bytes are counted as they come instead.
+
     Raises:
         ImageError: IO, EMPTY_FILE, NOT_AN_IMAGE or TOO_LARGE.
     """
     try:
         with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size == 0:
-                raise ImageError(path, Reason.EMPTY_FILE, "expected an image, found an empty file (0 bytes)")
             head = f.read(8)
             sniff(head, path)
+            size = os.fstat(f.fileno()).st_size
             if size > MAX_FILE_BYTES:
                 raise ImageError(
                     path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found {size}"
                 )
-            return head + f.read()
+            data = head + f.read(MAX_FILE_BYTES + 1 - len(head))
+            if len(data) > MAX_FILE_BYTES:
+                raise ImageError(
+                    path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found more"
+                )
+            return data
     except IsADirectoryError as exc:
         raise ImageError(path, Reason.IO, "expected a file, found a directory") from exc
     except OSError as exc:
@@ -221,6 +228,7 @@ class _Container:
     header: Header
     frame: Box | None = None  # GIF: the first image's rectangle on the logical screen
     table: int = 0  # GIF: entries in the first frame's colour table (local, else global)
+    decoded: bytes | None = None  # PNG: what the decoder reads when chunks were dropped (else the file itself)
 
 
 class _Walk:
@@ -255,8 +263,15 @@ def _check_size(walk: _Walk, fmt: Format, width: int, height: int) -> Header:
     return Header(fmt, width, height)
 
 
+# The chunks the decoders see. Every other chunk is checked (length, CRC) and dropped: text and ICC profiles are
+# ignored anyway (docs/preprocessing.md, step 2), and a compressed one (zTXt, iTXt, iCCP) would otherwise be
+# inflated by the decoders without bound (javax.imageio) or refused at a limit of their own (Pillow).
+_PNG_DECODED = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
+
+
 def _walk_png(w: _Walk) -> _Container:
     data, pos, header, idat = w.data, 8, None, False
+    dropped: list[tuple[int, int]] = []  # (start, end) of the chunks the decoder will not see
     while True:
         w.need(pos, 8, "a chunk header (the file ends before IEND)")
         length, kind = struct.unpack_from(">I4s", data, pos)
@@ -265,7 +280,7 @@ def _walk_png(w: _Walk) -> _Container:
             raise w.fail(Reason.CORRUPT, f"expected a chunk length below 2^31, found {length} for {name!r}")
         w.need(pos + 8, length + 4, f"the {name} chunk's data and CRC")
         (crc,) = struct.unpack_from(">I", data, pos + 8 + length)
-        if zlib.crc32(data[pos + 4 : pos + 8 + length]) != crc:
+        if zlib.crc32(memoryview(data)[pos + 4 : pos + 8 + length]) != crc:
             raise w.fail(
                 Reason.CORRUPT, f"expected the CRC of the {name} chunk at byte {pos} to match, found it does not"
             )
@@ -279,8 +294,20 @@ def _walk_png(w: _Walk) -> _Container:
         elif kind == b"IEND":
             if not idat:
                 raise w.fail(Reason.CORRUPT, "expected an IDAT chunk before IEND, found none")
-            return _Container(header, None)
+            return _Container(header, decoded=_without(data, dropped, pos + 12) if dropped else None)
+        elif kind not in _PNG_DECODED:
+            dropped.append((pos, pos + 12 + length))
         pos += 12 + length
+
+
+def _without(data: bytes, dropped: list[tuple[int, int]], end: int) -> bytes:
+    """The bytes up to ``end`` without the dropped ranges."""
+    kept, at = [], 0
+    for start, stop in dropped:
+        kept.append(data[at:start])
+        at = stop
+    kept.append(data[at:end])
+    return b"".join(kept)
 
 
 _SOF_SUPPORTED = {0xC0: "baseline", 0xC1: "extended sequential", 0xC2: "progressive"}
@@ -519,18 +546,23 @@ def decode_gray(data: bytes, name: str | Path = "<bytes>") -> tuple[Header, np.n
     """
     container = _container(data, name)
     header = container.header
-    rgba = _decode_rgba(data, name, container)
+    rgba = _decode_rgba(container.decoded or data, name, container)
     if rgba.shape[:2] != (header.height, header.width):
         raise ImageError(
             name,
             Reason.CORRUPT,
             f"expected {header.width} x {header.height} pixels, the decoder gave {rgba.shape[1]} x {rgba.shape[0]}",
         )
-    a = rgba[..., 3].astype(np.int32)
-    # c' = (c*a + 255*(255-a) + 127) // 255: "over white" with round-half-up; exact for a = 0 and a = 255.
-    white = 255 * (255 - a) + 127
-    r, g, b = ((rgba[..., k].astype(np.int32) * a + white) // 255 for k in range(3))
-    return header, ((299 * r + 587 * g + 114 * b + 500) // 1000).astype(np.uint8)
+    gray = np.empty(rgba.shape[:2], np.uint8)
+    rows = max(1, _BLOCK_PIXELS // header.width)  # int32 copies of a block, not of a 16-megapixel image
+    for top in range(0, header.height, rows):
+        block = rgba[top : top + rows].astype(np.int32)
+        a = block[..., 3]
+        # c' = (c*a + 255*(255-a) + 127) // 255: "over white" with round-half-up; exact for a = 0 and a = 255.
+        white = 255 * (255 - a) + 127
+        r, g, b = ((block[..., k] * a + white) // 255 for k in range(3))
+        gray[top : top + rows] = (299 * r + 587 * g + 114 * b + 500) // 1000
+    return header, gray
 
 
 def _decode_rgba(data: bytes, name: str | Path, container: _Container) -> np.ndarray:
@@ -639,7 +671,7 @@ def _normalize(header: Header, gray: np.ndarray, name: str | Path) -> _Normalize
     return _Normalized(header, stretched, polarity, background, ink_max)
 
 
-@dataclass(eq=False)  # identity, not field equality: components are compared with `in` and `is`
+@dataclass(eq=False, slots=True)  # identity, not field equality; slots: there may be MAX_INK_RUNS of them
 class _Component:
     first: tuple[int, int]  # (y, x) of its first pixel in row-major order
     x0: int
@@ -693,6 +725,20 @@ def components(mask: np.ndarray) -> list[_Component]:
             c.area += e - s
             c.runs.append((y, s, e))
     return list(found.values())  # roots are each component's first run, visited in row-major order
+
+
+def _ink_components(norm: _Normalized, name: str | Path) -> list[_Component]:
+    """The components of the ink, after checking the number of runs that would form them (MAX_INK_RUNS)."""
+    mask = norm.values >= INK_THRESHOLD
+    runs = int(np.count_nonzero(mask[:, 0])) + int(np.count_nonzero(mask[:, 1:] & ~mask[:, :-1]))
+    if runs > MAX_INK_RUNS:
+        raise ImageError(
+            name,
+            Reason.TOO_LARGE,
+            f"expected at most {MAX_INK_RUNS} ink runs (row stretches of ink), found {runs}: too many separate "
+            "marks to be digits",
+        )
+    return components(mask)
 
 
 def _keep(comps: list[_Component]) -> tuple[list[_Component], int]:
@@ -763,16 +809,18 @@ def _place(norm: _Normalized, box: Box, crop: np.ndarray) -> DigitImage:
     )
 
 
-def _digit(norm: _Normalized, group: list[_Component], others: list[_Component]) -> DigitImage:
+def _digit(norm: _Normalized, group: list[_Component]) -> DigitImage:
     x0, y0 = min(c.x0 for c in group), min(c.y0 for c in group)
     x1, y1 = max(c.x1 for c in group), max(c.y1 for c in group)
     crop = norm.values[y0 : y1 + 1, x0 : x1 + 1].copy()
-    for c in others:  # ink of other digits and specks inside the box is not this digit's
-        if c.x1 < x0 or c.x0 > x1 or c.y1 < y0 or c.y0 > y1:
-            continue
+    # Ink in the box that is not the group's belongs to other components (specks, other digits) and is cleared.
+    # Found from the group's own runs, not by visiting the others: the work is the box and the group, so a line
+    # of many digits costs the sum of their boxes, not digits x components.
+    own = np.zeros(crop.shape, bool)
+    for c in group:
         for y, s, e in c.runs:
-            if y0 <= y <= y1 and s <= x1 and e > x0:
-                crop[y - y0, max(s, x0) - x0 : min(e, x1 + 1) - x0] = 0
+            own[y - y0, s - x0 : e - x0] = True
+    crop[(crop >= INK_THRESHOLD) & ~own] = 0
     return _place(norm, Box(x0, y0, x1 - x0 + 1, y1 - y0 + 1), crop)
 
 
@@ -806,9 +854,8 @@ def preprocess(source: str | Path | bytes, mode: Mode = Mode.MNIST, *, name: str
         whole = Box(0, 0, header.width, header.height)
         return DigitImage(out, mode, header, Polarity.NOT_TESTED, 0, 255, whole, (SIZE, SIZE), (0, 0))
     norm = _normalize(header, gray, label)
-    comps = components(norm.values >= INK_THRESHOLD)
-    kept, _ = _keep(comps)
-    return _digit(norm, kept, _others(comps, kept))
+    kept, _ = _keep(_ink_components(norm, label))
+    return _digit(norm, kept)
 
 
 def segment(source: str | Path | bytes, *, name: str | Path | None = None) -> Segmentation:
@@ -823,8 +870,7 @@ def segment(source: str | Path | bytes, *, name: str | Path | None = None) -> Se
     data, label = _load(source, name)
     header, gray = decode_gray(data, label)
     norm = _normalize(header, gray, label)
-    comps = components(norm.values >= INK_THRESHOLD)
-    kept, specks = _keep(comps)
+    kept, specks = _keep(_ink_components(norm, label))
     groups: list[list[_Component]] = []
     extent = (0, 0)
     for c in sorted(kept, key=lambda c: (c.x0, c.first)):
@@ -840,10 +886,5 @@ def segment(source: str | Path | bytes, *, name: str | Path | None = None) -> Se
     heights = [max(c.y1 for c in g) - min(c.y0 for c in g) + 1 for g in groups]
     tallest = max(heights)
     digits = [g for g, hg in zip(groups, heights, strict=True) if hg * MARK_HEIGHT_RATIO >= tallest]
-    result = tuple(_digit(norm, g, _others(comps, g)) for g in digits)
+    result = tuple(_digit(norm, g) for g in digits)
     return Segmentation(result, specks, len(groups) - len(digits))
-
-
-def _others(comps: list[_Component], group: list[_Component]) -> list[_Component]:
-    ids = {id(c) for c in group}
-    return [c for c in comps if id(c) not in ids]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import struct
+import threading
 import zlib
+from pathlib import Path
 
 import jpype
 import numpy as np
@@ -201,6 +205,94 @@ def test_unreadable_files_are_io_errors(tmp_path):
     assert str(caught.value).startswith(f"{tmp_path / 'empty.png'}: EMPTY_FILE: expected")
 
 
+def specks(w: int, h: int) -> bytes:
+    """A white page with a black pixel at every other row and column: (w // 2) x (h // 2) one-pixel components."""
+    page = np.full((h, w), 255, np.uint8)
+    page[::2, ::2] = 0
+    return png(page)
+
+
+def test_too_many_ink_runs_are_refused_before_components_are_formed():
+    page = specks(600, 600)  # 90,000 runs, each a component: quadratic work for segmentation without the limit
+    for read in (pp.preprocess, pp.segment):
+        with pytest.raises(pp.ImageError, match=r"TOO_LARGE: expected at most 65536 ink runs .*, found 90000"):
+            read(page, name="specks.png")
+
+
+def test_the_ink_run_limit_is_inclusive(monkeypatch):
+    monkeypatch.setattr(pp, "MAX_INK_RUNS", 100)
+    assert len(pp.segment(specks(20, 20)).digits) == 10  # 100 runs: read (10 columns of specks)
+    assert reason_of(specks(22, 20)) is pp.Reason.TOO_LARGE  # 110
+
+
+def test_other_ink_inside_a_digits_box_is_cleared_and_its_own_kept():
+    # a stroke with a hole holding a speck; faint pixels (below the ink threshold) are kept as they are
+    page = canvas(40, 40, 255, 0, (10, 5, 20, 30))
+    page[10:30, 15:25] = 255
+    page[20, 20] = 0  # a speck inside the box
+    page[12, 16] = 200  # faint: not ink, kept
+    d = pp.preprocess(png(page))
+    reference = canvas(40, 40, 255, 0, (10, 5, 20, 30))
+    reference[10:30, 15:25] = 255
+    reference[12, 16] = 200
+    assert np.array_equal(d.pixels, pp.preprocess(png(reference)).pixels)
+
+
+def ancillary_png(kind: bytes, payload: bytes) -> bytes:
+    """A drawn digit with one extra chunk before its image data."""
+    good = png(canvas(30, 30, 255, 0, (10, 5, 8, 20)))
+    return good[:33] + chunk(kind, payload) + good[33:]
+
+
+def inflating_to(size: int) -> bytes:
+    """zlib data that inflates to ``size`` zero bytes, made a mebibyte at a time."""
+    z, block = zlib.compressobj(9), bytes(1 << 20)
+    return b"".join(z.compress(block[: min(len(block), size - at)]) for at in range(0, size, len(block))) + z.flush()
+
+
+def compressed_chunks() -> dict[str, bytes]:
+    bomb = inflating_to(8 << 20)  # 8 MiB: above Pillow's 1 MiB limit for text and ICC chunks
+    return {
+        "zTXt": ancillary_png(b"zTXt", b"Comment\0\0" + bomb),
+        "iTXt": ancillary_png(b"iTXt", b"Comment\0\1\0\0\0" + bomb),
+        "iCCP": ancillary_png(b"iCCP", b"profile\0\0" + bomb),
+        "tEXt": ancillary_png(b"tEXt", b"Comment\0" + bytes(2 << 20)),
+        "unknown": ancillary_png(b"abCd", bytes(1000)),
+    }
+
+
+def test_text_and_icc_chunks_are_not_inflated():
+    plain = pp.preprocess(png(canvas(30, 30, 255, 0, (10, 5, 8, 20))))
+    for kind, payload in compressed_chunks().items():
+        assert np.array_equal(pp.preprocess(payload, name=kind).pixels, plain.pixels), kind
+
+
+def test_damaged_ancillary_chunks_are_still_corrupt():
+    payload = bytearray(ancillary_png(b"zTXt", b"Comment\0\0" + zlib.compress(b"hello")))
+    payload[45] ^= 1  # inside the chunk: its CRC no longer matches
+    assert reason_of(bytes(payload)) is pp.Reason.CORRUPT
+
+
+def test_dev_zero_and_other_sizeless_files_are_read_with_a_bound(tmp_path, monkeypatch):
+    if Path("/dev/zero").exists():
+        assert reason_of("/dev/zero") is pp.Reason.NOT_AN_IMAGE  # it reports size 0, yet its bytes never end
+    monkeypatch.setattr(pp, "MAX_FILE_BYTES", 1 << 16)
+    fifo = tmp_path / "endless.png"
+    os.mkfifo(fifo)
+
+    def endless() -> None:
+        with contextlib.suppress(BrokenPipeError), open(fifo, "wb") as out:
+            out.write(b"\x89PNG\r\n\x1a\n")
+            while True:
+                out.write(bytes(1 << 16))
+
+    writer = threading.Thread(target=endless, daemon=True)
+    writer.start()
+    with pytest.raises(pp.ImageError, match=r"TOO_LARGE: expected a file of at most 65536 bytes, found more"):
+        pp.preprocess(fifo)
+    writer.join(5)
+
+
 # ---- the golden corpus ----------------------------------------------------------------------------------------
 
 
@@ -290,6 +382,53 @@ def test_java_metadata_matches(jvm):
     for row in DIGITS[::9]:
         file = IMAGES / row[0]
         assert describe_java(pre.preprocess(path.of(str(file)), pre.Mode.MNIST)) == pp.preprocess(file).describe()
+
+
+def java_refusal(jvm, payload: bytes, name: str, segment: bool = False) -> str:
+    pre = jpype.JClass("io.github.digitbridge.image.Preprocessor")
+    with pytest.raises(jpype.JException) as caught:
+        pre.segment(payload, name) if segment else pre.preprocess(payload, name, pre.Mode.MNIST)
+    return str(caught.value.getMessage())
+
+
+def python_refusal(payload: bytes, name: str, segment: bool = False) -> str:
+    with pytest.raises(pp.ImageError) as caught:
+        pp.segment(payload, name=name) if segment else pp.preprocess(payload, name=name)
+    return str(caught.value)
+
+
+def test_twins_refuse_too_many_ink_runs_alike(jvm):
+    page = specks(600, 600)
+    for segment in (False, True):
+        assert java_refusal(jvm, page, "specks.png", segment) == python_refusal(page, "specks.png", segment)
+
+
+def test_twins_refuse_sides_of_2_to_the_32_alike(jvm):
+    """4294967295 x 4294967295 overflows a signed 64-bit product: still TOO_LARGE, with the exact product."""
+    for w, h in ((0xFFFFFFFF, 0xFFFFFFFF), (0xFFFFFFFF, 1), (0x80000000, 0x80000000)):
+        payload = claiming_png(w, h)
+        message = python_refusal(payload, "claims.png")
+        assert f": TOO_LARGE: expected at most 16777216 pixels, found {w} x {h} = {w * h}" in message
+        assert java_refusal(jvm, payload, "claims.png") == message
+
+
+def test_twins_read_pngs_with_large_text_and_icc_chunks_alike(jvm):
+    for kind, payload in compressed_chunks().items():
+        assert outcome(jvm, payload, kind) == python_outcome(payload, kind), kind
+        assert outcome(jvm, payload, kind)[0] == "OK", kind
+
+
+def test_twins_refuse_an_ico_and_dev_zero_alike(jvm):
+    pre, path = java_image(jvm)
+    ico = b"\0\0\1\0\1\0\x10\x10" + bytes(40)  # an ICO file starts with two zero bytes, like IDX
+    assert java_refusal(jvm, ico, "icon.ico") == python_refusal(ico, "icon.ico")
+    if Path("/dev/zero").exists():
+        with pytest.raises(jpype.JException) as caught:
+            pre.preprocess(path.of("/dev/zero"), pre.Mode.MNIST)
+        with pytest.raises(pp.ImageError) as python:
+            pp.preprocess("/dev/zero")
+        assert str(caught.value.getMessage()) == str(python.value)
+        assert python.value.reason is pp.Reason.NOT_AN_IMAGE
 
 
 def jpeg_sweep() -> list[tuple[str, bytes]]:

@@ -1,8 +1,11 @@
 package io.github.digitbridge.cli;
 
+import io.github.digitbridge.DigitBridgeException;
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxException;
+import io.github.digitbridge.idx.IdxHeader;
 import io.github.digitbridge.idx.IdxReader;
+import io.github.digitbridge.idx.IdxType;
 import io.github.digitbridge.image.DigitImage;
 import io.github.digitbridge.image.ImageException;
 import io.github.digitbridge.image.ImageFormat;
@@ -31,7 +34,8 @@ import java.util.stream.Collectors;
  * specifies: one line with its digit, or with {@code --segment} one line with the number and one
  * per digit. An image that cannot be read (not an image, empty, truncated, too large, no digit
  * found) gets one {@code error:} line on standard error; the other files are still read and the
- * command exits 2 at the end. A bad IDX file stops the command, as before.
+ * command exits 2 at the end. A bad IDX file (or one that is not images) is reported the same way,
+ * with the IDX reader's reason code.
  */
 final class PredictCommand extends Command {
   private static final int DEFAULT_TOP = 3;
@@ -82,45 +86,72 @@ final class PredictCommand extends Command {
     try (DigitClassifier classifier = options.model().open()) {
       List<String> labels = classifier.contract().labels();
       for (String file : options.files()) {
-        if (isIdx(Path.of(file))) {
-          IdxArray images = IdxReader.read(Path.of(file));
-          Predictions predictions = classifier.predict(images);
-          for (int i = 0; i < predictions.count(); i++) {
-            Prediction p = predictions.get(i, options.top());
-            out.println(
-                options.json()
-                    ? json(file, p, labels)
-                    : line(file + "[" + p.index() + "]", p, labels));
-          }
-          continue;
-        }
         try {
-          image(file, options, classifier, labels, out);
+          if (isIdx(Path.of(file))) {
+            idx(file, options, classifier, labels, out);
+          } else {
+            image(file, options, classifier, labels, out);
+          }
         } catch (ImageException e) {
           refused++;
-          console.report(e);
-          if (options.json()) {
-            out.println(
-                header(file, options)
-                    .raw(
-                        "error",
-                        new Json()
-                            .field("reason", e.reason().name())
-                            .field("detail", e.detail())
-                            .toString())
-                    .toString());
+          refuse(file, e, e.reason(), options, console);
+        } catch (IdxException e) {
+          refused++;
+          refuse(file, e, e.reason(), options, console);
+        } catch (ModelException e) {
+          if (e.reason() != ModelException.Reason.BAD_INPUT) {
+            throw e; // the model or the runtime failed, not this file: no use going on
           }
+          refused++; // e.g. an IDX file of labels: not images the model can take
+          refuse(file, e, e.reason(), options, console);
         }
       }
     }
     return refused == 0 ? Main.OK : Main.BAD_INPUT;
   }
 
+  /** One file's error line, and with {@code --json} its record. */
+  private static void refuse(
+      String file, DigitBridgeException e, Enum<?> reason, Options options, Console console) {
+    console.report(e);
+    if (options.json()) {
+      console
+          .out()
+          .println(
+              header(file, options)
+                  .raw(
+                      "error",
+                      new Json()
+                          .field("reason", reason.name())
+                          .field("detail", e.detail())
+                          .toString())
+                  .toString());
+    }
+  }
+
+  private static void idx(
+      String file,
+      Options options,
+      DigitClassifier classifier,
+      List<String> labels,
+      PrintStream out)
+      throws IdxException, ModelException {
+    IdxArray images = IdxReader.read(Path.of(file));
+    Predictions predictions = classifier.predict(images);
+    for (int i = 0; i < predictions.count(); i++) {
+      Prediction p = predictions.get(i, options.top());
+      out.println(
+          options.json() ? json(file, p, labels) : line(file + "[" + p.index() + "]", p, labels));
+    }
+  }
+
   /**
    * Whether a file goes to the IDX reader: by content when its first bytes say (an image signature:
-   * no; {@code 00 00}, the IDX magic, or {@code 1f 8b}, gzip: yes); otherwise by name, so that a
-   * file called {@code *.idx}, {@code *.gz} or {@code *-ubyte} gets the IDX reader's diagnosis and
-   * anything else the image reader's (NOT_AN_IMAGE, EMPTY_FILE).
+   * no; an IDX magic, {@code 00 00}, a known type byte and 1 to {@value IdxHeader#MAX_DIMS}
+   * dimensions, or {@code 1f 8b}, gzip: yes); otherwise by name, so that a file called {@code
+   * *.idx}, {@code *.gz} or {@code *-ubyte} gets the IDX reader's diagnosis and anything else the
+   * image reader's (NOT_AN_IMAGE, EMPTY_FILE), as in the Python command: an ICO file or {@code
+   * /dev/zero} also starts with {@code 00 00}.
    */
   private static boolean isIdx(Path file) {
     byte[] head;
@@ -133,8 +164,14 @@ final class PredictCommand extends Command {
       ImageFormat.sniff(head, file.toString());
       return false;
     } catch (ImageException notAnImage) {
-      if (head.length >= 2
-          && ((head[0] == 0 && head[1] == 0) || (head[0] == 0x1f && head[1] == (byte) 0x8b))) {
+      boolean idxMagic =
+          head.length >= 4
+              && head[0] == 0
+              && head[1] == 0
+              && IdxType.fromCode(head[2] & 0xFF).isPresent()
+              && head[3] >= 1
+              && head[3] <= IdxHeader.MAX_DIMS;
+      if (idxMagic || (head.length >= 2 && head[0] == 0x1f && head[1] == (byte) 0x8b)) {
         return true;
       }
       String name = file.getFileName() == null ? "" : file.getFileName().toString();

@@ -1,7 +1,6 @@
 package io.github.digitbridge.image;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -46,11 +45,34 @@ final class Components {
 
   private Components() {}
 
-  /** The components of pixels whose value is at least {@code threshold}. */
-  static List<Component> find(byte[] values, int width, int height, int threshold) {
-    int[] ys = new int[16];
-    int[] starts = new int[16];
-    int[] ends = new int[16];
+  /**
+   * The number of runs (stretches of consecutive pixels in a row) whose value is at least {@code
+   * threshold}: what {@link #find} would work on, counted without storing them.
+   */
+  static long countRuns(byte[] values, int width, int height, int threshold) {
+    long runs = 0;
+    for (int y = 0; y < height; y++) {
+      boolean inside = false;
+      for (int i = y * width, end = i + width; i < end; i++) {
+        boolean ink = (values[i] & 0xFF) >= threshold;
+        if (ink && !inside) {
+          runs++;
+        }
+        inside = ink;
+      }
+    }
+    return runs;
+  }
+
+  /**
+   * The components of pixels whose value is at least {@code threshold}.
+   *
+   * @param runs their number of runs, from {@link #countRuns}
+   */
+  static List<Component> find(byte[] values, int width, int height, int threshold, int runs) {
+    int[] ys = new int[runs];
+    int[] starts = new int[runs];
+    int[] ends = new int[runs];
     int[] rowFirst = new int[height + 1];
     int n = 0;
     for (int y = 0; y < height; y++) {
@@ -65,11 +87,6 @@ final class Components {
         int start = x;
         while (x < width && (values[base + x] & 0xFF) >= threshold) {
           x++;
-        }
-        if (n == ys.length) {
-          ys = Arrays.copyOf(ys, n * 2);
-          starts = Arrays.copyOf(starts, n * 2);
-          ends = Arrays.copyOf(ends, n * 2);
         }
         ys[n] = y;
         starts[n] = start;

@@ -3,6 +3,7 @@ package io.github.digitbridge.image;
 import io.github.digitbridge.image.ImageException.Reason;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -20,12 +21,22 @@ final class Containers {
    *
    * @param header format and size
    * @param frame GIF: the first image's rectangle on the logical screen; otherwise null
+   * @param decoded PNG: the bytes the decoder reads when chunks were dropped; otherwise null (the
+   *     file itself)
    */
-  record Container(ImageHeader header, DigitImage.Box frame) {
+  record Container(ImageHeader header, DigitImage.Box frame, byte[] decoded) {
     Container(ImageHeader header) {
-      this(header, null);
+      this(header, null, null);
     }
   }
+
+  /**
+   * The chunks the decoders see. Every other chunk is checked (length, CRC) and dropped: text and
+   * ICC profiles are ignored anyway (docs/preprocessing.md, step 2), and a compressed one (zTXt,
+   * iTXt, iCCP) would otherwise be inflated by javax.imageio without bound (Pillow refuses it at a
+   * limit of its own).
+   */
+  private static final Set<String> PNG_DECODED = Set.of("IHDR", "PLTE", "tRNS", "IDAT", "IEND");
 
   private static final List<Integer> BMP_HEADERS = List.of(12, 40, 52, 56, 108, 124);
   private static final Set<Integer> SOF_ALL =
@@ -107,7 +118,10 @@ final class Containers {
           Reason.CORRUPT,
           "expected a " + format + " of at least 1 x 1 pixels, found " + width + " x " + height);
     }
-    if (width * height > Preprocessor.MAX_PIXELS) {
+    // Sides below 2^32 (every format's fields): the product is below 2^64, exact as an unsigned
+    // long, where a signed comparison would take 4294967295 x 4294967295 for a negative number.
+    long pixels = width * height;
+    if (Long.compareUnsigned(pixels, Preprocessor.MAX_PIXELS) > 0) {
       throw fail(
           Reason.TOO_LARGE,
           "expected at most "
@@ -117,7 +131,7 @@ final class Containers {
               + " x "
               + height
               + " = "
-              + width * height);
+              + Long.toUnsignedString(pixels));
     }
     return new ImageHeader(format, (int) width, (int) height);
   }
@@ -129,6 +143,7 @@ final class Containers {
     int pos = 8;
     ImageHeader header = null;
     boolean idat = false;
+    List<int[]> dropped = new ArrayList<>(); // {start, end} of the chunks the decoder will not see
     while (true) {
       need(pos, 8, "a chunk header (the file ends before IEND)");
       long length = u32be(pos);
@@ -164,10 +179,24 @@ final class Containers {
         if (!idat) {
           throw fail(Reason.CORRUPT, "expected an IDAT chunk before IEND, found none");
         }
-        return new Container(header);
+        return new Container(header, null, dropped.isEmpty() ? null : without(dropped, pos + 12));
+      } else if (!PNG_DECODED.contains(name)) {
+        dropped.add(new int[] {pos, pos + 12 + len});
       }
       pos += 12 + len;
     }
+  }
+
+  /** The bytes up to {@code end} without the dropped ranges. */
+  private byte[] without(List<int[]> dropped, int end) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int at = 0;
+    for (int[] range : dropped) {
+      out.write(data, at, range[0] - at);
+      at = range[1];
+    }
+    out.write(data, at, end - at);
+    return out.toByteArray();
   }
 
   // ---- JPEG: segments, and entropy-coded data up to the next marker, until EOI
@@ -332,7 +361,7 @@ final class Containers {
         }
         int codeSize = u8(pos, "the LZW minimum code size");
         checkLzw(subBlocks(pos + 1), codeSize, (long) fw * fh);
-        return new Container(header, new DigitImage.Box(left, top, fw, fh));
+        return new Container(header, new DigitImage.Box(left, top, fw, fh), null);
       } else if (block == 0x3B) {
         throw fail(Reason.CORRUPT, "expected an image before the GIF trailer, found none");
       } else {

@@ -35,7 +35,8 @@ final class Decoder {
     }
     ImageReader reader = readers.next();
     BufferedImage image;
-    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+    byte[] input = container.decoded() != null ? container.decoded() : bytes;
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(input))) {
       reader.setInput(in, true, false);
       // The decoder's own header must agree with the walk (GIF: with the first frame's size).
       DigitImage.Box expected =

@@ -9,9 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -57,6 +55,12 @@ public final class Preprocessor {
 
   /** Files of more bytes are refused before they are read: 256 MiB. */
   public static final long MAX_FILE_BYTES = 1L << 28;
+
+  /**
+   * Images whose ink forms more runs (stretches of ink in a row) than this are refused before their
+   * components are formed: 65,536.
+   */
+  public static final int MAX_INK_RUNS = 1 << 16;
 
   /** A pixel is ink when its stretched value is at least this. */
   public static final int INK_THRESHOLD = 128;
@@ -111,9 +115,7 @@ public final class Preprocessor {
           0);
     }
     Normalized norm = normalize(decoded, name);
-    List<Components.Component> all = components(norm);
-    List<Components.Component> kept = keep(all);
-    return digit(norm, kept, others(all, kept));
+    return digit(norm, keep(components(norm, name)));
   }
 
   /**
@@ -139,7 +141,7 @@ public final class Preprocessor {
    */
   public static Segmentation segment(byte[] bytes, String name) throws ImageException {
     Normalized norm = normalize(decode(bytes, name), name);
-    List<Components.Component> all = components(norm);
+    List<Components.Component> all = components(norm, name);
     List<Components.Component> kept = keep(all);
     List<Components.Component> sorted = new ArrayList<>(kept);
     sorted.sort(
@@ -179,7 +181,7 @@ public final class Preprocessor {
     List<DigitImage> digits = new ArrayList<>();
     for (int g = 0; g < groups.size(); g++) {
       if ((long) heights[g] * MARK_HEIGHT_RATIO >= tallest) {
-        digits.add(digit(norm, groups.get(g), others(all, groups.get(g))));
+        digits.add(digit(norm, groups.get(g)));
       }
     }
     return new Segmentation(digits, all.size() - kept.size(), groups.size() - digits.size());
@@ -215,29 +217,42 @@ public final class Preprocessor {
    * Reads a file after the checks that need no decoding: it exists, is not empty, starts with a
    * known signature and is at most {@link #MAX_FILE_BYTES} long.
    *
+   * <p>Never more than {@code MAX_FILE_BYTES + 1} bytes are read: a device or pipe reports no size
+   * ({@code /dev/zero}, a process substitution), so its bytes are counted as they come instead.
+   *
    * @throws ImageException IO, EMPTY_FILE, NOT_AN_IMAGE or TOO_LARGE
    */
   public static byte[] read(Path file) throws ImageException {
+    return read(file, MAX_FILE_BYTES);
+  }
+
+  /** {@link #read(Path)} with another byte limit, so that tests need not write 256 MiB. */
+  static byte[] read(Path file, long maxBytes) throws ImageException {
     String name = file.toString();
     if (Files.isDirectory(file)) {
       throw new ImageException(Reason.IO, name, "expected a file, found a directory");
     }
-    try {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] head = in.readNBytes(8);
+      ImageFormat.sniff(head, name);
       long size = Files.size(file);
-      if (size == 0) {
-        throw new ImageException(
-            Reason.EMPTY_FILE, name, "expected an image, found an empty file (0 bytes)");
-      }
-      try (InputStream in = Files.newInputStream(file)) {
-        ImageFormat.sniff(in.readNBytes(8), name);
-      }
-      if (size > MAX_FILE_BYTES) {
+      if (size > maxBytes) {
         throw new ImageException(
             Reason.TOO_LARGE,
             name,
-            "expected a file of at most " + MAX_FILE_BYTES + " bytes, found " + size);
+            "expected a file of at most " + maxBytes + " bytes, found " + size);
       }
-      return Files.readAllBytes(file);
+      byte[] rest =
+          in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1 - head.length));
+      if (head.length + (long) rest.length > maxBytes) {
+        throw new ImageException(
+            Reason.TOO_LARGE,
+            name,
+            "expected a file of at most " + maxBytes + " bytes, found more");
+      }
+      byte[] all = Arrays.copyOf(head, head.length + rest.length);
+      System.arraycopy(rest, 0, all, head.length, rest.length);
+      return all;
     } catch (NoSuchFileException e) {
       throw new ImageException(
           Reason.IO, name, "expected a readable file, found: No such file or directory", e);
@@ -349,10 +364,23 @@ public final class Preprocessor {
     throw new IllegalStateException("empty histogram");
   }
 
-  /** Every component of ink in the normalised image. */
-  private static List<Components.Component> components(Normalized norm) {
-    return Components.find(
-        norm.values(), norm.header().width(), norm.header().height(), INK_THRESHOLD);
+  /** Every component of ink in the normalised image, once its runs are known to be few enough. */
+  private static List<Components.Component> components(Normalized norm, String name)
+      throws ImageException {
+    int w = norm.header().width();
+    int h = norm.header().height();
+    long runs = Components.countRuns(norm.values(), w, h, INK_THRESHOLD);
+    if (runs > MAX_INK_RUNS) {
+      throw new ImageException(
+          Reason.TOO_LARGE,
+          name,
+          "expected at most "
+              + MAX_INK_RUNS
+              + " ink runs (row stretches of ink), found "
+              + runs
+              + ": too many separate marks to be digits");
+    }
+    return Components.find(norm.values(), w, h, INK_THRESHOLD, (int) runs);
   }
 
   private static List<Components.Component> keep(List<Components.Component> all) {
@@ -369,15 +397,7 @@ public final class Preprocessor {
     return kept;
   }
 
-  private static List<Components.Component> others(
-      List<Components.Component> all, List<Components.Component> group) {
-    Map<Components.Component, Boolean> in = new IdentityHashMap<>();
-    group.forEach(c -> in.put(c, true));
-    return all.stream().filter(c -> !in.containsKey(c)).toList();
-  }
-
-  private static DigitImage digit(
-      Normalized norm, List<Components.Component> group, List<Components.Component> others) {
+  private static DigitImage digit(Normalized norm, List<Components.Component> group) {
     int x0 = Integer.MAX_VALUE;
     int y0 = Integer.MAX_VALUE;
     int x1 = Integer.MIN_VALUE;
@@ -395,19 +415,20 @@ public final class Preprocessor {
     for (int y = 0; y < h; y++) {
       System.arraycopy(norm.values(), (y0 + y) * width + x0, crop, y * w, w);
     }
-    // Ink of other digits and specks inside the box is not this digit's.
-    for (Components.Component c : others) {
-      if (c.x1 < x0 || c.x0 > x1 || c.y1 < y0 || c.y0 > y1) {
-        continue;
-      }
+    // Ink in the box that is not the group's belongs to other components (specks, other digits)
+    // and is cleared. Found from the group's own runs, not by visiting the others: the work is the
+    // box and the group, so a line of many digits costs the sum of their boxes, not digits x
+    // components.
+    boolean[] own = new boolean[crop.length];
+    for (Components.Component c : group) {
       for (int[] run : c.runs) {
-        int y = run[0];
-        if (y < y0 || y > y1 || run[1] > x1 || run[2] <= x0) {
-          continue;
-        }
-        int from = Math.max(run[1], x0) - x0;
-        int to = Math.min(run[2], x1 + 1) - x0;
-        Arrays.fill(crop, (y - y0) * w + from, (y - y0) * w + to, (byte) 0);
+        int row = (run[0] - y0) * w - x0;
+        Arrays.fill(own, row + run[1], row + run[2], true);
+      }
+    }
+    for (int i = 0; i < crop.length; i++) {
+      if (!own[i] && (crop[i] & 0xFF) >= INK_THRESHOLD) {
+        crop[i] = 0;
       }
     }
     return place(norm, new DigitImage.Box(x0, y0, w, h), crop);

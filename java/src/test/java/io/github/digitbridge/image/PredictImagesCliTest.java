@@ -101,6 +101,32 @@ class PredictImagesCliTest {
   }
 
   @Test
+  void filesStartingWithTwoZeroBytesAreRefusedOneByOne(@TempDir Path dir) throws Exception {
+    // An ICO file and /dev/zero start like IDX (00 00) but are no IDX file: like any other
+    // non-image they get their line, and the files after them are still read.
+    Path ico = Files.write(dir.resolve("icon.ico"), new byte[] {0, 0, 1, 0, 1, 0, 16, 16, 0, 0});
+    Path badIdx = Files.write(dir.resolve("images.idx"), new byte[] {0, 0, 8, 3, 0, 0});
+    List<String> args = new ArrayList<>(List.of("predict", "--model", linear()));
+    args.add(corpus("digit-001-black-on-white.png"));
+    args.add(ico.toString());
+    boolean devZero = Files.exists(Path.of("/dev/zero"));
+    if (devZero) {
+      args.add("/dev/zero");
+    }
+    args.add(badIdx.toString());
+    args.add(corpus("digit-002-black-on-white.png"));
+    CliRun run = CliRun.of(args.toArray(String[]::new));
+    assertEquals(2, run.status(), run.all());
+    assertEquals(2, run.out().size(), run.all()); // both digits classified
+    assertEquals(devZero ? 3 : 2, run.err().size(), run.all());
+    assertTrue(run.err().get(0).startsWith("error: " + ico + ": NOT_AN_IMAGE: "), run.all());
+    if (devZero) {
+      assertTrue(run.err().get(1).startsWith("error: /dev/zero: NOT_AN_IMAGE: "), run.all());
+    }
+    assertTrue(run.err().get(devZero ? 2 : 1).startsWith("error: " + badIdx + ": "), run.all());
+  }
+
+  @Test
   void jsonReportsRefusedImagesToo() {
     CliRun run = CliRun.of("predict", "--model", linear(), "--json", corpus("bad-enormous.png"));
     assertEquals(2, run.status(), run.all());

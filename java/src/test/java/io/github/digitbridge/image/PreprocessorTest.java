@@ -11,6 +11,7 @@ import io.github.digitbridge.image.ImageException.Reason;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -175,6 +178,128 @@ class PreprocessorTest {
     assertEquals(
         Reason.EMPTY_FILE,
         assertThrows(ImageException.class, () -> Preprocessor.segment(empty)).reason());
+  }
+
+  @Test
+  void sidesOf2To32DoNotOverflowThePixelCheck() {
+    // 4294967295 x 4294967295 is above Long.MAX_VALUE: the product must not wrap to a negative.
+    ImageException e =
+        assertThrows(ImageException.class, () -> Preprocessor.header(claimingPng(-1, -1), "t"));
+    assertEquals(Reason.TOO_LARGE, e.reason());
+    assertEquals(
+        "expected at most 16777216 pixels, found 4294967295 x 4294967295 = 18446744065119617025",
+        e.detail());
+    assertEquals(Reason.TOO_LARGE, reasonOf(claimingPng(Integer.MIN_VALUE, Integer.MIN_VALUE)));
+  }
+
+  /** {@code chunk} inserted before the image data of a drawn digit. */
+  private static byte[] withChunk(byte[] png, byte[] chunk) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(png, 0, 33); // signature and IHDR
+    out.writeBytes(chunk);
+    out.write(png, 33, png.length - 33);
+    return out.toByteArray();
+  }
+
+  /** A keyword, its separator bytes and zlib data that inflates to {@code size} zero bytes. */
+  private static byte[] compressedPayload(String keyword, byte[] separator, int size) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(keyword.getBytes(StandardCharsets.ISO_8859_1));
+    out.writeBytes(separator);
+    Deflater deflater = new Deflater(9);
+    byte[] zeros = new byte[1 << 20];
+    byte[] buffer = new byte[1 << 16];
+    for (int at = 0; at < size; at += zeros.length) {
+      deflater.setInput(zeros, 0, Math.min(zeros.length, size - at));
+      while (!deflater.needsInput()) {
+        out.write(buffer, 0, deflater.deflate(buffer));
+      }
+    }
+    deflater.finish();
+    while (!deflater.finished()) {
+      out.write(buffer, 0, deflater.deflate(buffer));
+    }
+    deflater.end();
+    return out.toByteArray();
+  }
+
+  @Test
+  void textAndIccChunksAreNotInflated() throws Exception {
+    byte[] plain = png(gray(30, 30, 255, 0, new int[] {10, 5, 8, 20}));
+    DigitImage expected = Preprocessor.preprocess(plain, "plain", Preprocessor.Mode.MNIST);
+    int size = 8 << 20; // above Pillow's 1 MiB limit, which the Python twin would otherwise hit
+    List<byte[]> chunks =
+        List.of(
+            chunk("zTXt", compressedPayload("Comment", new byte[] {0, 0}, size)),
+            chunk("iTXt", compressedPayload("Comment", new byte[] {0, 1, 0, 0, 0}, size)),
+            chunk("iCCP", compressedPayload("profile", new byte[] {0, 0}, size)),
+            chunk("tEXt", new byte[2 << 20]),
+            chunk("abCd", new byte[1000]));
+    for (byte[] extra : chunks) {
+      byte[] file = withChunk(plain, extra);
+      assertEquals(expected, Preprocessor.preprocess(file, "t", Preprocessor.Mode.MNIST));
+    }
+    byte[] damaged = withChunk(plain, chunk("zTXt", compressedPayload("C", new byte[2], 10)));
+    damaged[45] ^= 1;
+    assertEquals(Reason.CORRUPT, reasonOf(damaged));
+  }
+
+  @Test
+  void devZeroAndOtherSizelessFilesAreReadWithABound(@TempDir Path dir) throws Exception {
+    Path zero = Path.of("/dev/zero");
+    if (Files.exists(zero)) { // it reports size 0, yet its bytes never end
+      assertEquals(
+          Reason.NOT_AN_IMAGE,
+          assertThrows(ImageException.class, () -> Preprocessor.read(zero)).reason());
+    }
+    Path fifo = dir.resolve("endless.png");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    Assumptions.assumeTrue(mkfifo.waitFor() == 0, "no mkfifo");
+    Thread writer =
+        new Thread(
+            () -> {
+              try (OutputStream out = Files.newOutputStream(fifo)) {
+                out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+                byte[] zeros = new byte[1 << 16];
+                while (true) {
+                  out.write(zeros);
+                }
+              } catch (IOException closedByTheReader) {
+                // the reader stopped at its limit
+              }
+            });
+    writer.setDaemon(true);
+    writer.start();
+    ImageException e = assertThrows(ImageException.class, () -> Preprocessor.read(fifo, 1 << 16));
+    assertEquals(Reason.TOO_LARGE, e.reason());
+    assertEquals("expected a file of at most 65536 bytes, found more", e.detail());
+    writer.join(5000);
+  }
+
+  /** A white page with a black pixel at every other row and column. */
+  private static byte[] specks(int w, int h) throws IOException {
+    BufferedImage page = gray(w, h, 255, 0);
+    for (int y = 0; y < h; y += 2) {
+      for (int x = 0; x < w; x += 2) {
+        page.getRaster().setSample(x, y, 0, 0);
+      }
+    }
+    return png(page);
+  }
+
+  @Test
+  void tooManyInkRunsAreRefusedBeforeComponentsAreFormed() throws Exception {
+    byte[] page = specks(600, 600); // 90,000 one-pixel components
+    ImageException e =
+        assertThrows(ImageException.class, () -> Preprocessor.segment(page, "specks.png"));
+    assertEquals(Reason.TOO_LARGE, e.reason());
+    assertEquals(
+        "expected at most 65536 ink runs (row stretches of ink), found 90000: too many separate"
+            + " marks to be digits",
+        e.detail());
+    assertEquals(Reason.TOO_LARGE, reasonOf(page));
+    // 512 x 512 holds 256 x 256 = 65,536 specks, the limit: read, as 256 columns of specks
+    assertEquals(256, Preprocessor.segment(specks(512, 512), "t").digits().size());
   }
 
   // ---- the integer steps -----------------------------------------------------------------------
