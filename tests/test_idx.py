@@ -206,3 +206,33 @@ def test_gzip_data_spanning_many_stream_chunks(tmp_path, dtype):
 def test_read_header_of_gzip_applies_the_ratio_bound_like_the_java_reader():
     with pytest.raises(errors.TooLargeError):
         idx.read_header(FIXTURES / "claims_1e9_gzip.gz")
+
+
+def test_write_removes_stale_temporaries_of_that_file_only(tmp_path):
+    import os
+
+    stale = tmp_path / ".x.idx.ab_12cd3.tmp"  # left by a writer killed with -9
+    young = tmp_path / ".x.idx.young123.tmp"
+    other = tmp_path / ".y.idx.ab_12cd3.tmp"
+    for path in (stale, young, other):
+        path.write_bytes(b"partial")
+    for path in (stale, other):
+        os.utime(path, (1e9, 1e9))
+    idx.write_idx(tmp_path / "x.idx", np.arange(3, dtype=np.uint8))
+    assert not stale.exists() and young.exists() and other.exists()
+
+
+def test_a_temporary_file_stays_locked_until_it_has_its_final_name(tmp_path, monkeypatch):
+    # A cleaner running at the worst moment (just before the rename, the file already old) must leave it alone.
+    monkeypatch.setattr(idx, "STALE_TEMP_SECONDS", 0)
+    real_replace = idx.os.replace
+    seen = []
+
+    def replace_after_cleaning(src, dst):
+        seen.append(idx.remove_stale_temps(tmp_path, ["x.idx"]))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(idx.os, "replace", replace_after_cleaning)
+    idx.write_idx(tmp_path / "x.idx", np.arange(3, dtype=np.uint8))
+    assert seen == [[]]
+    assert idx.read_idx(tmp_path / "x.idx").data.tolist() == [0, 1, 2]
