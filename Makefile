@@ -61,6 +61,7 @@ fixtures: $(STAMP)
 
 bench: data $(JAR)
 	$(VPY) -m pybridge.bench_idx --jar $(JAR)
+	$(VPY) -m pybridge.bench_idx --memory --elements 268435455 --jar $(JAR)
 	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 1
 	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 2
 

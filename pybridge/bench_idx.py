@@ -6,13 +6,23 @@ Prints medians over N runs and two ratios measured in this run: the strict reade
 against ``numpy.fromfile`` (target <= 2.0) and on the gzip file against plain zlib decompression of the same
 bytes (target <= 1.3). With ``--jar`` it also runs the Java reader's own benchmark on both files.
 The machine is shared and noisy, so only medians and ratios are worth quoting.
+
+    python -m pybridge.bench_idx --memory [--elements N] [--jar JAR]
+
+measures memory instead: it writes N float64 zeros (default 2^26, 512 MiB) as a sparse plain file and as a
+gzip file in a temporary folder, reads each in a fresh process and prints the peak resident set size above
+that of an idle interpreter, against the data size (target <= 1.1: the output plus small buffers, see
+docs/idx-format.md). With ``--jar`` it prints the JVM's peak for the same files too (not held to a target:
+the JVM's own footprint is part of it). ``--elements 268435455`` is the largest double file the limit allows.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -26,6 +36,8 @@ import numpy as np
 from pybridge import data, idx
 
 TARGETS = {"raw": 2.0, "gzip": 1.3}
+MEMORY_TARGET = 1.1
+MEMORY_ELEMENTS = 1 << 26
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:
@@ -42,12 +54,84 @@ def _zlib_baseline(path: Path) -> bytes:
     return zlib.decompress(path.read_bytes(), wbits=31)
 
 
+def write_zero_doubles(folder: Path, elements: int) -> tuple[Path, Path]:
+    """Write ``elements`` float64 zeros as IDX twice: a sparse plain file and a gzip file, both streamed."""
+    header = bytes([0, 0, 0x0E, 1]) + struct.pack(">I", elements)
+    plain, packed = folder / "zeros.idx", folder / "zeros.idx.gz"
+    with open(plain, "wb") as f:
+        f.write(header)
+        f.truncate(len(header) + 8 * elements)
+    zeros = bytes(1 << 24)
+    deflate = zlib.compressobj(1, zlib.DEFLATED, 31)
+    with open(packed, "wb") as f:
+        f.write(deflate.compress(header))
+        left = 8 * elements
+        while left:
+            step = min(left, len(zeros))
+            f.write(deflate.compress(zeros if step == len(zeros) else zeros[:step]))
+            left -= step
+        f.write(deflate.flush())
+    return plain, packed
+
+
+# Runs a command and prints the peak resident set size of that command alone, in KiB (Linux ru_maxrss).
+_PEAK_RSS = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+    "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
+def peak_rss_mb(cmd: list[str]) -> float:
+    """Peak RSS of ``cmd`` run in a fresh process, in MB; raises if it fails."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    out = subprocess.run([sys.executable, "-c", _PEAK_RSS, *cmd], capture_output=True, text=True, env=env, check=True)
+    code, kib = out.stdout.split()
+    if code != "0":
+        raise RuntimeError(f"{' '.join(cmd)} exited with {code}")
+    return int(kib) * 1024 / 1e6
+
+
+def memory_benchmark(elements: int, jar: Path | None) -> bool:
+    """Print each reader's peak memory on a plain and a gzip file of ``elements`` doubles; True if in target."""
+    data_mb = 8 * elements / 1e6
+    python = [sys.executable, "-c"]
+    idle = peak_rss_mb([*python, "import numpy; from pybridge import idx"])
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        files = dict(zip(("plain", "gzip"), write_zero_doubles(Path(tmp), elements), strict=True))
+        print(
+            f"IDX memory benchmark: double [{elements}] zeros, {data_mb:.1f} MB of data "
+            f"(gzip file {files['gzip'].stat().st_size / 1e6:.1f} MB); idle interpreter {idle:.1f} MB"
+        )
+        for kind, path in files.items():
+            peak = peak_rss_mb([*python, f"from pybridge import idx; idx.read_idx({str(path)!r})"])
+            ratio = (peak - idle) / data_mb
+            ok &= ratio <= MEMORY_TARGET
+            print(
+                f"  python {kind:5}: peak RSS {peak:8.1f} MB, above idle {peak - idle:8.1f} MB = "
+                f"{ratio:.2f} x data (target <= {MEMORY_TARGET})"
+            )
+        if jar:
+            for kind, path in files.items():
+                peak = peak_rss_mb(["java", "-jar", str(jar), "idx-info", str(path)])
+                print(f"  java   {kind:5}: peak RSS {peak:8.1f} MB (the JVM included; no target)")
+    print("memory within target" if ok else "memory over its target")
+    return ok
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.bench_idx") -> int:
     parser = argparse.ArgumentParser(prog=prog, description="Time the IDX readers against their baselines.")
     parser.add_argument("--dir", type=Path, default=None, help="MNIST directory (default: the fetch location)")
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--jar", type=Path, help="also run the Java reader's bench-idx from this fat jar")
+    parser.add_argument("--memory", action="store_true", help="measure peak memory instead of time")
+    parser.add_argument("--elements", type=int, default=MEMORY_ELEMENTS, help="doubles in the --memory files")
     args = parser.parse_args(argv)
+    if args.memory:
+        if not 1 <= args.elements <= idx.MAX_DATA_BYTES // 8:
+            parser.error(f"--elements must be 1 to {idx.MAX_DATA_BYTES // 8}")
+        return 0 if memory_benchmark(args.elements, args.jar) else 1
     gz_path = (args.dir or data.default_dir()) / data.FILES["train-images"]
     if not gz_path.exists():
         print(f"error: {gz_path}: missing; run `python -m pybridge.data fetch`", file=sys.stderr)

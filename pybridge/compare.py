@@ -7,7 +7,9 @@
 For each model: (a) every runtime's input tensor hash must match; (b) the model's golden pairs must hold in
 every runtime; (c) argmax agreement per image; (d) probability differences (max/mean abs and rel, fraction
 bit-identical, the smallest atol that would pass); (e) accuracy per runtime against the labels and the model
-card; (f) fragile images, whose top-2 margin is below the tolerance. Tolerances: docs/parity.md.
+card, only on the whole canonical MNIST test set the cards were scored on (``--data`` is checked against its
+MD5s and reported as canonical or not); (f) fragile images, whose top-2 margin is below the tolerance.
+Tolerances: docs/parity.md.
 Exit codes: 0 every model passes, 1 a parity check failed (including the golden pairs), 2 bad usage or input
 (including a model that cannot be loaded or carries no usable contract).
 """
@@ -150,8 +152,12 @@ def measure(model: Path, images: Path, runners: list[Runner], limit: int | None 
     return Measurement(model, float(contract["golden"]["atol"]), outputs)
 
 
-def judge(m: Measurement, labels: np.ndarray, tol: Tolerance) -> ModelComparison:
-    """Checks (a)-(f) on a measurement; ``labels`` must be cut to the images that ran."""
+def judge(m: Measurement, labels: np.ndarray, tol: Tolerance, *, canonical_data: bool = True) -> ModelComparison:
+    """Checks (a)-(f) on a measurement; ``labels`` must be cut to the images that ran.
+
+    ``canonical_data``: the labels are canonical MNIST's, the data the cards' accuracy was measured on;
+    otherwise check (e) against the card is not made.
+    """
     outputs = m.outputs
     names = list(outputs)
     ref = outputs[names[0]]
@@ -185,8 +191,8 @@ def judge(m: Measurement, labels: np.ndarray, tol: Tolerance) -> ModelComparison
                 f"(d) {p.other} vs {p.reference}: max |diff| {p.max_abs:.3g} exceeds "
                 f"atol {tol.atol:g} + rtol {tol.rtol:g}"
             )
-    full_test_set = len(labels) == 10000
-    if card_accuracy is not None and full_test_set:
+    card_data = canonical_data and len(labels) == 10000
+    if card_accuracy is not None and card_data:
         for name, out in outputs.items():
             if out.provider == "CPUExecutionProvider" and accuracy[name] != card_accuracy:
                 failures.append(f"(e) {name} accuracy {accuracy[name]:.4%} differs from the card's {card_accuracy:.4%}")
@@ -306,10 +312,9 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     models = find_models(args.models)
     t = time.perf_counter()
-    directory = args.data or data.test_set_dir()
-    images = directory / data.FILES["t10k-images"]
-    test = data.load("t10k", directory)
-    labels = test.labels.data
+    test_set = data.load_test_set(args.data)
+    images = test_set.directory / data.FILES["t10k-images"]
+    labels = test_set.dataset.labels.data
     clock["data check"] = time.perf_counter() - t
     t = time.perf_counter()
     runners = [make_runner(name, args) for name in args.runtimes]
@@ -321,13 +326,16 @@ def run(args: argparse.Namespace) -> int:
         # The budget depends on the providers that actually ran, so it is chosen after running.
         tol = choose_tolerance([o.provider for o in outputs.values()], args.atol, args.rtol, args.strict_fp32)
         t = time.perf_counter()
-        results.append(judge(measured, labels[: args.limit], tol))
+        results.append(judge(measured, labels[: args.limit], tol, canonical_data=test_set.canonical))
         clock["comparison"] = clock.get("comparison", 0.0) + time.perf_counter() - t
         all_outputs[model.stem] = outputs
         for name, out in outputs.items():
             for phase, seconds in out.seconds.items():
                 clock[f"{name} {phase}"] = clock.get(f"{name} {phase}", 0.0) + seconds
     wall = time.perf_counter() - start
+    print(f"test set: {test_set.describe()}")
+    if not test_set.canonical:
+        print("  (e) not checked: the model cards' accuracy was measured on the canonical test set")
     print(table(results))
     for r in results:
         for failure in r.failures:
@@ -339,7 +347,7 @@ def run(args: argparse.Namespace) -> int:
         from pybridge.report import write_report
 
         t = time.perf_counter()
-        page = write_report(args.report, results, all_outputs, test, directory)
+        page = write_report(args.report, results, all_outputs, test_set)
         print(f"report: {page} ({time.perf_counter() - t:.2f} s)")
     if args.json:
         summary = {
@@ -348,6 +356,7 @@ def run(args: argparse.Namespace) -> int:
             "inference_seconds": inference,
             "overhead_ratio": wall / inference,
             "time": clock,
+            "data": test_set.to_json(),
             "models": [r.to_json() for r in results],
         }
         idx.atomic_write(args.json, (json.dumps(summary, indent=2) + "\n").encode())

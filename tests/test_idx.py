@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
+import zlib
 
 import numpy as np
 import pytest
@@ -153,3 +154,85 @@ def test_cli_json(capsys):
     assert idx.main(["--json", str(FIXTURES / "ok_short.idx")]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["type"] == "short" and info["shape"] == [2, 2] and info["gzip"] is False and info["count"] == 2
+
+
+def _traced_peak(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_multibyte_read_holds_one_copy_of_the_data(tmp_path, compress):
+    # 8 MB of doubles: the reader may hold the output and its 1 MiB chunk buffers, not a second copy.
+    array = np.arange(2**20, dtype=np.float64)
+    path = idx.write_idx(tmp_path / "d.idx", array, compress=compress)
+    peak = _traced_peak(lambda: idx.read_idx(path))
+    assert peak < 1.5 * array.nbytes, f"peak {peak} bytes for {array.nbytes} bytes of data"
+
+
+def test_gzip_is_refused_as_it_streams_not_after_reading_the_whole_file(tmp_path):
+    # A valid member start (a header claiming 1 KB), then 256 MiB of sparse zeros that are not deflate data.
+    deflate = zlib.compressobj(6, zlib.DEFLATED, 31)
+    start = deflate.compress(bytes([0, 0, 0x08, 1]) + (1024).to_bytes(4, "big")) + deflate.flush(zlib.Z_SYNC_FLUSH)
+    path = tmp_path / "sparse.gz"
+    with open(path, "wb") as f:
+        f.write(start)
+        f.truncate(256 * 2**20)
+
+    def read():
+        with pytest.raises(errors.CorruptGzipError):
+            idx.read_idx(path)
+
+    assert _traced_peak(read) < 4 * 2**20
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gzip_data_spanning_many_stream_chunks(tmp_path, dtype):
+    # Random bytes do not compress, so both the input and the output cross several chunk boundaries.
+    raw = np.random.default_rng(7).integers(0, 256, 3 * 2**20 + 13, dtype=np.uint8)
+    array = raw[: raw.size // np.dtype(dtype).itemsize * np.dtype(dtype).itemsize].view(dtype)
+    path = idx.write_idx(tmp_path / "big.gz", array, compress=True)
+    assert idx.read_idx(path).data.tobytes() == array.tobytes()
+    with open(path, "ab") as f:
+        f.write(b"\x00" * 200_000)  # more than one input chunk after the member
+    with pytest.raises(errors.TrailingDataError, match="found 200000 bytes more"):
+        idx.read_idx(path)
+
+
+def test_read_header_of_gzip_applies_the_ratio_bound_like_the_java_reader():
+    with pytest.raises(errors.TooLargeError):
+        idx.read_header(FIXTURES / "claims_1e9_gzip.gz")
+
+
+def test_write_removes_stale_temporaries_of_that_file_only(tmp_path):
+    import os
+
+    stale = tmp_path / ".x.idx.ab_12cd3.tmp"  # left by a writer killed with -9
+    young = tmp_path / ".x.idx.young123.tmp"
+    other = tmp_path / ".y.idx.ab_12cd3.tmp"
+    for path in (stale, young, other):
+        path.write_bytes(b"partial")
+    for path in (stale, other):
+        os.utime(path, (1e9, 1e9))
+    idx.write_idx(tmp_path / "x.idx", np.arange(3, dtype=np.uint8))
+    assert not stale.exists() and young.exists() and other.exists()
+
+
+def test_a_temporary_file_stays_locked_until_it_has_its_final_name(tmp_path, monkeypatch):
+    # A cleaner running at the worst moment (just before the rename, the file already old) must leave it alone.
+    monkeypatch.setattr(idx, "STALE_TEMP_SECONDS", 0)
+    real_replace = idx.os.replace
+    seen = []
+
+    def replace_after_cleaning(src, dst):
+        seen.append(idx.remove_stale_temps(tmp_path, ["x.idx"]))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(idx.os, "replace", replace_after_cleaning)
+    idx.write_idx(tmp_path / "x.idx", np.arange(3, dtype=np.uint8))
+    assert seen == [[]]
+    assert idx.read_idx(tmp_path / "x.idx").data.tolist() == [0, 1, 2]

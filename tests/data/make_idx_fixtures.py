@@ -84,6 +84,10 @@ def main(out: Path = OUT) -> None:
     bad("claims_4e9_bytes.idx", header(0x08, [4_000_000_000]) + b"\x00" * 16, "TOO_LARGE")
     bad("overflow_dims.idx", header(0x0E, [0xFFFFFFFF] * 4) + b"\x00" * 16, "TOO_LARGE")
     bad("claims_1e9_gzip.gz", gz(header(0x08, [1_000_000_000]) + b"\x00" * 64), "TOO_LARGE")
+    # The limit itself, 2^31 - 1 bytes, is allowed (so only the missing data refuses these); one byte more is not.
+    bad("claims_limit.idx", header(0x08, [2**31 - 1]), "TRUNCATED_DATA")
+    bad("claims_largest_doubles.idx", header(0x0E, [2**28 - 1]) + b"\x00" * 8, "TRUNCATED_DATA")
+    bad("claims_limit_plus_one.idx", header(0x0B, [2**30]), "TOO_LARGE")
     bad("too_little.idx", header(0x08, [10]) + bytes(range(5)), "TRUNCATED_DATA")
     bad("no_data.idx", header(0x0C, [3]), "TRUNCATED_DATA")
     bad("too_much.idx", header(0x08, [4]) + bytes(range(5)), "TRAILING_DATA")

@@ -10,6 +10,28 @@ final class ByteOrders {
 
   private ByteOrders() {}
 
+  /** What to do with one chunk of a buffer: the bytes {@code [position, position + length)}. */
+  @FunctionalInterface
+  interface ChunkAction {
+    void apply(int position, int length);
+  }
+
+  /**
+   * Calls {@code action} for consecutive chunks of at most {@link #CHUNK} bytes covering {@code [0,
+   * length)}.
+   *
+   * <p>The position advances by the length of the chunk just done, so it never passes {@code
+   * length}: stepping by {@code CHUNK} instead overflows {@code int} on buffers within one chunk of
+   * {@link Integer#MAX_VALUE} bytes, which the IDX size limit allows.
+   */
+  static void forEachChunk(int length, ChunkAction action) {
+    for (int position = 0; position < length; ) {
+      int chunk = Math.min(CHUNK, length - position);
+      action.apply(position, chunk);
+      position += chunk;
+    }
+  }
+
   /**
    * Copies the remaining elements of {@code src} into {@code dst}, reading them in {@code src}'s
    * byte order and writing them in {@code dst}'s. Both positions advance by the bytes copied.
@@ -39,12 +61,14 @@ final class ByteOrders {
       return;
     }
     ByteBuffer scratch = ByteBuffer.allocate(CHUNK).order(ByteOrder.BIG_ENDIAN);
-    for (int pos = 0; pos < data.limit(); pos += CHUNK) {
-      int len = Math.min(CHUNK, data.limit() - pos);
-      scratch.clear();
-      scratch.put(data.slice(pos, len));
-      scratch.flip();
-      copyElements(scratch, data.slice(pos, len).order(ByteOrder.nativeOrder()), elementSize);
-    }
+    forEachChunk(
+        data.limit(),
+        (position, length) -> {
+          scratch.clear();
+          scratch.put(data.slice(position, length));
+          scratch.flip();
+          copyElements(
+              scratch, data.slice(position, length).order(ByteOrder.nativeOrder()), elementSize);
+        });
   }
 }

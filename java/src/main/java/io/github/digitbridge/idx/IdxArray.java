@@ -101,14 +101,15 @@ public final class IdxArray {
       md.update(data.duplicate());
     } else {
       ByteBuffer scratch = ByteBuffer.allocate(ByteOrders.CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-      for (int pos = 0; pos < data.limit(); pos += ByteOrders.CHUNK) {
-        int len = Math.min(ByteOrders.CHUNK, data.limit() - pos);
-        scratch.clear();
-        ByteOrders.copyElements(
-            data.slice(pos, len).order(ByteOrder.nativeOrder()), scratch, elementSize);
-        scratch.flip();
-        md.update(scratch);
-      }
+      ByteOrders.forEachChunk(
+          data.limit(),
+          (position, length) -> {
+            scratch.clear();
+            ByteOrders.copyElements(
+                data.slice(position, length).order(ByteOrder.nativeOrder()), scratch, elementSize);
+            scratch.flip();
+            md.update(scratch);
+          });
     }
     return HexFormat.of().formatHex(md.digest());
   }

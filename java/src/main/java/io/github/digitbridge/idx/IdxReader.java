@@ -122,7 +122,9 @@ public final class IdxReader {
       throws IOException, IdxException {
     IdxHeader header = parseHeader(file, member, true);
     long compressed = channel.size();
-    long bound = GZIP_MAX_RATIO * compressed;
+    // Saturates rather than wrapping: a sparse file can be large enough to overflow the product.
+    long bound =
+        compressed > Long.MAX_VALUE / GZIP_MAX_RATIO ? Long.MAX_VALUE : GZIP_MAX_RATIO * compressed;
     if (header.dataBytes() > bound) {
       throw error(
           Reason.TOO_LARGE,
