@@ -55,12 +55,14 @@ final class Pixels {
     FloatBuffer staging = bytes.asFloatBuffer();
     int start = floats.position();
     int end = floats.limit();
-    for (int pos = start; pos < end; pos += HASH_CHUNK) {
+    // Steps by the chunk just hashed, never past the end: pos + HASH_CHUNK could overflow near 2^31.
+    for (int pos = start; pos < end; ) {
       int n = Math.min(HASH_CHUNK, end - pos);
       staging.clear();
       staging.put(floats.slice(pos, n));
       bytes.clear().limit(4 * n);
       md.update(bytes);
+      pos += n;
     }
     return HexFormat.of().formatHex(md.digest());
   }
