@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import data, errors, idx
+from pybridge import data, errors, files, idx
 from pybridge.contract import to_input
 from pybridge.jvm import BUILD_COMMAND, JAR
 from pybridge.runners import PythonOrtRunner
@@ -269,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
             "met": ok,
         }
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        idx.atomic_write(args.json, (json.dumps(record, indent=2) + "\n").encode())
+        files.atomic_write(args.json, (json.dumps(record, indent=2) + "\n").encode())
     return 0 if ok else 1
 
 

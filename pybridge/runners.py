@@ -17,8 +17,9 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
-from pybridge import data, errors, idx
+from pybridge import errors, idx
 from pybridge.contract import CLASSES, INPUT_NAME, golden_inputs, to_input
+from pybridge.files import keras_cache_path
 
 # The level both ONNX Runtime sides use: graph rewrites can change float rounding, so they must match.
 OPTIMIZATION_LEVEL = "ALL"
@@ -128,11 +129,6 @@ class PythonOrtRunner:
 
     def golden_max_diff(self, model: Path, contract: dict) -> float:
         return self.golden_diff(self.session(model), contract)
-
-
-def keras_cache_path(name: str, onnx_sha256: str) -> Path:
-    """Where ``training.train`` leaves the Keras model an exported ONNX file came from (not shipped: size)."""
-    return data.cache_root() / "keras" / f"{name}-{onnx_sha256[:16]}.keras"
 
 
 class KerasRunner:

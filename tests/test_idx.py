@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from pybridge import errors, idx
+from pybridge import errors, files, idx
 from tests.conftest import FIXTURES, read_tsv
 
 MANIFEST = read_tsv(FIXTURES / "manifest.tsv")
@@ -224,12 +224,12 @@ def test_write_removes_stale_temporaries_of_that_file_only(tmp_path):
 
 def test_a_temporary_file_stays_locked_until_it_has_its_final_name(tmp_path, monkeypatch):
     # A cleaner running at the worst moment (just before the rename, the file already old) must leave it alone.
-    monkeypatch.setattr(idx, "STALE_TEMP_SECONDS", 0)
+    monkeypatch.setattr(files, "STALE_TEMP_SECONDS", 0)
     real_replace = idx.os.replace
     seen = []
 
     def replace_after_cleaning(src, dst):
-        seen.append(idx.remove_stale_temps(tmp_path, ["x.idx"]))
+        seen.append(files.remove_stale_temps(tmp_path, ["x.idx"]))
         real_replace(src, dst)
 
     monkeypatch.setattr(idx.os, "replace", replace_after_cleaning)

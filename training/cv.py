@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.model_selection import KFold
 
 from pybridge import data, errors
-from pybridge.idx import atomic_write
+from pybridge.files import atomic_write
 from training import fit
 from training.models import RECIPES
 

@@ -22,7 +22,7 @@ import tensorflow as tf
 import tf2onnx
 
 from pybridge import contract as model_contract
-from pybridge.idx import atomic_write
+from pybridge.files import atomic_write
 from training.models import INPUT_SHAPE
 
 OPSET = 17

@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pybridge import data, errors
-from pybridge.idx import atomic_write
-from pybridge.runners import keras_cache_path
+from pybridge.files import atomic_write, keras_cache_path
 from training import export, fit
 from training.models import RECIPES, target_accuracy
 
