@@ -55,7 +55,8 @@ final class Pixels {
     FloatBuffer staging = bytes.asFloatBuffer();
     int start = floats.position();
     int end = floats.limit();
-    // Steps by the chunk just hashed, never past the end: pos + HASH_CHUNK could overflow near 2^31.
+    // Steps by the chunk just hashed, never past the end: pos + HASH_CHUNK could overflow near
+    // 2^31.
     for (int pos = start; pos < end; ) {
       int n = Math.min(HASH_CHUNK, end - pos);
       staging.clear();
