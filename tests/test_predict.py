@@ -12,6 +12,7 @@ import pytest
 
 from pybridge import predict
 from pybridge import preprocess as pp
+from tests import hostile
 from tests.conftest import JAR, ROOT, TEST_MODELS, read_tsv
 
 IMAGES = ROOT / "tests" / "data" / "images"
@@ -194,3 +195,12 @@ def test_deeper_cnn_reads_the_strips_as_their_numbers(capsys):
     out = capsys.readouterr().out.splitlines()
     assert status == 0
     assert [json.loads(line)["number"] for line in out] == [r[2] for r in STRIPS]
+
+
+@pytest.mark.parametrize(("make", "status", "reason"), hostile.MODELS.values(), ids=hostile.MODELS.keys())
+def test_a_hostile_model_is_one_error_line_without_traceback(tmp_path, capsys, make, status, reason):
+    model = make(tmp_path / "model.onnx")
+    assert predict.main(["--model", str(model), DIGIT]) == status
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"error: {model}: {reason}: ") and "expected" in err, err
