@@ -316,7 +316,7 @@ def _whole(value: object, path: str) -> int:
 
 def _bounded(value, path: str, low, high, what: str):
     if not low <= value <= high:  # false for NaN too
-        raise DocumentError(f"expected {what} from {low:g} to {high:g} at {path}, found {_describe(value)}")
+        raise DocumentError(f"expected {what} from {low} to {high} at {path}, found {_describe(value)}")
     return value
 
 

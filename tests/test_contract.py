@@ -44,7 +44,7 @@ def test_external_data_loads_from_the_models_folder_wherever_the_process_runs(tm
     [
         ("external_escape.onnx", "expected a path without '..' inside the model's folder"),
         ("external_absolute.onnx", "expected a relative path inside the model's folder"),
-        ("external_cwd.onnx", "expected a regular file 'Makefile' in the model's folder"),
+        ("external_cwd.onnx", "expected a regular file 'build.gradle' in the model's folder"),
     ],
 )
 def test_external_data_outside_the_models_folder_is_refused(name, detail):

@@ -22,8 +22,8 @@ The models:
   both runtimes must load it from its own folder, wherever the process runs.
 - ``external_escape.onnx``, ``external_absolute.onnx``, ``external_cwd.onnx``: the graph (no contract) with its
   weights' location ``../make_test_models.py`` (outside the folder), ``/etc/passwd`` (absolute) and
-  ``Makefile`` (not in the folder, but in the repository root where the Python tests run): all refused as
-  ``EXTERNAL_DATA`` before ONNX Runtime reads a byte of them.
+  ``build.gradle`` (not in the folder, but in the working directory of both test suites: the repository root
+  and java/): all refused as ``EXTERNAL_DATA`` before ONNX Runtime reads a byte of them.
 
 The generator reads MNIST with its own few lines of numpy rather than through ``pybridge``'s IDX reader: the test
 models are reference data for the readers' tests, so they must not depend on the readers.
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     external, weights_data = with_external_weights(onnx.load_from_string(linear), "external.weights")
     outputs["external.onnx"] = external
-    for name, location in (("escape", "../make_test_models.py"), ("absolute", "/etc/passwd"), ("cwd", "Makefile")):
+    for name, location in (("escape", "../make_test_models.py"), ("absolute", "/etc/passwd"), ("cwd", "build.gradle")):
         outputs[f"external_{name}.onnx"] = with_external_weights(graph, location)[0]
     card = {
         "name": "linear",
