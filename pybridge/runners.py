@@ -107,17 +107,22 @@ class PythonOrtRunner:
             ModelError: ``ORT_ERROR`` naming ``subject`` when ONNX Runtime fails.
         """
         name = session.get_inputs()[0].name
-        chunks = []
+        classes = session.get_outputs()[0].shape[-1]
+        out = np.empty((len(x), classes if isinstance(classes, int) else 0), dtype=np.float32)
         for start in range(0, len(x), self.batch):
+            rows = x[start : start + self.batch]
             try:
-                chunks.append(session.run(None, {name: x[start : start + self.batch]})[0])
+                chunk = session.run(None, {name: rows})[0]
             except Exception as exc:  # ORT's exception types vary by failure; the message says what went wrong
                 detail = f"expected ONNX Runtime to run images {start}.., found: {_one_line(exc)}"
                 raise errors.model_error(subject, "ORT_ERROR", detail) from exc
-        if not chunks:
-            classes = session.get_outputs()[0].shape[-1]
-            return np.zeros((0, classes if isinstance(classes, int) else 0), np.float32)
-        return np.concatenate(chunks).astype(np.float32, copy=False)
+            if chunk.shape != (len(rows), out.shape[1]):
+                detail = (
+                    f"expected probabilities [{len(rows)}, {out.shape[1]}] for images {start}.., found {chunk.shape}"
+                )
+                raise errors.model_error(subject, "ORT_ERROR", detail)
+            out[start : start + len(rows)] = chunk
+        return out
 
     def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:
         t0 = time.perf_counter()
