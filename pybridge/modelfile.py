@@ -86,7 +86,7 @@ def load(path: Path | str) -> ModelFile:
     if size > MAX_MODEL_BYTES or len(data) > MAX_MODEL_BYTES:
         size = max(size, len(data))
         raise errors.model_error(subject, "TOO_LARGE", f"expected at most {MAX_MODEL_BYTES} bytes, found {size}")
-    return _check(data, subject, path.parent)
+    return _check(data, subject, path.absolute().parent)
 
 
 def from_bytes(data: bytes, subject: str | None = None) -> ModelFile:

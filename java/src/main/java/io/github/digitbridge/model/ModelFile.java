@@ -3,11 +3,15 @@ package io.github.digitbridge.model;
 import io.github.digitbridge.model.ModelException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,15 +94,12 @@ final class ModelFile {
   private final byte[] bytes;
   private final Path folder; // null for bytes
   private final String contract; // null when the model has none
-  private final List<String> external;
 
-  private ModelFile(
-      String source, byte[] bytes, Path folder, String contract, List<String> external) {
+  private ModelFile(String source, byte[] bytes, Path folder, String contract) {
     this.source = source;
     this.bytes = bytes;
     this.folder = folder;
     this.contract = contract;
-    this.external = List.copyOf(external);
   }
 
   /**
@@ -160,13 +161,10 @@ final class ModelFile {
   private static ModelFile check(byte[] bytes, String source, Path folder) throws ModelException {
     Walk walk = new Walk(bytes, source);
     walk.message(Kind.MODEL, 0, bytes.length, 0);
-    List<String> locations = new ArrayList<>();
     for (Map<String, String> entries : walk.external) {
-      String location = entries.getOrDefault("location", "");
-      checkLocation(location, entries, source, folder);
-      locations.add(location);
+      checkLocation(entries.getOrDefault("location", ""), entries, source, folder);
     }
-    return new ModelFile(source, bytes, folder, walk.contract, locations);
+    return new ModelFile(source, bytes, folder, walk.contract);
   }
 
   /** Refuses an external data entry unless it names a regular file inside {@code folder}. */
@@ -266,15 +264,15 @@ final class ModelFile {
    */
   static String utf8(byte[] data, int from, int length, String source, Reason reason, String what)
       throws ModelException {
-    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(data, from, length);
+    ByteBuffer in = ByteBuffer.wrap(data, from, length);
     try {
       return StandardCharsets.UTF_8
           .newDecoder()
-          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(in)
           .toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
+    } catch (CharacterCodingException e) {
       throw new ModelException(
           reason,
           source,
@@ -301,11 +299,6 @@ final class ModelFile {
   /** The contract's text, if the model has the entry. */
   Optional<String> contract() {
     return Optional.ofNullable(contract);
-  }
-
-  /** The external data locations, checked. */
-  List<String> external() {
-    return external;
   }
 
   /** A protobuf walk over the messages that can hold tensors; other fields are skipped whole. */
@@ -427,7 +420,7 @@ final class ModelFile {
 
     private void metadata(int start, int end) throws ModelException {
       int[] r = entry(start, end);
-      if (!java.util.Arrays.equals(data, r[0], r[1], CONTRACT_KEY, 0, CONTRACT_KEY.length)) {
+      if (!Arrays.equals(data, r[0], r[1], CONTRACT_KEY, 0, CONTRACT_KEY.length)) {
         return;
       }
       if (contract != null) {
