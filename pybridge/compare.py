@@ -129,7 +129,7 @@ class ModelComparison:
 
 def _card_accuracy(model: Path) -> float | None:
     card = model.with_suffix(".json")
-    return json.loads(card.read_text()).get("test_accuracy") if card.exists() else None
+    return model_contract.read_card(card).get("test_accuracy") if card.exists() else None
 
 
 @dataclass

@@ -30,9 +30,19 @@ class DataError(BridgeError):
 
 
 class ModelError(DataError):
-    """A model file cannot be loaded, carries no contract, or its interface differs from its contract."""
+    """A model file cannot be loaded, carries no contract, or its interface differs from its contract.
+
+    ``reason``: the code shared with the Java ``ModelException.Reason`` (docs/model-contract.md), e.g.
+    ``"EXTERNAL_DATA"``; ``model_error`` makes the right subclass for a reason.
+    """
 
     exit_code = 2
+    reason = "MODEL_INVALID"
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
 
 
 class ContractError(ModelError):
@@ -43,6 +53,34 @@ class GoldenMismatchError(ContractError):
     """A model's outputs on its contract's golden images differ from the recorded ones: it was altered."""
 
     exit_code = 1
+
+
+MODEL_REASONS = (
+    "IO",
+    "TOO_LARGE",
+    "MODEL_INVALID",
+    "EXTERNAL_DATA",
+    "CONTRACT_MISSING",
+    "CONTRACT_INVALID",
+    "CONTRACT_MISMATCH",
+    "GOLDEN_MISMATCH",
+    "CARD_INVALID",
+    "BAD_INPUT",
+    "ORT_ERROR",
+)
+
+
+def model_error(subject: object, reason: str, detail: str) -> ModelError:
+    """The error ``<subject>: <REASON>: <detail>`` of the family its reason belongs to."""
+    if reason not in MODEL_REASONS:
+        raise ValueError(f"unknown model error reason {reason!r}")
+    if reason == "GOLDEN_MISMATCH":
+        cls: type[ModelError] = GoldenMismatchError
+    elif reason.startswith("CONTRACT"):
+        cls = ContractError
+    else:
+        cls = ModelError
+    return cls(f"{subject}: {reason}: {detail}", reason)
 
 
 class IdxError(DataError):

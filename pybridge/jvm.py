@@ -80,13 +80,9 @@ def java_error(exc: Exception) -> errors.BridgeError:
         return cls(str(exc.file()), message.split(": ", 2)[-1])
     if java_class.endswith("ModelException"):
         reason = str(exc.reason().name())
-        if reason == "GOLDEN_MISMATCH":
-            return errors.GoldenMismatchError(f"{reason}: {message}")
-        if reason.startswith("CONTRACT"):
-            return errors.ContractError(f"{reason}: {message}")
         if reason == "BAD_INPUT":
             return errors.UsageError(f"{reason}: {message}")
-        return errors.ModelError(f"{reason}: {message}")
+        return errors.model_error(str(exc.model()), reason, str(exc.detail()))
     if java_class == "java.lang.IllegalStateException":
         return errors.UsageError(message)
     return errors.BridgeError(f"{java_class}: {message}")

@@ -108,9 +108,10 @@ class PythonSide:
 
     name = "python-ort"
 
-    def __init__(self, model: Path, threads: int):
+    def __init__(self, model: Path, threads: int, contract: dict | None = None):
+        self.model = model
         self.runner = runners.PythonOrtRunner(threads=threads, device="cpu")
-        self.session = self.runner.session(model)
+        self.session = self.runner.session(model, contract)
 
     def read(self, file: str, mode: pp.Mode, segment: bool) -> Reading:
         try:
@@ -122,7 +123,7 @@ class PythonSide:
         except pp.ImageError as exc:
             return Reading(self.name, error=exc)
         pixels = np.stack([d.pixels for d in digits])
-        probabilities = self.runner.infer(self.session, model_contract.to_input(pixels))
+        probabilities = self.runner.infer(self.session, model_contract.to_input(pixels), self.model)
         return Reading(self.name, pixels, tuple(d.describe() for d in digits), probabilities, specks, marks)
 
     def close(self) -> None:
@@ -326,9 +327,9 @@ def read_contract(model: Path) -> dict:
     Raises:
         ModelError: the model is missing or cannot be loaded; ContractError: it has no usable contract.
     """
-    if not model.is_file():
-        raise errors.ModelError(
-            f"{model}: expected an ONNX model, found no such file (train one with `make models`, or pass --model)"
+    if not model.exists():
+        raise errors.model_error(
+            model, "IO", "expected an ONNX model, found no such file (train one with `make models`, or pass --model)"
         )
     return model_contract.read(model)
 
@@ -340,15 +341,16 @@ def open_model(model: Path, contract: dict, runtime: str, threads: int) -> Pytho
         ModelError: ONNX Runtime cannot load the model; GoldenMismatchError: it fails its golden check.
     """
     if runtime == "python-ort":
-        side = PythonSide(model, threads)
-        golden = contract.get("golden")
-        if golden:
-            worst = side.runner.golden_diff(side.session, contract)
-            if worst > golden["atol"]:
-                raise errors.GoldenMismatchError(
-                    f"{model}: GOLDEN_MISMATCH: expected the golden probabilities within {golden['atol']}, found a "
-                    f"difference of {worst:.3g}: the file changed after export"
-                )
+        side = PythonSide(model, threads, contract)
+        atol = contract["golden"]["atol"]
+        worst = side.runner.golden_diff(side.session, contract, model)
+        if not worst <= atol:  # NaN outputs fail too
+            raise errors.model_error(
+                model,
+                "GOLDEN_MISMATCH",
+                f"expected the golden probabilities within {atol:g}, found a difference of {worst:.3g}: "
+                "the file changed after export",
+            )
         return side
     return JvmSide(model, threads)  # DigitClassifier.open checks the golden pairs itself
 
@@ -359,7 +361,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.pred
     sides: list[PythonSide | JvmSide] = []
     try:
         contract = read_contract(options.model)
-        labels = [str(label) for label in contract.get("labels", [str(d) for d in range(10)])]
+        labels = contract["labels"]
         for runtime in options.runtimes:
             sides.append(open_model(options.model, contract, runtime, options.threads))
         return _run(options, sides, labels)

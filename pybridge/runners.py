@@ -17,8 +17,8 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
-from pybridge import errors, idx
-from pybridge.contract import CLASSES, INPUT_NAME, golden_inputs, to_input
+from pybridge import errors, idx, modelfile
+from pybridge.contract import check_session, golden_inputs, to_input
 from pybridge.files import keras_cache_path
 
 # The level both ONNX Runtime sides use: graph rewrites can change float rounding, so they must match.
@@ -75,24 +75,54 @@ class PythonOrtRunner:
         self.use_cuda = device != "cpu" and "CUDAExecutionProvider" in available
         self.threads, self.batch, self.strict_fp32 = threads, batch, strict_fp32
 
-    def session(self, model: Path | bytes) -> ort.InferenceSession:
+    def session(self, model: Path | bytes | modelfile.ModelFile, contract: dict | None = None) -> ort.InferenceSession:
+        """A session on the model's checked bytes (``modelfile``); with ``contract``, its interface checked too.
+
+        Raises:
+            ModelError: the file fails ``modelfile``'s checks or ONNX Runtime cannot load it; ContractError:
+                ``CONTRACT_MISMATCH``.
+        """
+        checked = modelfile.of(model)
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
+        for key, value in checked.session_config().items():
+            options.add_session_config_entry(key, value)
         providers: list = ["CPUExecutionProvider"]
         if self.use_cuda:
             providers.insert(0, ("CUDAExecutionProvider", {"use_tf32": "0" if self.strict_fp32 else "1"}))
-        source = model if isinstance(model, bytes) else str(model)
         try:
-            return ort.InferenceSession(source, options, providers=providers)
+            session = ort.InferenceSession(checked.data, options, providers=providers)
         except Exception as exc:  # ORT raises its own Fail/InvalidGraph/... types; one message for all
-            raise errors.ModelError(f"{model}: ONNX Runtime cannot load it: {exc}") from exc
+            detail = f"expected an ONNX model that ONNX Runtime can load, found: {_one_line(exc)}"
+            raise errors.model_error(checked.subject, "MODEL_INVALID", detail) from exc
+        if contract is not None:
+            check_session(session, contract, checked.subject)
+        return session
 
-    def infer(self, session: ort.InferenceSession, x: np.ndarray) -> np.ndarray:
-        out = np.empty((len(x), CLASSES), dtype=np.float32)
+    def infer(self, session: ort.InferenceSession, x: np.ndarray, subject: object = "model") -> np.ndarray:
+        """Probabilities for ``x`` in batches.
+
+        Raises:
+            ModelError: ``ORT_ERROR`` naming ``subject`` when ONNX Runtime fails.
+        """
+        name = session.get_inputs()[0].name
+        classes = session.get_outputs()[0].shape[-1]
+        out = np.empty((len(x), classes if isinstance(classes, int) else 0), dtype=np.float32)
         for start in range(0, len(x), self.batch):
-            out[start : start + self.batch] = session.run(None, {INPUT_NAME: x[start : start + self.batch]})[0]
+            rows = x[start : start + self.batch]
+            try:
+                chunk = session.run(None, {name: rows})[0]
+            except Exception as exc:  # ORT's exception types vary by failure; the message says what went wrong
+                detail = f"expected ONNX Runtime to run images {start}.., found: {_one_line(exc)}"
+                raise errors.model_error(subject, "ORT_ERROR", detail) from exc
+            if chunk.shape != (len(rows), out.shape[1]):
+                detail = (
+                    f"expected probabilities [{len(rows)}, {out.shape[1]}] for images {start}.., found {chunk.shape}"
+                )
+                raise errors.model_error(subject, "ORT_ERROR", detail)
+            out[start : start + len(rows)] = chunk
         return out
 
     def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:
@@ -102,11 +132,11 @@ class PythonOrtRunner:
             raise errors.WrongShapeError(images, f"expected ubyte [N, 28, 28], found {pixels.dtype} {pixels.shape}")
         x = to_input(pixels)
         t1 = time.perf_counter()
-        session = self.session(model)
+        session = self.session(model, contract)
         t2 = time.perf_counter()
-        golden = self.golden_diff(session, contract) if contract else None
+        golden = self.golden_diff(session, contract, model) if contract else None
         t3 = time.perf_counter()
-        probs = self.infer(session, x)
+        probs = self.infer(session, x, model)
         t4 = time.perf_counter()
         digest = tensor_sha256(x)
         t5 = time.perf_counter()
@@ -122,13 +152,23 @@ class PythonOrtRunner:
         seconds = {"read": t1 - t0, "load": t2 - t1, "golden": t3 - t2, "inference": t4 - t3, "hash": t5 - t4}
         return RunOutput(self.name, probs, digest, provider, seconds, details, golden)
 
-    def golden_diff(self, session: ort.InferenceSession, contract: dict) -> float:
-        """Max |difference| from the contract's golden probabilities, run on an open session."""
+    def golden_diff(self, session: ort.InferenceSession, contract: dict, subject: object = None) -> float:
+        """Max |difference| from the contract's golden probabilities, run on an open session (NaN for NaN outputs).
+
+        Raises:
+            ModelError: ``ORT_ERROR`` naming ``subject`` (default: the contract's model name).
+        """
         pixels, expected = golden_inputs(contract)
-        return float(np.max(np.abs(self.infer(session, to_input(pixels)) - expected)))
+        found = self.infer(session, to_input(pixels), subject or contract["name"])
+        return float(np.max(np.abs(found - expected)))
 
     def golden_max_diff(self, model: Path, contract: dict) -> float:
-        return self.golden_diff(self.session(model), contract)
+        return self.golden_diff(self.session(model, contract), contract, model)
+
+
+def _one_line(exc: Exception) -> str:
+    """ONNX Runtime's messages can span lines; ours are one line."""
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 class KerasRunner:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from pybridge import compare, data, idx, runners
 from pybridge.contract import to_input
+from tests import hostile
 from tests.conftest import ROOT, TEST_MODELS
 
 
@@ -166,3 +168,32 @@ def test_shipped_models_are_bit_identical_in_both_runtimes(jvm, mnist_dir, model
     result, _ = _measure_and_judge(model, mnist_dir, [runners.PythonOrtRunner(), jvm.JvmOrtRunner()])
     assert result.passed, result.failures
     assert result.pairs[0].bit_identical_values == 1.0, f"{model.name} after {time.perf_counter() - start:.1f} s"
+
+
+def _with_card(text: str):
+    def make(path):
+        shutil.copyfile(TEST_MODELS / "linear.onnx", path)
+        path.with_suffix(".json").write_text(text)
+        return path
+
+    return make
+
+
+HOSTILE = {
+    **hostile.MODELS,
+    "card {": (_with_card("{"), 2, "CARD_INVALID"),
+    "card []": (_with_card("[]"), 2, "CARD_INVALID"),
+    "card test_accuracy a string": (_with_card('{"test_accuracy": "0.82"}'), 2, "CARD_INVALID"),
+}
+
+
+@pytest.mark.parametrize(("make", "status", "reason"), HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_model_or_card_is_refused_without_traceback(jvm, mnist_dir, tmp_path, capsys, make, status, reason):
+    model = make(tmp_path / "model.onnx")
+    assert compare.main(["--models", str(model), "--data", str(mnist_dir), "--limit", "10"]) == status
+    out, err = capsys.readouterr()
+    if status == 1:  # a failed check is reported in the table, not as an error
+        assert err == "" and "(b) golden pairs fail in python-ort: max |diff| nan" in out
+    else:
+        assert len(err.splitlines()) == 1 and err.startswith(f"error: {tmp_path / 'model'}."), err
+        assert f": {reason}: " in err and "expected" in err, err

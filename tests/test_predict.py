@@ -14,6 +14,7 @@ import pytest
 
 from pybridge import predict
 from pybridge import preprocess as pp
+from tests import hostile
 from tests.conftest import JAR, ROOT, TEST_MODELS, read_tsv
 
 IMAGES = ROOT / "tests" / "data" / "images"
@@ -222,3 +223,12 @@ def test_a_bridge_run_with_hundreds_of_files_and_a_long_command_line(tmp_path):
     lines = done.stdout.splitlines()
     assert lines[-1] == "300 images: 300 read, 0 refused; python-ort and jvm-ort agree on 300/300"
     assert lines[-2].startswith(files[-1] + ": python-ort and jvm-ort agree")
+
+
+@pytest.mark.parametrize(("make", "status", "reason"), hostile.MODELS.values(), ids=hostile.MODELS.keys())
+def test_a_hostile_model_is_one_error_line_without_traceback(tmp_path, capsys, make, status, reason):
+    model = make(tmp_path / "model.onnx")
+    assert predict.main(["--model", str(model), DIGIT]) == status
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"error: {model}: {reason}: ") and "expected" in err, err

@@ -18,6 +18,12 @@ The models:
 - ``wrong_input_shape.onnx``: the graph takes [N, 784] while its contract says [N, 28, 28, 1].
 - ``wrong_input_name.onnx``: the graph input is ``pixels`` while its contract says ``image``.
 - ``corrupt.onnx``: the first half of ``linear.onnx``, as a truncated download would leave it.
+- ``external.onnx``: ``linear.onnx`` with its weights stored as external data in ``external.weights`` beside it:
+  both runtimes must load it from its own folder, wherever the process runs.
+- ``external_escape.onnx``, ``external_absolute.onnx``, ``external_cwd.onnx``: the graph (no contract) with its
+  weights' location ``../make_test_models.py`` (outside the folder), ``/etc/passwd`` (absolute) and
+  ``build.gradle`` (not in the folder, but in the working directory of both test suites: the repository root
+  and java/): all refused as ``EXTERNAL_DATA`` before ONNX Runtime reads a byte of them.
 
 The generator reads MNIST with its own few lines of numpy rather than through ``pybridge``'s IDX reader: the test
 models are reference data for the readers' tests, so they must not depend on the readers.
@@ -127,6 +133,20 @@ def with_contract(model: onnx.ModelProto, contract_text: str) -> bytes:
     return copy.SerializeToString()
 
 
+def with_external_weights(model: onnx.ModelProto, location: str) -> tuple[bytes, bytes]:
+    """The model with its ``weights`` initializer moved to external data at ``location``, and that data."""
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    tensor = next(t for t in copy.graph.initializer if t.name == "weights")
+    data = numpy_helper.to_array(tensor).astype("<f4").tobytes()
+    tensor.ClearField("raw_data")
+    tensor.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", location), ("offset", "0"), ("length", str(len(data)))):
+        entry = tensor.external_data.add()
+        entry.key, entry.value = key, value
+    return copy.SerializeToString(), data
+
+
 def ort_probabilities(model_bytes: bytes, x: np.ndarray) -> np.ndarray:
     """Python ONNX Runtime on CPU with its default options (graph optimisation level ALL)."""
     session = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
@@ -202,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         "wrong_input_name.onnx": with_contract(graph_proto(weights, bias, input_name="pixels", flat_input=False), text),
         "corrupt.onnx": linear[: len(linear) // 2],
     }
+    external, weights_data = with_external_weights(onnx.load_from_string(linear), "external.weights")
+    outputs["external.onnx"] = external
+    for name, location in (("escape", "../make_test_models.py"), ("absolute", "/etc/passwd"), ("cwd", "build.gradle")):
+        outputs[f"external_{name}.onnx"] = with_external_weights(graph, location)[0]
     card = {
         "name": "linear",
         "onnx_file": "linear.onnx",
@@ -221,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         old.unlink()
     for name, payload in outputs.items():
         (args.out / name).write_bytes(payload)
+    (args.out / "external.weights").write_bytes(weights_data)
     (args.out / "linear.json").write_text(json.dumps(card, indent=2) + "\n")
     sizes = ", ".join(f"{name} {len(payload) // 1024} KiB" for name, payload in outputs.items())
     print(f"wrote {args.out}: {sizes}; linear test accuracy {accuracy:.2%} ({correct}/{len(x_test)})")

@@ -12,12 +12,9 @@ import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxType;
 import io.github.digitbridge.idx.MnistDataset;
 import io.github.digitbridge.model.ModelException.Reason;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -297,24 +294,13 @@ public final class DigitClassifier implements AutoCloseable {
    * @param model an ONNX file with a contract
    * @param options how to run it
    * @return the classifier; close it when done
-   * @throws ModelException {@link Reason#IO}, {@link Reason#MODEL_INVALID}, {@link
-   *     Reason#CONTRACT_MISSING}, {@link Reason#CONTRACT_INVALID}, {@link Reason#CONTRACT_MISMATCH}
-   *     or {@link Reason#GOLDEN_MISMATCH}, naming the file
+   * @throws ModelException {@link Reason#IO}, {@link Reason#TOO_LARGE}, {@link
+   *     Reason#MODEL_INVALID}, {@link Reason#EXTERNAL_DATA} (external data outside the model's
+   *     folder), {@link Reason#CONTRACT_MISSING}, {@link Reason#CONTRACT_INVALID}, {@link
+   *     Reason#CONTRACT_MISMATCH} or {@link Reason#GOLDEN_MISMATCH}, naming the file
    */
   public static DigitClassifier open(Path model, Options options) throws ModelException {
-    String source = model.toString();
-    if (Files.isDirectory(model)) {
-      throw new ModelException(Reason.IO, source, "expected an ONNX file, found a directory");
-    }
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(model);
-    } catch (NoSuchFileException e) {
-      throw new ModelException(Reason.IO, source, "expected an ONNX file, found no such file", e);
-    } catch (IOException e) {
-      throw new ModelException(Reason.IO, source, "expected a readable ONNX file, found: " + e, e);
-    }
-    return load(bytes, source, options);
+    return load(ModelFile.read(model), options);
   }
 
   /**
@@ -323,21 +309,25 @@ public final class DigitClassifier implements AutoCloseable {
    * @param model the bytes of an ONNX file with a contract
    * @param options how to run it
    * @return the classifier; close it when done
-   * @throws ModelException as {@link #open(Path, Options)} does, naming the model {@code <N bytes>}
+   * @throws ModelException as {@link #open(Path, Options)} does, naming the model {@code <N
+   *     bytes>}; {@link Reason#EXTERNAL_DATA} for any external data, as bytes have no folder
    */
   public static DigitClassifier open(byte[] model, Options options) throws ModelException {
     // No defensive copy: ONNX Runtime parses the bytes into the session and keeps no reference,
     // and the classifier keeps only their hash.
-    return load(model, "<" + model.length + " bytes>", options);
+    return load(ModelFile.of(model, "<" + model.length + " bytes>"), options);
   }
 
-  private static DigitClassifier load(byte[] bytes, String source, Options options)
-      throws ModelException {
+  private static DigitClassifier load(ModelFile file, Options options) throws ModelException {
+    byte[] bytes = file.bytes();
+    String source = file.source();
+    // The contract is checked before ONNX Runtime parses the graph: a refused model costs nothing.
+    ModelContract contract = readContract(file);
     OrtEnvironment env = NativeRuntime.environment(source);
     Options.ExecutionProvider provider = chooseProvider(options, source);
     OrtSession session;
     try {
-      session = createSession(env, bytes, options, provider);
+      session = createSession(env, file, options, provider);
     } catch (OrtException e) {
       if (provider != Options.ExecutionProvider.CUDA) {
         throw unloadable(source, e);
@@ -351,13 +341,12 @@ public final class DigitClassifier implements AutoCloseable {
                   + "); running on CPU");
       provider = Options.ExecutionProvider.CPU;
       try {
-        session = createSession(env, bytes, options, provider);
+        session = createSession(env, file, options, provider);
       } catch (OrtException again) {
         throw unloadable(source, again);
       }
     }
     try {
-      ModelContract contract = readContract(session, source);
       single("input", session.getInputInfo(), contract.input(), source);
       single("output", session.getOutputInfo(), contract.output(), source);
       DigitClassifier classifier =
@@ -403,32 +392,32 @@ public final class DigitClassifier implements AutoCloseable {
   }
 
   private static OrtSession createSession(
-      OrtEnvironment env, byte[] bytes, Options options, Options.ExecutionProvider provider)
+      OrtEnvironment env, ModelFile file, Options options, Options.ExecutionProvider provider)
       throws OrtException {
     try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
       so.setOptimizationLevel(options.optimizationLevel().ort);
       so.setIntraOpNumThreads(options.intraOpThreads());
+      if (file.folder().isPresent()) {
+        so.addConfigEntry(ModelFile.EXTERNAL_FOLDER_CONFIG, file.folder().get().toString());
+      }
       if (provider == Options.ExecutionProvider.CUDA) {
         so.addCUDA();
       }
-      return env.createSession(bytes, so); // the session keeps its own copy of the options
+      return env.createSession(file.bytes(), so); // the session keeps its own copy of the options
     }
   }
 
-  private static ModelContract readContract(OrtSession session, String source)
-      throws OrtException, ModelException {
-    Optional<String> text =
-        session.getMetadata().getCustomMetadataValue(ModelContract.METADATA_KEY);
+  private static ModelContract readContract(ModelFile file) throws ModelException {
+    Optional<String> text = file.contract();
     if (text.isEmpty()) {
       throw new ModelException(
           Reason.CONTRACT_MISSING,
-          source,
+          file.source(),
           "expected a model contract in metadata_props[\""
               + ModelContract.METADATA_KEY
-              + "\"] (docs/model-contract.md), found keys "
-              + session.getMetadata().getCustomMetadata().keySet());
+              + "\"] (docs/model-contract.md), found none");
     }
-    return ModelContract.parse(text.get(), source);
+    return ModelContract.parse(text.get(), file.source());
   }
 
   /** Refuses a session unless its one input (or output) is the one the contract declares. */

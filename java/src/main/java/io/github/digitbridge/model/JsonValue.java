@@ -34,11 +34,15 @@ final class JsonValue {
   private static final Object NULL = new Object();
 
   private final Object value;
-  private final String path;
+  // Where this value sits, kept as a link to its parent and built into text only for a message:
+  // a contract holds thousands of golden numbers, and none of them needs its path unless it is bad.
+  private final JsonValue parent;
+  private final Object step; // a String key or an Integer index; null for the root
 
-  private JsonValue(Object value, String path) {
+  private JsonValue(Object value, JsonValue parent, Object step) {
     this.value = value;
-    this.path = path;
+    this.parent = parent;
+    this.step = step;
   }
 
   /**
@@ -54,7 +58,7 @@ final class JsonValue {
     if (parser.pos != text.length()) {
       throw parser.fail("expected the end of the document");
     }
-    return new JsonValue(value, "");
+    return new JsonValue(value, null, null);
   }
 
   /**
@@ -76,7 +80,7 @@ final class JsonValue {
     if (member == null || member == NULL) {
       return Optional.empty();
     }
-    return Optional.of(new JsonValue(member, path.isEmpty() ? key : path + "." + key));
+    return Optional.of(new JsonValue(member, this, key));
   }
 
   /**
@@ -90,9 +94,18 @@ final class JsonValue {
     }
     List<JsonValue> out = new ArrayList<>(list.size());
     for (int i = 0; i < list.size(); i++) {
-      out.add(new JsonValue(list.get(i), path + "[" + i + "]"));
+      out.add(new JsonValue(list.get(i), this, i));
     }
     return out;
+  }
+
+  /**
+   * Checks that this is an object.
+   *
+   * @throws Invalid if it is not
+   */
+  void requireObject() {
+    members();
   }
 
   /** Whether this is a string. */
@@ -147,7 +160,20 @@ final class JsonValue {
 
   /** Where this value is, for messages: {@code golden.atol}, or {@code the document}. */
   String where() {
+    String path = path();
     return path.isEmpty() ? "the document" : path;
+  }
+
+  /** E.g. {@code golden.images_uint8[3]}; empty for the root. */
+  String path() {
+    if (parent == null) {
+      return "";
+    }
+    String above = parent.path();
+    if (step instanceof Integer i) {
+      return above + "[" + i + "]";
+    }
+    return above.isEmpty() ? (String) step : above + "." + step;
   }
 
   /** The kind of value this is and a short excerpt, for messages. */

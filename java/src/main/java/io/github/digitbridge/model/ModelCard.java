@@ -2,12 +2,13 @@ package io.github.digitbridge.model;
 
 import io.github.digitbridge.model.ModelException.Reason;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 
 /**
  * The figures this runtime reads from a model card: the {@code <name>.json} that training writes
@@ -15,6 +16,8 @@ import java.util.OptionalLong;
  * read; the card has many more.
  */
 public final class ModelCard {
+  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+
   private final Path file;
   private final String name;
   private final OptionalDouble testAccuracy;
@@ -38,32 +41,52 @@ public final class ModelCard {
    * Reads a card.
    *
    * @param file the card, JSON
-   * @throws ModelException {@link Reason#IO} if it cannot be read, {@link Reason#CARD_INVALID} if
-   *     it is not JSON or a key this class reads holds the wrong kind of value
+   * @throws ModelException {@link Reason#IO} if it cannot be read, {@link Reason#TOO_LARGE} over
+   *     {@value ModelFile#MAX_JSON_BYTES} bytes, {@link Reason#CARD_INVALID} if it is not a JSON
+   *     object or a key this class reads breaks its rule (docs/model-contract.md)
    */
   public static ModelCard read(Path file) throws ModelException {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(ModelFile.MAX_JSON_BYTES + 1);
     } catch (IOException e) {
       throw new ModelException(
           Reason.IO, file.toString(), "expected a readable model card, found: " + e, e);
     }
+    if (bytes.length > ModelFile.MAX_JSON_BYTES) {
+      throw new ModelException(
+          Reason.TOO_LARGE,
+          file.toString(),
+          "expected a card of at most " + ModelFile.MAX_JSON_BYTES + " bytes, found more");
+    }
+    String text = ModelFile.utf8(bytes, 0, bytes.length, file.toString(), Reason.CARD_INVALID, "");
     try {
       JsonValue root = JsonValue.parse(text);
+      root.requireObject();
+      Optional<String> sha = root.find("onnx_sha256").map(JsonValue::asString);
+      ModelContract.require(
+          sha.isEmpty() || SHA256.matcher(sha.get()).matches(),
+          "expected 64 lower-case hex digits at onnx_sha256, found the string \""
+              + sha.orElse("")
+              + "\"");
       return new ModelCard(
           file,
           root.find("name").map(JsonValue::asString).orElse(""),
           root.find("test_accuracy")
-              .map(v -> OptionalDouble.of(v.asDouble()))
+              .map(v -> OptionalDouble.of(ModelContract.fraction(v)))
               .orElse(OptionalDouble.empty()),
-          root.find("flops_per_image")
-              .map(v -> OptionalLong.of(v.asLong()))
-              .orElse(OptionalLong.empty()),
-          root.find("onnx_sha256").map(JsonValue::asString));
+          root.find("flops_per_image").map(ModelCard::count).orElse(OptionalLong.empty()),
+          sha);
     } catch (JsonValue.Invalid e) {
       throw new ModelException(Reason.CARD_INVALID, file.toString(), e.getMessage(), e);
     }
+  }
+
+  private static OptionalLong count(JsonValue node) {
+    long v = node.asLong();
+    ModelContract.require(
+        v >= 0, "expected a count from 0 at " + node.where() + ", found " + node.describe());
+    return OptionalLong.of(v);
   }
 
   /**

@@ -24,6 +24,23 @@ public final class ModelContract {
   /** The one pixel scaling this runtime implements. */
   public static final String PIXEL_SCALE = "value / 255 as float32";
 
+  /** The largest image side a contract may declare. */
+  public static final int MAX_SIDE = 1024;
+
+  /** The most classes a contract may declare. */
+  public static final int MAX_CLASSES = 1000;
+
+  /** The most golden pairs a contract may carry. */
+  public static final int MAX_GOLDEN = 64;
+
+  /**
+   * The loosest golden tolerance a contract may claim: a contract cannot excuse an altered model by
+   * declaring a tolerance that any output meets.
+   */
+  public static final double MAX_ATOL = 1e-3;
+
+  private static final String MAX_ATOL_TEXT = "0.001";
+
   /**
    * A tensor as the contract declares it, or as a session reports it.
    *
@@ -124,17 +141,20 @@ public final class ModelContract {
   }
 
   private static ModelContract parse(JsonValue root, String json) {
+    root.requireObject();
     String format = root.get("format").asString();
     require(format.equals(FORMAT), "expected format \"" + FORMAT + "\", found \"" + format + "\"");
+    String name = root.get("name").asString();
     JsonValue pre = root.get("preprocessing");
     requireEqual(pre, "source_dtype", "uint8");
     requireEqual(pre, "pixel_scale", PIXEL_SCALE);
     requireEqual(pre, "layout", "NHWC");
+    String polarity = pre.find("polarity").map(JsonValue::asString).orElse("unspecified");
     List<JsonValue> size = pre.get("size").elements();
     require(
         size.size() == 2, "expected preprocessing.size [H, W], found " + size.size() + " items");
-    int height = positive(size.get(0));
-    int width = positive(size.get(1));
+    int height = (int) bounded(size.get(0), 1, MAX_SIDE, "a size");
+    int width = (int) bounded(size.get(1), 1, MAX_SIDE, "a size");
 
     Tensor input = tensor(root.get("input"));
     Tensor output = tensor(root.get("output"));
@@ -147,11 +167,14 @@ public final class ModelContract {
             && isSymbolic(output.shape().get(0))
             && !isSymbolic(output.shape().get(1)),
         "expected output.shape [N, classes], found " + output.shape());
-    for (Tensor t : List.of(input, output)) {
-      require(
-          t.dtype().equals("float32"), "expected float32 tensors, found " + t.dtype() + " " + t);
-    }
+    // A fixed dimension is digits that tensor() bounded to an int, so this parse cannot fail.
     int classes = Integer.parseInt(output.shape().get(1));
+    require(
+        classes <= MAX_CLASSES,
+        "expected a class count from 1 to "
+            + MAX_CLASSES
+            + " at output.shape[1], found the number "
+            + classes);
 
     List<String> labels = new ArrayList<>();
     for (JsonValue label : root.get("labels").elements()) {
@@ -164,65 +187,94 @@ public final class ModelContract {
     Golden golden = golden(root.get("golden"), height * width, classes);
     OptionalDouble accuracy =
         root.find("test_accuracy")
-            .map(v -> OptionalDouble.of(v.asDouble()))
+            .map(v -> OptionalDouble.of(fraction(v)))
             .orElse(OptionalDouble.empty());
-    String polarity = pre.find("polarity").map(JsonValue::asString).orElse("unspecified");
     return new ModelContract(
-        json,
-        root.get("name").asString(),
-        input,
-        output,
-        height,
-        width,
-        labels,
-        golden,
-        accuracy,
-        polarity);
+        json, name, input, output, height, width, labels, golden, accuracy, polarity);
   }
 
   private static Tensor tensor(JsonValue node) {
+    String name = node.get("name").asString();
+    require(
+        !name.isEmpty(), "expected a non-empty " + node.path() + ".name, found an empty string");
+    String dtype = node.get("dtype").asString();
+    require(
+        dtype.equals("float32"),
+        "expected float32 tensors, found " + dtype + " at " + node.path() + ".dtype");
     List<String> shape = new ArrayList<>();
     for (JsonValue dim : node.get("shape").elements()) {
-      shape.add(dim.isString() ? dim.asString() : Integer.toString(positive(dim)));
+      if (dim.isString()) {
+        require(
+            isSymbolic(dim.asString()),
+            "expected a size or a dimension name at " + dim.where() + ", found " + dim.describe());
+        shape.add(dim.asString());
+      } else {
+        shape.add(Long.toString(bounded(dim, 1, Integer.MAX_VALUE, "a size")));
+      }
     }
-    return new Tensor(node.get("name").asString(), node.get("dtype").asString(), shape);
+    return new Tensor(name, dtype, shape);
   }
 
   private static Golden golden(JsonValue node, int pixelsPerImage, int classes) {
-    double atol = node.get("atol").asDouble();
+    JsonValue atolNode = node.get("atol");
+    double atol = atolNode.asDouble();
     require(
-        atol >= 0 && Double.isFinite(atol), "expected golden.atol >= 0, found " + atol + " there");
+        atol > 0 && atol <= MAX_ATOL, // false for NaN
+        "expected golden.atol > 0 and <= " + MAX_ATOL_TEXT + ", found " + atolNode.describe());
+    String source = node.find("source").map(JsonValue::asString).orElse("unspecified");
     List<JsonValue> images = node.get("images_uint8").elements();
     List<JsonValue> probs = node.get("probabilities").elements();
-    require(!images.isEmpty(), "expected at least one golden image, found none");
+    require(
+        images.size() >= 1 && images.size() <= MAX_GOLDEN,
+        "expected 1 to " + MAX_GOLDEN + " golden images, found " + images.size());
     require(
         images.size() == probs.size(),
         "expected one golden.probabilities row per image ("
             + images.size()
             + "), found "
             + probs.size());
-    byte[] pixels = new byte[images.size() * pixelsPerImage];
-    float[] probabilities = new float[probs.size() * classes];
+    // Every row is checked before the arrays are allocated: their sizes come from the checks.
+    List<List<JsonValue>> imageRows = new ArrayList<>();
+    List<List<JsonValue>> probRows = new ArrayList<>();
     for (int i = 0; i < images.size(); i++) {
       List<JsonValue> image = images.get(i).elements();
       require(
           image.size() == pixelsPerImage,
-          "expected " + pixelsPerImage + " pixels per golden image, found " + image.size());
-      for (int p = 0; p < pixelsPerImage; p++) {
-        long v = image.get(p).asLong();
-        require(v >= 0 && v <= 255, "expected uint8 golden pixels, found " + v);
-        pixels[i * pixelsPerImage + p] = (byte) v;
-      }
+          "expected "
+              + pixelsPerImage
+              + " pixels per golden image, found "
+              + image.size()
+              + " at "
+              + images.get(i).where());
+      imageRows.add(image);
       List<JsonValue> row = probs.get(i).elements();
       require(
           row.size() == classes,
-          "expected " + classes + " golden probabilities per image, found " + row.size());
+          "expected "
+              + classes
+              + " golden probabilities per image, found "
+              + row.size()
+              + " at "
+              + probs.get(i).where());
+      probRows.add(row);
+    }
+    byte[] pixels = new byte[images.size() * pixelsPerImage];
+    float[] probabilities = new float[probs.size() * classes];
+    for (int i = 0; i < images.size(); i++) {
+      for (int p = 0; p < pixelsPerImage; p++) {
+        pixels[i * pixelsPerImage + p] =
+            (byte) bounded(imageRows.get(i).get(p), 0, 255, "a uint8 pixel");
+      }
       for (int c = 0; c < classes; c++) {
+        JsonValue v = probRows.get(i).get(c);
+        double p = v.asDouble();
+        require(
+            Double.isFinite(p),
+            "expected a finite number at " + v.where() + ", found " + v.describe());
         // Python wrote each float32 widened to double; narrowing gives the float32 back exactly.
-        probabilities[i * classes + c] = (float) row.get(c).asDouble();
+        probabilities[i * classes + c] = (float) p;
       }
     }
-    String source = node.find("source").map(JsonValue::asString).orElse("unspecified");
     return new Golden(source, atol, images.size(), pixels, probabilities);
   }
 
@@ -239,17 +291,38 @@ public final class ModelContract {
             + "\"");
   }
 
-  private static int positive(JsonValue node) {
+  /** A whole number from {@code low} to {@code high}, e.g. a size or a uint8 pixel. */
+  private static long bounded(JsonValue node, long low, long high, String what) {
     long v = node.asLong();
-    require(v > 0 && v <= Integer.MAX_VALUE, "expected a positive size, found " + v);
-    return (int) v;
+    require(
+        v >= low && v <= high,
+        "expected "
+            + what
+            + " from "
+            + low
+            + " to "
+            + high
+            + " at "
+            + node.where()
+            + ", found "
+            + node.describe());
+    return v;
+  }
+
+  /** A number from 0 to 1, e.g. an accuracy; shared with the model card. */
+  static double fraction(JsonValue node) {
+    double v = node.asDouble();
+    require(
+        v >= 0 && v <= 1,
+        "expected a fraction from 0 to 1 at " + node.where() + ", found " + node.describe());
+    return v;
   }
 
   private static boolean isSymbolic(String dim) {
-    return !dim.isEmpty() && !Character.isDigit(dim.charAt(0));
+    return !dim.isEmpty() && !Character.isDigit(dim.charAt(0)) && dim.charAt(0) != '-';
   }
 
-  private static void require(boolean condition, String message) {
+  static void require(boolean condition, String message) {
     if (!condition) {
       throw new JsonValue.Invalid(message);
     }

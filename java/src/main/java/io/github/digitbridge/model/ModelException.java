@@ -21,8 +21,14 @@ public final class ModelException extends DigitBridgeException {
   public enum Reason {
     /** The model or card file cannot be read: missing, a directory, no permission. */
     IO,
+    /**
+     * The model file, its contract or a model card is larger than docs/model-contract.md allows.
+     */
+    TOO_LARGE,
     /** ONNX Runtime cannot load the bytes as a model: truncated, not ONNX, unsupported. */
     MODEL_INVALID,
+    /** External data that is not a regular file inside the model's folder, or given with bytes. */
+    EXTERNAL_DATA,
     /** The model has no {@code digitbridge.contract} entry in its metadata. */
     CONTRACT_MISSING,
     /** The contract is not JSON, lacks a required key, or asks for something this runtime lacks. */

@@ -6,15 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.Evaluation;
 import io.github.digitbridge.testing.Fixtures;
+import io.github.digitbridge.testing.OnnxBytes;
 import io.github.digitbridge.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The model commands: info, predict, evaluate, bench-infer; their output and exit codes. */
@@ -84,6 +87,66 @@ class ModelCommandsTest {
     String model = TestModels.file(name).toString();
     assertOneErrorLine(
         CliRun.of("info", "--model", model), Main.BAD_INPUT, "error: " + model + ": ");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "classes a digit string | [\"N\", 10] | [\"N\", \"99999999999\"] | CONTRACT_INVALID",
+        "size 46341 squared | \"size\": [28, 28] | \"size\": [46341, 46341] | CONTRACT_INVALID",
+        "golden atol 1e300 | \"atol\": 1e-05 | \"atol\": 1e300 | CONTRACT_INVALID",
+        "golden atol NaN | \"atol\": 1e-05 | \"atol\": NaN | CONTRACT_INVALID",
+        "14 MB contract | \"name\": \"linear\" | \"name\": \"linear\", \"pad\": \"PAD\" | TOO_LARGE",
+      })
+  void infoOnAHostileContractIsOneErrorLineAndExit2(
+      String what, String from, String to, String reason, @TempDir Path tmp) throws Exception {
+    CliRun run =
+        infoWithContract(
+            tmp, c -> c.replace(from, to.replace("PAD", "x".repeat(14_600_000))), from);
+    assertOneErrorLine(run, Main.BAD_INPUT, ": " + reason + ": ");
+  }
+
+  @Test
+  void infoOnAContractOf46341SquaredPixelsIsOneErrorLineAndExit2(@TempDir Path tmp)
+      throws Exception {
+    CliRun run =
+        infoWithContract(
+            tmp,
+            c ->
+                c.replace("\"size\": [28, 28]", "\"size\": [46341, 46341]")
+                    .replace("[\"N\", 28, 28, 1]", "[\"N\", 46341, 46341, 1]"),
+            "\"size\": [28, 28]");
+    assertOneErrorLine(run, Main.BAD_INPUT, "expected a size from 1 to 1024");
+  }
+
+  /**
+   * {@code info} on the altered model carrying the test model's contract changed by {@code change}:
+   * whatever the contract claims, the altered model must not pass.
+   */
+  private static CliRun infoWithContract(Path tmp, UnaryOperator<String> change, String from)
+      throws Exception {
+    String contract;
+    try (DigitClassifier c =
+        DigitClassifier.open(
+            TestModels.linear(), TestModels.options().verifyGolden(false).build())) {
+      contract = c.contract().json();
+    }
+    String changed = change.apply(contract);
+    assertTrue(!changed.equals(contract), "the substitution did not apply: " + from);
+    byte[] model = OnnxBytes.withContract(Files.readAllBytes(Path.of(altered)), changed);
+    Path file = Files.write(tmp.resolve("m.onnx"), model);
+    return CliRun.of("info", "--model", file.toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{", "[]", "{\"test_accuracy\": \"0.82\"}", "{\"test_accuracy\": 2}"})
+  void infoWithABadCardBesideTheModelIsOneErrorLineAndExit2(String card, @TempDir Path tmp)
+      throws Exception {
+    Path model = Files.copy(Path.of(linear), tmp.resolve("m.onnx"));
+    Files.writeString(tmp.resolve("m.json"), card);
+    assertOneErrorLine(
+        CliRun.of("info", "--model", model.toString()), Main.BAD_INPUT, ": CARD_INVALID: expected");
   }
 
   @Test
