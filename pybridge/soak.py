@@ -18,7 +18,7 @@ ran: memory a collector can free is not a leak, and collecting at the same pace 
 for a collection (the JVM's direct buffers above all) at the same height in warm-up and measured part.
 Warm-up ends after at least three blocks, two in a row having grown RSS by less than 1%, or after six; the
 figure is the RSS growth over the measured part. Each line also gives the Python objects gained and the most
-direct buffer memory the JVM had waiting for a collection at a sample.
+direct buffer memory the JVM held before a sample's collection.
 Exit codes: 0 every figure within its bound, 1 a bound missed or an output differs, 2 bad usage or input.
 """
 
@@ -59,7 +59,7 @@ class Sample(NamedTuple):
     Attributes:
         rss_mb: resident set size of the process (Python, the JVM and native libraries together).
         objects: Python objects tracked by the garbage collector, samples not counted.
-        direct_mb: the JVM's direct buffer memory just before the collection, what it had waiting for one.
+        direct_mb: the JVM's direct buffer memory just before the collection, live or waiting for one.
     """
 
     rss_mb: float
@@ -77,7 +77,8 @@ class Figure:
         warmup_calls: bridge calls made before it.
         rss_before_mb, rss_after_mb, rss_peak_mb: RSS when the measured part starts, ends, and its highest sample.
         objects_growth: Python objects tracked by the garbage collector, after minus before.
-        direct_peak_mb: the most direct buffer memory the JVM had waiting for a collection at a sample.
+        direct_peak_mb: the most direct buffer memory the JVM held just before a sample's collection (live
+            buffers, and dead ones whose native memory only a collection returns).
         bound_percent: the largest RSS growth that passes (exclusive).
         seconds: wall time of warm-up and measured part.
         detail: what was run, in words.
@@ -111,7 +112,7 @@ class Figure:
             f"{self.name:8}  RSS {self.growth_percent:+.1f}% (bound < {self.bound_percent:g}%) {verdict}: "
             f"{self.rss_before_mb:.1f} -> {self.rss_after_mb:.1f} MB (peak {self.rss_peak_mb:.1f}) over "
             f"{self.calls} calls after {self.warmup_calls} warm-up; Python objects {self.objects_growth:+d}, "
-            f"direct buffers awaiting gc <= {self.direct_peak_mb:.1f} MB, {self.seconds:.1f} s\n"
+            f"JVM direct buffers before gc <= {self.direct_peak_mb:.1f} MB, {self.seconds:.1f} s\n"
             f"          {self.detail}"
         )
         return text + "".join(f"\n          {problem}" for problem in self.problems)
