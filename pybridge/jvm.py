@@ -4,6 +4,7 @@ The classpath is exactly one file, the fat jar the Java build writes to ``java/b
 A JVM cannot be restarted in a process, so ``start_jvm`` is idempotent and refuses a JVM someone else started
 without our jar. Data crosses without copies where it matters: the Java reader's preprocessed input tensor and
 the output probabilities are direct, native-order buffers that numpy views in place.
+Java exceptions reach Python without Java stack traces (see ``NO_STACK_TRACES``), which JPype would leak.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ BUILD_COMMAND = "tools/java-build.sh jar"
 # Serial GC: the JVM's allocations here are few and large, and parallel GC threads would compete with the
 # inference threads on a 2-core machine. Headless: the library never needs a display.
 JVM_OPTIONS = ("-Xmx2g", "-XX:+UseSerialGC", "-Djava.awt.headless=true")
+# JPype 1.7.1 turns every Java stack frame of an exception raised into Python into a traceback, a frame and a
+# function object that are never freed (about 9 KB per exception with our readers' stack depth; clearing
+# __traceback__ or __cause__ in Python does not help: the references are lost inside JPype). Exceptions
+# without a stack trace give it nothing to convert, and nothing in this JVM reads Java stack traces: errors
+# cross the bridge by class, reason code and message. Setting this variable keeps them, for debugging.
+KEEP_STACK_TRACES_ENV = "DIGITBRIDGE_JAVA_STACK_TRACES"
+NO_STACK_TRACES = "-XX:-StackTraceInThrowable"
 
 _started_here = False
 
@@ -59,8 +67,15 @@ def start_jvm(*, build: bool = True) -> None:
     # The JVM shares this process's environment. ONNX Runtime 1.29's telemetry crashes the process (SIGSEGV, no
     # traceback) when the command line is long; 1.28 is pinned, and this keeps a jar built with 1.29 safe too.
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    jpype.startJVM(*JVM_OPTIONS, classpath=[str(JAR)], convertStrings=False)
+    jpype.startJVM(*jvm_options(), classpath=[str(JAR)], convertStrings=False)
     _started_here = True
+
+
+def jvm_options() -> tuple[str, ...]:
+    """The options ``start_jvm`` gives the JVM: ``JVM_OPTIONS``, plus no Java stack traces unless
+    ``$DIGITBRIDGE_JAVA_STACK_TRACES`` is set to a non-empty value other than ``0``."""
+    keep = os.environ.get(KEEP_STACK_TRACES_ENV, "") not in ("", "0")
+    return JVM_OPTIONS if keep else (*JVM_OPTIONS, NO_STACK_TRACES)
 
 
 def classpath() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 
 import jpype
@@ -43,6 +44,34 @@ def test_java_idx_errors_become_the_matching_python_errors(jvm, name, error):
     with pytest.raises(error) as caught, jvm.java_errors():
         reader.read(jpype.JClass("java.nio.file.Path").of(str(FIXTURES / name)))
     assert name in str(caught.value) and "expected" in str(caught.value)
+
+
+def test_java_exceptions_leave_no_python_objects_behind(jvm):
+    # JPype keeps the Python frames it makes from Java stack frames alive forever (about 18 objects for
+    # this read's stack); the bridge's JVM makes exceptions without stack traces so there are none to keep.
+    reader, path = jpype.JClass("io.github.digitbridge.idx.IdxReader"), jpype.JClass("java.nio.file.Path")
+    bad = path.of(str(FIXTURES / "bad_magic.idx"))
+
+    def fail(times: int) -> None:
+        for _ in range(times):
+            with pytest.raises(errors.BadMagicError), jvm.java_errors():
+                reader.read(bad)
+
+    fail(20)  # JPype's caches of classes and methods fill on the first calls
+    gc.collect()
+    before = len(gc.get_objects())
+    fail(200)
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+
+
+def test_stack_traces_are_kept_only_on_request(jvm, monkeypatch):
+    monkeypatch.delenv(jvm.KEEP_STACK_TRACES_ENV, raising=False)
+    assert jvm.NO_STACK_TRACES in jvm.jvm_options()
+    monkeypatch.setenv(jvm.KEEP_STACK_TRACES_ENV, "0")
+    assert jvm.NO_STACK_TRACES in jvm.jvm_options()
+    monkeypatch.setenv(jvm.KEEP_STACK_TRACES_ENV, "1")
+    assert jvm.jvm_options() == jvm.JVM_OPTIONS
 
 
 @pytest.mark.parametrize(
