@@ -1,6 +1,6 @@
 """Users' own digit images -> 28x28 uint8 MNIST-style inputs (the Python twin; spec: docs/preprocessing.md)."""
 
-from pybridge.image.preprocessor import (
+from pybridge.image.constants import (
     BOX,
     CENTRE,
     INK_THRESHOLD,
@@ -11,15 +11,13 @@ from pybridge.image.preprocessor import (
     MIN_CONTRAST,
     SIZE,
     SPECK_RATIO,
-    Box,
-    DigitImage,
-    Format,
-    Header,
-    ImageError,
+)
+from pybridge.image.digit_image import Box, DigitImage, Polarity
+from pybridge.image.errors import ImageError, Reason
+from pybridge.image.image_format import Format, sniff
+from pybridge.image.image_header import Header
+from pybridge.image.preprocessor import (
     Mode,
-    Polarity,
-    Reason,
-    Segmentation,
     area_resize,
     components,
     decode_gray,
@@ -27,8 +25,8 @@ from pybridge.image.preprocessor import (
     read_bytes,
     read_header,
     segment,
-    sniff,
 )
+from pybridge.image.segmentation import Segmentation
 
 __all__ = [
     "BOX",

@@ -24,19 +24,24 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pybridge import errors
-
-# ---- the constants of the specification (docs/preprocessing.md, "Constants") ---------------------------------
-SIZE = 28  # output side
-BOX = 20  # the longer side of the digit after scaling
-CENTRE = 14  # where the centre of mass goes (pixel index, both axes), as in MNIST
-MAX_PIXELS = 1 << 24  # width x height above this is refused before decoding (16,777,216: 4096 x 4096)
-MAX_FILE_BYTES = 1 << 28  # 256 MiB: files larger than this are refused before they are read
-MAX_INK_RUNS = 1 << 16  # ink runs (row stretches of ink) above this are refused before components are formed
-INK_THRESHOLD = 128  # a pixel is ink when its stretched value is at least this
-MIN_CONTRAST = 32  # brightest minus background below this: no digit found
-SPECK_RATIO = 25  # a component with area * SPECK_RATIO < the largest component's area is a speck
-MARK_HEIGHT_RATIO = 2  # segmentation: a group with height * 2 < the tallest group's height is a mark, not a digit
+from pybridge.image.constants import (
+    BLOCK_PIXELS,
+    BOX,
+    CENTRE,
+    INK_THRESHOLD,
+    MARK_HEIGHT_RATIO,
+    MAX_FILE_BYTES,
+    MAX_INK_RUNS,
+    MAX_PIXELS,
+    MIN_CONTRAST,
+    SIZE,
+    SPECK_RATIO,
+)
+from pybridge.image.digit_image import Box, DigitImage, Polarity
+from pybridge.image.errors import ImageError, Reason
+from pybridge.image.image_format import Format, sniff
+from pybridge.image.image_header import Header
+from pybridge.image.segmentation import Segmentation
 
 
 class Mode(enum.Enum):
@@ -44,127 +49,6 @@ class Mode(enum.Enum):
 
     MNIST = "mnist"  # polarity, contrast, crop to the ink, 20 px box, centre of mass in 28x28
     RAW = "raw"  # only resize the whole grayscale image to 28x28 (the tutorial's load_image, with the area filter)
-
-
-class Format(enum.Enum):
-    """The containers we decode, recognised by their first bytes (never by the file name)."""
-
-    PNG = "PNG"
-    JPEG = "JPEG"
-    GIF = "GIF"
-    BMP = "BMP"
-
-
-class Reason(enum.Enum):
-    """Why an image was refused; the same codes as the Java ``ImageException.Reason``, checked in this order."""
-
-    IO = "IO"
-    EMPTY_FILE = "EMPTY_FILE"
-    NOT_AN_IMAGE = "NOT_AN_IMAGE"
-    TRUNCATED = "TRUNCATED"
-    CORRUPT = "CORRUPT"
-    TOO_LARGE = "TOO_LARGE"
-    UNSUPPORTED = "UNSUPPORTED"
-    NO_INK = "NO_INK"
-
-
-class ImageError(errors.DataError):
-    """An image file that cannot be turned into a digit.
-
-    Attributes:
-        reason: a ``Reason``.
-        path: the file as the caller named it (or ``<N bytes>`` for bytes in memory).
-        detail: what was expected and what was found.
-    """
-
-    exit_code = 2  # a refused image is bad input
-
-    def __init__(self, path: str | Path, reason: Reason, detail: str):
-        self.path, self.reason, self.detail = str(path), reason, detail
-        super().__init__(f"{self.path}: {reason.value}: {detail}")
-
-
-class Polarity(enum.Enum):
-    """What the polarity test found."""
-
-    DARK_ON_LIGHT = "dark-on-light"  # inverted
-    LIGHT_ON_DARK = "light-on-dark"  # kept
-    NOT_TESTED = "not-tested"  # raw mode
-
-
-@dataclass(frozen=True)
-class Header:
-    """What the container says before any pixel is decoded."""
-
-    format: Format
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class Box:
-    """A rectangle: left, top, width, height."""
-
-    x: int
-    y: int
-    width: int
-    height: int
-
-
-@dataclass(frozen=True, eq=False)  # arrays have no single truth value; compare .pixels explicitly
-class DigitImage:
-    """One 28x28 model input and how it was made.
-
-    Attributes:
-        pixels: uint8 [28, 28], read-only, light digit on black (raw mode: the image as it is).
-        mode: the mode that made it.
-        header: format and size of the source image.
-        polarity: whether the source was inverted.
-        background: the background level after inversion (0..255); raw mode 0.
-        ink_max: the brightest level after inversion; raw mode 255.
-        box: the digit's bounding box in the source image (raw mode: the whole image).
-        scaled: the digit's size after scaling (width, height); raw mode 28x28.
-        offset: where its top-left corner went in the 28x28 field; raw mode (0, 0).
-    """
-
-    pixels: np.ndarray
-    mode: Mode
-    header: Header
-    polarity: Polarity
-    background: int
-    ink_max: int
-    box: Box
-    scaled: tuple[int, int]
-    offset: tuple[int, int]
-
-    def describe(self) -> dict:
-        """The metadata as JSON-ready values (no pixels)."""
-        return {
-            "mode": self.mode.value,
-            "format": self.header.format.value,
-            "size": [self.header.width, self.header.height],
-            "polarity": self.polarity.value,
-            "background": self.background,
-            "ink_max": self.ink_max,
-            "box": [self.box.x, self.box.y, self.box.width, self.box.height],
-            "scaled": list(self.scaled),
-            "offset": list(self.offset),
-        }
-
-
-@dataclass(frozen=True)
-class Segmentation:
-    """The digits of one line, left to right, and the marks set aside.
-
-    Attributes:
-        digits: one ``DigitImage`` per digit, left to right.
-        specks: components dropped as specks (area x 25 < the largest area).
-        marks: groups dropped as marks (dots, dashes: less than half the tallest group's height).
-    """
-
-    digits: tuple[DigitImage, ...]
-    specks: int
-    marks: int
 
 
 # ---- 1. reading the file and walking the container -----------------------------------------------------------
@@ -198,29 +82,6 @@ def read_bytes(path: str | Path) -> bytes:
         raise ImageError(path, Reason.IO, "expected a file, found a directory") from exc
     except OSError as exc:
         raise ImageError(path, Reason.IO, f"expected a readable file, found: {exc.strerror or exc}") from exc
-
-
-def sniff(data: bytes, name: str | Path = "<bytes>") -> Format:
-    """The format from the first bytes.
-
-    Raises:
-        ImageError: EMPTY_FILE for no bytes, NOT_AN_IMAGE for any other start.
-    """
-    if not data:
-        raise ImageError(name, Reason.EMPTY_FILE, "expected an image, found an empty file (0 bytes)")
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return Format.PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return Format.JPEG
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return Format.GIF
-    if data.startswith(b"BM"):
-        return Format.BMP
-    raise ImageError(
-        name,
-        Reason.NOT_AN_IMAGE,
-        f"expected a PNG, JPEG, GIF or BMP signature, found bytes {data[:8].hex(' ')}",
-    )
 
 
 @dataclass(frozen=True)
@@ -554,7 +415,7 @@ def decode_gray(data: bytes, name: str | Path = "<bytes>") -> tuple[Header, np.n
             f"expected {header.width} x {header.height} pixels, the decoder gave {rgba.shape[1]} x {rgba.shape[0]}",
         )
     gray = np.empty(rgba.shape[:2], np.uint8)
-    rows = max(1, _BLOCK_PIXELS // header.width)  # int32 copies of a block, not of a 16-megapixel image
+    rows = max(1, BLOCK_PIXELS // header.width)  # int32 copies of a block, not of a 16-megapixel image
     for top in range(0, header.height, rows):
         block = rgba[top : top + rows].astype(np.int32)
         a = block[..., 3]
@@ -758,7 +619,7 @@ def area_resize(values: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
     sums = np.zeros((out_h, out_w), np.int64)
     cuts = np.arange(out_w + 1, dtype=np.int64) * w  # output column boundaries on the scaled axis
     k, frac = cuts // out_w, cuts % out_w
-    rows = max(1, min(_BLOCK_ROWS, _BLOCK_PIXELS // w))  # bounds the int64 copies of a large image
+    rows = max(1, min(_BLOCK_ROWS, BLOCK_PIXELS // w))  # bounds the int64 copies of a large image
     for top in range(0, h, rows):
         block = values[top : top + rows].astype(np.int64)
         # prefix integral of each row at the cuts: out_w * (sum of whole columns before) + frac * the next one
@@ -774,7 +635,6 @@ def area_resize(values: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
 
 
 _BLOCK_ROWS = 1 << 12
-_BLOCK_PIXELS = 1 << 20
 
 
 def _overlaps(n: int, out: int, lo: int, hi: int) -> np.ndarray:
