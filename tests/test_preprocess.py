@@ -18,7 +18,7 @@ from PIL import Image
 from pybridge import data, idx, runners
 from pybridge import image as pp
 from pybridge.contract import to_input
-from pybridge.image import preprocessor
+from pybridge.image import components, preprocessor
 from tests.conftest import ROOT, read_tsv
 from tests.data import make_image_corpus as corpus
 
@@ -156,7 +156,7 @@ def test_segmentation_orders_merges_and_drops():
 
 def test_components_are_eight_connected():
     mask = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0], [1, 1, 0]], bool)
-    found = pp.components(mask)
+    found = components.find(mask)
     assert [(c.x0, c.y0, c.x1, c.y1, c.area) for c in found] == [(0, 0, 2, 2, 3), (0, 4, 1, 4, 2)]
 
 

@@ -1,5 +1,6 @@
 """Users' own digit images -> 28x28 uint8 MNIST-style inputs (the Python twin; spec: docs/preprocessing.md)."""
 
+from pybridge.image.area_filter import area_resize
 from pybridge.image.constants import (
     BOX,
     CENTRE,
@@ -18,8 +19,6 @@ from pybridge.image.image_format import Format, sniff
 from pybridge.image.image_header import Header
 from pybridge.image.preprocessor import (
     Mode,
-    area_resize,
-    components,
     decode_gray,
     preprocess,
     read_bytes,
@@ -49,7 +48,6 @@ __all__ = [
     "Reason",
     "Segmentation",
     "area_resize",
-    "components",
     "decode_gray",
     "preprocess",
     "read_bytes",

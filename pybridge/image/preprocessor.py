@@ -19,9 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge.image import containers, decoder
+from pybridge.image import area_filter, components, containers, decoder
 from pybridge.image.constants import (
-    BLOCK_PIXELS,
     BOX,
     CENTRE,
     INK_THRESHOLD,
@@ -149,66 +148,10 @@ def _normalize(header: Header, gray: np.ndarray, name: str | Path) -> _Normalize
     return _Normalized(header, stretched, polarity, background, ink_max)
 
 
-@dataclass(eq=False, slots=True)  # identity, not field equality; slots: there may be MAX_INK_RUNS of them
-class _Component:
-    first: tuple[int, int]  # (y, x) of its first pixel in row-major order
-    x0: int
-    y0: int
-    x1: int  # inclusive
-    y1: int  # inclusive
-    area: int
-    runs: list[tuple[int, int, int]]  # (y, start, end exclusive)
-
-
-def components(mask: np.ndarray) -> list[_Component]:
-    """8-connected components of a boolean image, ordered by their first pixel in row-major order."""
-    h, w = mask.shape
-    padded = np.zeros((h, w + 2), np.int8)
-    padded[:, 1:-1] = mask
-    step = np.diff(padded, axis=1)
-    ys, starts = np.nonzero(step == 1)
-    _, ends = np.nonzero(step == -1)
-    n = len(ys)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    row_first = np.searchsorted(ys, np.arange(h + 1))
-    rows = np.unique(ys)
-    for y in rows[1:][np.isin(rows[1:] - 1, rows)].tolist():  # only rows that, like the row above, hold runs
-        a, a_end = int(row_first[y - 1]), int(row_first[y])
-        b, b_end = int(row_first[y]), int(row_first[y + 1])
-        while a < a_end and b < b_end:
-            # runs [s, e) touch 8-connectedly across rows when s_a <= e_b and s_b <= e_a
-            if starts[a] <= ends[b] and starts[b] <= ends[a]:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-            if ends[a] < ends[b]:
-                a += 1
-            else:
-                b += 1
-    found: dict[int, _Component] = {}
-    for i in range(n):
-        y, s, e = int(ys[i]), int(starts[i]), int(ends[i])
-        c = found.get(find(i))
-        if c is None:
-            found[find(i)] = _Component((y, s), s, y, e - 1, y, e - s, [(y, s, e)])
-        else:
-            c.x0, c.x1, c.y1 = min(c.x0, s), max(c.x1, e - 1), y
-            c.area += e - s
-            c.runs.append((y, s, e))
-    return list(found.values())  # roots are each component's first run, visited in row-major order
-
-
-def _ink_components(norm: _Normalized, name: str | Path) -> list[_Component]:
+def _ink_components(norm: _Normalized, name: str | Path) -> list[components.Component]:
     """The components of the ink, after checking the number of runs that would form them (MAX_INK_RUNS)."""
     mask = norm.values >= INK_THRESHOLD
-    runs = int(np.count_nonzero(mask[:, 0])) + int(np.count_nonzero(mask[:, 1:] & ~mask[:, :-1]))
+    runs = components.count_runs(mask)
     if runs > MAX_INK_RUNS:
         raise ImageError(
             name,
@@ -216,49 +159,13 @@ def _ink_components(norm: _Normalized, name: str | Path) -> list[_Component]:
             f"expected at most {MAX_INK_RUNS} ink runs (row stretches of ink), found {runs}: too many separate "
             "marks to be digits",
         )
-    return components(mask)
+    return components.find(mask)
 
 
-def _keep(comps: list[_Component]) -> tuple[list[_Component], int]:
+def _keep(comps: list[components.Component]) -> tuple[list[components.Component], int]:
     largest = max(c.area for c in comps)
     kept = [c for c in comps if c.area * SPECK_RATIO >= largest]
     return kept, len(comps) - len(kept)
-
-
-def area_resize(values: np.ndarray, out_w: int, out_h: int) -> np.ndarray:
-    """Resample uint8 [h, w] to [out_h, out_w] by exact area averaging, rounded half up.
-
-    On an axis scaled by w * out_w, output column j covers [j*w, (j+1)*w) and input column c covers
-    [c*out_w, (c+1)*out_w); an input column's weight is the integer length of the overlap (rows likewise). The
-    weighted sum is divided by w*h once: (2*sum + w*h) // (2*w*h).
-    """
-    h, w = values.shape
-    sums = np.zeros((out_h, out_w), np.int64)
-    cuts = np.arange(out_w + 1, dtype=np.int64) * w  # output column boundaries on the scaled axis
-    k, frac = cuts // out_w, cuts % out_w
-    rows = max(1, min(_BLOCK_ROWS, BLOCK_PIXELS // w))  # bounds the int64 copies of a large image
-    for top in range(0, h, rows):
-        block = values[top : top + rows].astype(np.int64)
-        # prefix integral of each row at the cuts: out_w * (sum of whole columns before) + frac * the next one
-        prefix = np.zeros((len(block), w + 1), np.int64)
-        np.cumsum(block, axis=1, out=prefix[:, 1:])
-        padded = np.zeros((len(block), w + 1), np.int64)
-        padded[:, :w] = block
-        at_cuts = out_w * prefix[:, k] + frac * padded[:, k]
-        horizontal = np.diff(at_cuts, axis=1)  # [rows, out_w], each at most 255 * w
-        sums += _overlaps(h, out_h, top, top + len(block)) @ horizontal
-    area = w * h
-    return ((2 * sums + area) // (2 * area)).astype(np.uint8)
-
-
-_BLOCK_ROWS = 1 << 12
-
-
-def _overlaps(n: int, out: int, lo: int, hi: int) -> np.ndarray:
-    """Integer overlap of output cells [i*n, (i+1)*n) with input cells c*out.. for c in [lo, hi): [out, hi-lo]."""
-    i = np.arange(out, dtype=np.int64)[:, None]
-    c = np.arange(lo, hi, dtype=np.int64)[None, :]
-    return np.maximum(np.minimum((i + 1) * n, (c + 1) * out) - np.maximum(i * n, c * out), 0)
 
 
 def _place(norm: _Normalized, box: Box, crop: np.ndarray) -> DigitImage:
@@ -268,7 +175,7 @@ def _place(norm: _Normalized, box: Box, crop: np.ndarray) -> DigitImage:
         sw, sh = BOX, max(1, (2 * BOX * h + w) // (2 * w))
     else:
         sw, sh = max(1, (2 * BOX * w + h) // (2 * h)), BOX
-    small = area_resize(crop, sw, sh).astype(np.int64)
+    small = area_filter.area_resize(crop, sw, sh).astype(np.int64)
     total = int(small.sum())
     if total == 0:
         ox, oy = (SIZE - sw) // 2, (SIZE - sh) // 2
@@ -286,7 +193,7 @@ def _place(norm: _Normalized, box: Box, crop: np.ndarray) -> DigitImage:
     )
 
 
-def _digit(norm: _Normalized, group: list[_Component]) -> DigitImage:
+def _digit(norm: _Normalized, group: list[components.Component]) -> DigitImage:
     x0, y0 = min(c.x0 for c in group), min(c.y0 for c in group)
     x1, y1 = max(c.x1 for c in group), max(c.y1 for c in group)
     crop = norm.values[y0 : y1 + 1, x0 : x1 + 1].copy()
@@ -326,7 +233,7 @@ def preprocess(source: str | Path | bytes, mode: Mode = Mode.MNIST, *, name: str
     data, label = _load(source, name)
     header, gray = decode_gray(data, label)
     if mode is Mode.RAW:
-        out = area_resize(gray, SIZE, SIZE)
+        out = area_filter.area_resize(gray, SIZE, SIZE)
         out.flags.writeable = False
         whole = Box(0, 0, header.width, header.height)
         return DigitImage(out, mode, header, Polarity.NOT_TESTED, 0, 255, whole, (SIZE, SIZE), (0, 0))
@@ -348,7 +255,7 @@ def segment(source: str | Path | bytes, *, name: str | Path | None = None) -> Se
     header, gray = decode_gray(data, label)
     norm = _normalize(header, gray, label)
     kept, specks = _keep(_ink_components(norm, label))
-    groups: list[list[_Component]] = []
+    groups: list[list[components.Component]] = []
     extent = (0, 0)
     for c in sorted(kept, key=lambda c: (c.x0, c.first)):
         if groups:
