@@ -1,4 +1,16 @@
-"""Users' own digit images -> 28x28 uint8 MNIST-style inputs (the Python twin; spec: docs/preprocessing.md)."""
+"""Users' own digit images -> 28x28 uint8 MNIST-style inputs (the Python twin; spec: docs/preprocessing.md).
+
+    >>> digit = preprocess("seven.png")            # Mode.MNIST: the digit, light on dark, 20 px box, centred
+    >>> digit.pixels.shape, digit.pixels.dtype
+    ((28, 28), dtype('uint8'))
+    >>> [d.box for d in segment("2024.png").digits]   # one DigitImage per digit, left to right
+
+One module per step, each the twin of one class of the Java package ``io.github.digitbridge.image`` (the table in
+docs/preprocessing.md): ``containers`` (step 1), ``decoder`` (steps 2 and 3), ``components`` (step 6),
+``area_filter`` (step 8), ``preprocessor`` (the entry points and steps 4 to 9), and the types ``errors``,
+``image_format``, ``image_header``, ``digit_image``, ``segmentation``; ``constants`` holds the specification's
+constants.
+"""
 
 from pybridge.image.area_filter import area_resize
 from pybridge.image.constants import (

@@ -1,13 +1,8 @@
-"""Users' own digit images -> 28x28 uint8 MNIST-style inputs (the Python twin; spec: docs/preprocessing.md).
+"""The public entry points and the integer steps 4 to 9 of docs/preprocessing.md: the twin of Java's ``Preprocessor``.
 
-Decoding is Pillow's; everything after it (compositing, grayscale, polarity, contrast, components, the area
-filter, centring) is integer arithmetic written out here and, step for step, in the Java package
-``io.github.digitbridge.image``, so both give the same bytes for the same decoded pixels.
-
-    >>> digit = preprocess("seven.png")            # Mode.MNIST: the digit, light on dark, 20 px box, centred
-    >>> digit.pixels.shape, digit.pixels.dtype
-    ((28, 28), dtype('uint8'))
-    >>> [d.box for d in segment("2024.png").digits]   # one DigitImage per digit, left to right
+Decoding is Pillow's (``decoder``); everything after it (polarity, contrast, components, the area filter,
+centring) is integer arithmetic written out here and in the modules it calls and, step for step, in the Java
+package ``io.github.digitbridge.image``, so both give the same bytes for the same decoded pixels.
 """
 
 from __future__ import annotations
@@ -43,180 +38,6 @@ class Mode(enum.Enum):
 
     MNIST = "mnist"  # polarity, contrast, crop to the ink, 20 px box, centre of mass in 28x28
     RAW = "raw"  # only resize the whole grayscale image to 28x28 (the tutorial's load_image, with the area filter)
-
-
-# ---- 1. reading the file and walking the container -----------------------------------------------------------
-
-
-def read_bytes(path: str | Path) -> bytes:
-    """The file's bytes, after the checks that need no decoding (empty, signature, file size).
-
-    Never more than ``MAX_FILE_BYTES`` + 1 bytes are read: a device or pipe reports no size (``/dev/zero``, a
-    process substitution), so its bytes are counted as they come instead.
-
-    Raises:
-        ImageError: IO, EMPTY_FILE, NOT_AN_IMAGE or TOO_LARGE.
-    """
-    try:
-        with open(path, "rb") as f:
-            head = f.read(8)
-            sniff(head, path)
-            size = os.fstat(f.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                raise ImageError(
-                    path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found {size}"
-                )
-            data = head + f.read(MAX_FILE_BYTES + 1 - len(head))
-            if len(data) > MAX_FILE_BYTES:
-                raise ImageError(
-                    path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found more"
-                )
-            return data
-    except IsADirectoryError as exc:
-        raise ImageError(path, Reason.IO, "expected a file, found a directory") from exc
-    except OSError as exc:
-        raise ImageError(path, Reason.IO, f"expected a readable file, found: {exc.strerror or exc}") from exc
-
-
-def read_header(data: bytes, name: str | Path = "<bytes>") -> Header:
-    """Check the container's structure (without decoding pixels) and return its format and size.
-
-    Raises:
-        ImageError: EMPTY_FILE, NOT_AN_IMAGE, TRUNCATED, CORRUPT, TOO_LARGE or UNSUPPORTED.
-    """
-    return containers.walk(data, name).header
-
-
-# ---- 2. decoding to grayscale ---------------------------------------------------------------------------------
-
-
-def decode_gray(data: bytes, name: str | Path = "<bytes>") -> tuple[Header, np.ndarray]:
-    """Decode an image and turn it into 8-bit gray: alpha composited on white, then integer luma.
-
-    Returns:
-        The header and a uint8 [height, width] array.
-
-    Raises:
-        ImageError: any reason but IO and NO_INK.
-    """
-    container = containers.walk(data, name)
-    return container.header, decoder.gray(data, name, container)
-
-
-# ---- 3. the integer steps -------------------------------------------------------------------------------------
-
-
-def _lower_median(values: np.ndarray) -> int:
-    counts = np.cumsum(np.bincount(values.ravel(), minlength=256))
-    return int(np.searchsorted(counts, (values.size - 1) // 2 + 1))
-
-
-def _border(gray: np.ndarray) -> np.ndarray:
-    h, w = gray.shape
-    if h <= 2 or w <= 2:
-        return gray.ravel()
-    return np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
-
-
-@dataclass(frozen=True)
-class _Normalized:
-    header: Header
-    values: np.ndarray  # uint8 [h, w]: stretched, light on dark
-    polarity: Polarity
-    background: int
-    ink_max: int
-
-
-def _normalize(header: Header, gray: np.ndarray, name: str | Path) -> _Normalized:
-    border_median = _lower_median(_border(gray))
-    # Inverted when the border's median is brighter than the mean of the whole image (exact integer test).
-    inverted = border_median * gray.size > int(gray.sum(dtype=np.int64))
-    v = 255 - gray if inverted else gray
-    background = _lower_median(_border(v))
-    ink_max = int(v.max())
-    if ink_max - background < MIN_CONTRAST:
-        raise ImageError(
-            name,
-            Reason.NO_INK,
-            f"no digit found: expected ink at least {MIN_CONTRAST} levels brighter than the background "
-            f"{background}, found at most {ink_max - background}",
-        )
-    span = ink_max - background
-    d = v.astype(np.int32) - background
-    stretched = np.where(d > 0, (d * 255 + span // 2) // span, 0).astype(np.uint8)
-    polarity = Polarity.DARK_ON_LIGHT if inverted else Polarity.LIGHT_ON_DARK
-    return _Normalized(header, stretched, polarity, background, ink_max)
-
-
-def _ink_components(norm: _Normalized, name: str | Path) -> list[components.Component]:
-    """The components of the ink, after checking the number of runs that would form them (MAX_INK_RUNS)."""
-    mask = norm.values >= INK_THRESHOLD
-    runs = components.count_runs(mask)
-    if runs > MAX_INK_RUNS:
-        raise ImageError(
-            name,
-            Reason.TOO_LARGE,
-            f"expected at most {MAX_INK_RUNS} ink runs (row stretches of ink), found {runs}: too many separate "
-            "marks to be digits",
-        )
-    return components.find(mask)
-
-
-def _keep(comps: list[components.Component]) -> tuple[list[components.Component], int]:
-    largest = max(c.area for c in comps)
-    kept = [c for c in comps if c.area * SPECK_RATIO >= largest]
-    return kept, len(comps) - len(kept)
-
-
-def _place(norm: _Normalized, box: Box, crop: np.ndarray) -> DigitImage:
-    """Scale the crop (uint8 [box.height, box.width]) into the 20 px box and centre it by mass in 28x28."""
-    w, h = box.width, box.height
-    if w >= h:
-        sw, sh = BOX, max(1, (2 * BOX * h + w) // (2 * w))
-    else:
-        sw, sh = max(1, (2 * BOX * w + h) // (2 * h)), BOX
-    small = area_filter.area_resize(crop, sw, sh).astype(np.int64)
-    total = int(small.sum())
-    if total == 0:
-        ox, oy = (SIZE - sw) // 2, (SIZE - sh) // 2
-    else:
-        sx = int((small.sum(axis=0) * np.arange(sw)).sum())
-        sy = int((small.sum(axis=1) * np.arange(sh)).sum())
-        # round half up of CENTRE - (centre of mass), then kept inside the field
-        ox = min(max((2 * CENTRE * total + total - 2 * sx) // (2 * total), 0), SIZE - sw)
-        oy = min(max((2 * CENTRE * total + total - 2 * sy) // (2 * total), 0), SIZE - sh)
-    out = np.zeros((SIZE, SIZE), np.uint8)
-    out[oy : oy + sh, ox : ox + sw] = small
-    out.flags.writeable = False
-    return DigitImage(
-        out, Mode.MNIST, norm.header, norm.polarity, norm.background, norm.ink_max, box, (sw, sh), (ox, oy)
-    )
-
-
-def _digit(norm: _Normalized, group: list[components.Component]) -> DigitImage:
-    x0, y0 = min(c.x0 for c in group), min(c.y0 for c in group)
-    x1, y1 = max(c.x1 for c in group), max(c.y1 for c in group)
-    crop = norm.values[y0 : y1 + 1, x0 : x1 + 1].copy()
-    # Ink in the box that is not the group's belongs to other components (specks, other digits) and is cleared.
-    # Found from the group's own runs, not by visiting the others: the work is the box and the group, so a line
-    # of many digits costs the sum of their boxes, not digits x components.
-    own = np.zeros(crop.shape, bool)
-    for c in group:
-        for y, s, e in c.runs:
-            own[y - y0, s - x0 : e - x0] = True
-    crop[(crop >= INK_THRESHOLD) & ~own] = 0
-    return _place(norm, Box(x0, y0, x1 - x0 + 1, y1 - y0 + 1), crop)
-
-
-def _load(source: str | Path | bytes, name: str | Path | None) -> tuple[bytes, str | Path]:
-    if isinstance(source, bytes | bytearray):
-        label = name if name is not None else f"<{len(source)} bytes>"
-        data = bytes(source)
-        sniff(data, label)
-        if len(data) > MAX_FILE_BYTES:
-            raise ImageError(label, Reason.TOO_LARGE, f"expected at most {MAX_FILE_BYTES} bytes, found {len(data)}")
-        return data, label
-    return read_bytes(source), (name if name is not None else source)
 
 
 def preprocess(source: str | Path | bytes, mode: Mode = Mode.MNIST, *, name: str | Path | None = None) -> DigitImage:
@@ -272,3 +93,172 @@ def segment(source: str | Path | bytes, *, name: str | Path | None = None) -> Se
     digits = [g for g, hg in zip(groups, heights, strict=True) if hg * MARK_HEIGHT_RATIO >= tallest]
     result = tuple(_digit(norm, g) for g in digits)
     return Segmentation(result, specks, len(groups) - len(digits))
+
+
+def decode_gray(data: bytes, name: str | Path = "<bytes>") -> tuple[Header, np.ndarray]:
+    """Decode an image and turn it into 8-bit gray: alpha composited on white, then integer luma.
+
+    Returns:
+        The header and a uint8 [height, width] array.
+
+    Raises:
+        ImageError: any reason but IO and NO_INK.
+    """
+    container = containers.walk(data, name)
+    return container.header, decoder.gray(data, name, container)
+
+
+def read_header(data: bytes, name: str | Path = "<bytes>") -> Header:
+    """Check the container's structure (without decoding pixels) and return its format and size.
+
+    Raises:
+        ImageError: EMPTY_FILE, NOT_AN_IMAGE, TRUNCATED, CORRUPT, TOO_LARGE or UNSUPPORTED.
+    """
+    return containers.walk(data, name).header
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's bytes, after the checks that need no decoding (empty, signature, file size).
+
+    Never more than ``MAX_FILE_BYTES`` + 1 bytes are read: a device or pipe reports no size (``/dev/zero``, a
+    process substitution), so its bytes are counted as they come instead.
+
+    Raises:
+        ImageError: IO, EMPTY_FILE, NOT_AN_IMAGE or TOO_LARGE.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            sniff(head, path)
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise ImageError(
+                    path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found {size}"
+                )
+            data = head + f.read(MAX_FILE_BYTES + 1 - len(head))
+            if len(data) > MAX_FILE_BYTES:
+                raise ImageError(
+                    path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found more"
+                )
+            return data
+    except IsADirectoryError as exc:
+        raise ImageError(path, Reason.IO, "expected a file, found a directory") from exc
+    except OSError as exc:
+        raise ImageError(path, Reason.IO, f"expected a readable file, found: {exc.strerror or exc}") from exc
+
+
+def _load(source: str | Path | bytes, name: str | Path | None) -> tuple[bytes, str | Path]:
+    """The bytes and the name errors give them; bytes in memory get the checks ``read_bytes`` makes of a file."""
+    if isinstance(source, bytes | bytearray):
+        label = name if name is not None else f"<{len(source)} bytes>"
+        data = bytes(source)
+        sniff(data, label)
+        if len(data) > MAX_FILE_BYTES:
+            raise ImageError(label, Reason.TOO_LARGE, f"expected at most {MAX_FILE_BYTES} bytes, found {len(data)}")
+        return data, label
+    return read_bytes(source), (name if name is not None else source)
+
+
+# ---- the integer steps (docs/preprocessing.md, steps 4 to 9) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Normalized:
+    header: Header
+    values: np.ndarray  # uint8 [h, w]: stretched, light on dark
+    polarity: Polarity
+    background: int
+    ink_max: int
+
+
+def _normalize(header: Header, gray: np.ndarray, name: str | Path) -> _Normalized:
+    border_median = _lower_median(_border(gray))
+    # Inverted when the border's median is brighter than the mean of the whole image (exact integer test).
+    inverted = border_median * gray.size > int(gray.sum(dtype=np.int64))
+    v = 255 - gray if inverted else gray
+    background = _lower_median(_border(v))
+    ink_max = int(v.max())
+    if ink_max - background < MIN_CONTRAST:
+        raise ImageError(
+            name,
+            Reason.NO_INK,
+            f"no digit found: expected ink at least {MIN_CONTRAST} levels brighter than the background "
+            f"{background}, found at most {ink_max - background}",
+        )
+    span = ink_max - background
+    d = v.astype(np.int32) - background
+    stretched = np.where(d > 0, (d * 255 + span // 2) // span, 0).astype(np.uint8)
+    polarity = Polarity.DARK_ON_LIGHT if inverted else Polarity.LIGHT_ON_DARK
+    return _Normalized(header, stretched, polarity, background, ink_max)
+
+
+def _border(gray: np.ndarray) -> np.ndarray:
+    h, w = gray.shape
+    if h <= 2 or w <= 2:
+        return gray.ravel()
+    return np.concatenate([gray[0], gray[-1], gray[1:-1, 0], gray[1:-1, -1]])
+
+
+def _lower_median(values: np.ndarray) -> int:
+    counts = np.cumsum(np.bincount(values.ravel(), minlength=256))
+    return int(np.searchsorted(counts, (values.size - 1) // 2 + 1))
+
+
+def _ink_components(norm: _Normalized, name: str | Path) -> list[components.Component]:
+    """The components of the ink, after checking the number of runs that would form them (MAX_INK_RUNS)."""
+    mask = norm.values >= INK_THRESHOLD
+    runs = components.count_runs(mask)
+    if runs > MAX_INK_RUNS:
+        raise ImageError(
+            name,
+            Reason.TOO_LARGE,
+            f"expected at most {MAX_INK_RUNS} ink runs (row stretches of ink), found {runs}: too many separate "
+            "marks to be digits",
+        )
+    return components.find(mask)
+
+
+def _keep(comps: list[components.Component]) -> tuple[list[components.Component], int]:
+    largest = max(c.area for c in comps)
+    kept = [c for c in comps if c.area * SPECK_RATIO >= largest]
+    return kept, len(comps) - len(kept)
+
+
+def _digit(norm: _Normalized, group: list[components.Component]) -> DigitImage:
+    x0, y0 = min(c.x0 for c in group), min(c.y0 for c in group)
+    x1, y1 = max(c.x1 for c in group), max(c.y1 for c in group)
+    crop = norm.values[y0 : y1 + 1, x0 : x1 + 1].copy()
+    # Ink in the box that is not the group's belongs to other components (specks, other digits) and is cleared.
+    # Found from the group's own runs, not by visiting the others: the work is the box and the group, so a line
+    # of many digits costs the sum of their boxes, not digits x components.
+    own = np.zeros(crop.shape, bool)
+    for c in group:
+        for y, s, e in c.runs:
+            own[y - y0, s - x0 : e - x0] = True
+    crop[(crop >= INK_THRESHOLD) & ~own] = 0
+    return _place(norm, Box(x0, y0, x1 - x0 + 1, y1 - y0 + 1), crop)
+
+
+def _place(norm: _Normalized, box: Box, crop: np.ndarray) -> DigitImage:
+    """Scale the crop (uint8 [box.height, box.width]) into the 20 px box and centre it by mass in 28x28."""
+    w, h = box.width, box.height
+    if w >= h:
+        sw, sh = BOX, max(1, (2 * BOX * h + w) // (2 * w))
+    else:
+        sw, sh = max(1, (2 * BOX * w + h) // (2 * h)), BOX
+    small = area_filter.area_resize(crop, sw, sh).astype(np.int64)
+    total = int(small.sum())
+    if total == 0:
+        ox, oy = (SIZE - sw) // 2, (SIZE - sh) // 2
+    else:
+        sx = int((small.sum(axis=0) * np.arange(sw)).sum())
+        sy = int((small.sum(axis=1) * np.arange(sh)).sum())
+        # round half up of CENTRE - (centre of mass), then kept inside the field
+        ox = min(max((2 * CENTRE * total + total - 2 * sx) // (2 * total), 0), SIZE - sw)
+        oy = min(max((2 * CENTRE * total + total - 2 * sy) // (2 * total), 0), SIZE - sh)
+    out = np.zeros((SIZE, SIZE), np.uint8)
+    out[oy : oy + sh, ox : ox + sw] = small
+    out.flags.writeable = False
+    return DigitImage(
+        out, Mode.MNIST, norm.header, norm.polarity, norm.background, norm.ink_max, box, (sw, sh), (ox, oy)
+    )
