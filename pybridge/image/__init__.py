@@ -9,7 +9,8 @@ One module per step, each the twin of one class of the Java package ``io.github.
 docs/preprocessing.md): ``containers`` (step 1), ``decoder`` (steps 2 and 3), ``components`` (step 6),
 ``area_filter`` (step 8), ``preprocessor`` (the entry points and steps 4 to 9), and the types ``errors``,
 ``image_format``, ``image_header``, ``digit_image``, ``segmentation``; ``constants`` holds the specification's
-constants.
+constants. The constants exported here are bindings of their own: a test that lowers a limit patches the module
+that reads it (``preprocessor``).
 """
 
 from pybridge.image.area_filter import area_resize
