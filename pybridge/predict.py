@@ -26,7 +26,7 @@ import numpy as np
 
 from pybridge import contract as model_contract
 from pybridge import errors, runners
-from pybridge import preprocess as pp
+from pybridge import image as pp
 
 DEFAULT_MODEL = Path("models/deeper_cnn.onnx")
 RUNTIMES = ("python-ort", "jvm-ort")
@@ -104,7 +104,7 @@ def compare(ref: Reading, other: Reading) -> Agreement:
 
 
 class PythonSide:
-    """Python preprocessing (pybridge.preprocess) and ONNX Runtime's Python API."""
+    """Python preprocessing (pybridge.image) and ONNX Runtime's Python API."""
 
     name = "python-ort"
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from pybridge import image as pp
 from pybridge import predict
-from pybridge import preprocess as pp
 from tests import hostile
 from tests.conftest import JAR, ROOT, TEST_MODELS, read_tsv
 

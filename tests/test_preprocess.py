@@ -16,8 +16,9 @@ import pytest
 from PIL import Image
 
 from pybridge import data, idx, runners
-from pybridge import preprocess as pp
+from pybridge import image as pp
 from pybridge.contract import to_input
+from pybridge.image import components, preprocessor
 from tests.conftest import ROOT, read_tsv
 from tests.data import make_image_corpus as corpus
 
@@ -155,7 +156,7 @@ def test_segmentation_orders_merges_and_drops():
 
 def test_components_are_eight_connected():
     mask = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0], [1, 1, 0]], bool)
-    found = pp.components(mask)
+    found = components.find(mask)
     assert [(c.x0, c.y0, c.x1, c.y1, c.area) for c in found] == [(0, 0, 2, 2, 3), (0, 4, 1, 4, 2)]
 
 
@@ -220,7 +221,7 @@ def test_too_many_ink_runs_are_refused_before_components_are_formed():
 
 
 def test_the_ink_run_limit_is_inclusive(monkeypatch):
-    monkeypatch.setattr(pp, "MAX_INK_RUNS", 100)
+    monkeypatch.setattr(preprocessor, "MAX_INK_RUNS", 100)  # where the limit is read
     assert len(pp.segment(specks(20, 20)).digits) == 10  # 100 runs: read (10 columns of specks)
     assert reason_of(specks(22, 20)) is pp.Reason.TOO_LARGE  # 110
 
@@ -276,7 +277,7 @@ def test_damaged_ancillary_chunks_are_still_corrupt():
 def test_dev_zero_and_other_sizeless_files_are_read_with_a_bound(tmp_path, monkeypatch):
     if Path("/dev/zero").exists():
         assert reason_of("/dev/zero") is pp.Reason.NOT_AN_IMAGE  # it reports size 0, yet its bytes never end
-    monkeypatch.setattr(pp, "MAX_FILE_BYTES", 1 << 16)
+    monkeypatch.setattr(preprocessor, "MAX_FILE_BYTES", 1 << 16)  # where the limit is read
     fifo = tmp_path / "endless.png"
     os.mkfifo(fifo)
 

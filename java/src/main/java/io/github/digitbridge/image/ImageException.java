@@ -6,7 +6,7 @@ import io.github.digitbridge.DigitBridgeException;
  * An image file that cannot be turned into a digit.
  *
  * <p>Every failure carries one {@link Reason} (the codes of docs/preprocessing.md, shared with the
- * Python twin {@code pybridge.preprocess}), the file it concerns and a detail that says what was
+ * Python twin {@code pybridge.image}), the file it concerns and a detail that says what was
  * expected and what was found. The message reads {@code <file>: <REASON>: <detail>}, the form the
  * CLI prints after {@code error: }.
  */
