@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from pybridge import contract as model_contract
-from pybridge import data, errors, idx, runners
+from pybridge import data, errors, idx
+from pybridge.runtimes.python_ort import PythonOrtRuntime
 from tests.conftest import FIXTURES, JAR, TEST_MODELS
 
 
@@ -84,15 +85,15 @@ def test_stack_traces_are_kept_only_on_request(jvm, monkeypatch):
     ],
 )
 def test_java_model_errors_carry_their_reason_and_message(jvm, model, error, reason):
-    runner = jvm.JvmOrtRunner()
-    with pytest.raises(error, match=reason), jvm.java_errors():
-        runner._open(TEST_MODELS / model, verify_golden=True)
+    runtime = jvm.JvmRuntime()
+    with pytest.raises(error, match=reason):
+        runtime.open(TEST_MODELS / model, check_golden=True)
 
 
 def test_jvm_and_python_runners_agree_bit_for_bit(jvm, mnist_dir):
     images = mnist_dir / data.FILES["t10k-images"]
-    java = jvm.JvmOrtRunner(batch=64).run(TEST_MODELS / "linear.onnx", images)
-    python = runners.PythonOrtRunner(batch=1000).run(TEST_MODELS / "linear.onnx", images)
+    java = jvm.JvmRuntime(batch=64).run(TEST_MODELS / "linear.onnx", images)
+    python = PythonOrtRuntime(batch=1000).run(TEST_MODELS / "linear.onnx", images)
     assert java.input_sha256 == python.input_sha256
     assert java.provider == python.provider == "CPUExecutionProvider"
     assert java.probabilities.dtype == np.float32 and java.probabilities.shape == (10000, 10)
@@ -101,7 +102,7 @@ def test_jvm_and_python_runners_agree_bit_for_bit(jvm, mnist_dir):
 
 def test_jvm_input_hash_is_the_hash_of_the_decoded_pixels(jvm, mnist_dir):
     images = mnist_dir / data.FILES["t10k-images"]
-    java = jvm.JvmOrtRunner().run(TEST_MODELS / "linear.onnx", images, limit=100)
+    java = jvm.JvmRuntime().run(TEST_MODELS / "linear.onnx", images, limit=100)
     pixels = idx.read_idx(images).data[:100]
     expected = hashlib.sha256((pixels.astype(np.float32) / np.float32(255)).astype("<f4").tobytes()).hexdigest()
     assert java.input_sha256 == expected and java.probabilities.shape == (100, 10)
@@ -109,7 +110,7 @@ def test_jvm_input_hash_is_the_hash_of_the_decoded_pixels(jvm, mnist_dir):
 
 def test_golden_differences_are_measured_in_both_runtimes(jvm):
     contract = model_contract.read(TEST_MODELS / "linear.onnx")
-    java, python = jvm.JvmOrtRunner(), runners.PythonOrtRunner()
+    java, python = jvm.JvmRuntime(), PythonOrtRuntime()
     assert java.golden_max_diff(TEST_MODELS / "linear.onnx", contract) == 0.0
     assert python.golden_max_diff(TEST_MODELS / "linear.onnx", contract) == 0.0
     altered = TEST_MODELS / "linear_altered.onnx"
