@@ -11,8 +11,9 @@ import pytest
 
 from pybridge import contract as model_contract
 from pybridge import data, errors, idx
+from pybridge import preprocess as pp
 from pybridge.runtimes.python_ort import PythonOrtRuntime
-from tests.conftest import FIXTURES, JAR, TEST_MODELS
+from tests.conftest import FIXTURES, JAR, ROOT, TEST_MODELS
 
 
 def test_start_jvm_is_idempotent_and_uses_the_one_jar(jvm):
@@ -45,6 +46,16 @@ def test_java_idx_errors_become_the_matching_python_errors(jvm, name, error):
     with pytest.raises(error) as caught, jvm.java_errors():
         reader.read(jpype.JClass("java.nio.file.Path").of(str(FIXTURES / name)))
     assert name in str(caught.value) and "expected" in str(caught.value)
+
+
+def test_java_image_errors_become_python_image_errors_by_class(jvm):
+    pre, path = jpype.JClass("io.github.digitbridge.image.Preprocessor"), jpype.JClass("java.nio.file.Path")
+    file = ROOT / "tests" / "data" / "images" / "bad-empty.png"
+    with pytest.raises(pp.ImageError) as caught, jvm.java_errors():
+        pre.preprocess(path.of(str(file)), pre.Mode.MNIST)
+    with pytest.raises(pp.ImageError) as python:
+        pp.preprocess(file)
+    assert caught.value.reason is python.value.reason and caught.value.path == str(file)
 
 
 def test_java_exceptions_leave_no_python_objects_behind(jvm):
