@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pybridge import data, idx, runners
+from pybridge import data, idx
 from pybridge import image as pp
 from pybridge.contract import to_input
 from pybridge.image import components, preprocessor
+from pybridge.runtimes.python_ort import PythonOrtRuntime
 from tests.conftest import ROOT, read_tsv
 from tests.data import make_image_corpus as corpus
 
@@ -377,12 +378,10 @@ def test_java_refuses_with_the_same_reason_and_detail(jvm, row):
 
 
 def test_java_metadata_matches(jvm):
-    from pybridge.predict import describe_java
-
     pre, path = java_image(jvm)
     for row in DIGITS[::9]:
         file = IMAGES / row[0]
-        assert describe_java(pre.preprocess(path.of(str(file)), pre.Mode.MNIST)) == pp.preprocess(file).describe()
+        assert jvm.describe_digit(pre.preprocess(path.of(str(file)), pre.Mode.MNIST)) == pp.preprocess(file).describe()
 
 
 def java_refusal(jvm, payload: bytes, name: str, segment: bool = False) -> str:
@@ -572,13 +571,11 @@ def test_twins_agree_on_bmp_layouts(jvm, bits, compression, masks):
 def deeper_cnn():
     if not DEEPER_CNN.exists():
         pytest.skip(f"{DEEPER_CNN.relative_to(ROOT)} is not trained yet (make models): the accuracy needs it")
-    runner = runners.PythonOrtRunner(threads=1, device="cpu")
-    return runner, runner.session(DEEPER_CNN)
+    return PythonOrtRuntime(threads=1, device="cpu").open(DEEPER_CNN)
 
 
 def accuracy(pixels: list[np.ndarray], labels: list[int]) -> float:
-    runner, session = deeper_cnn()
-    predicted = runner.infer(session, to_input(np.stack(pixels))).argmax(axis=1)
+    predicted = deeper_cnn().predict(to_input(np.stack(pixels))).argmax(axis=1)
     return float(np.mean(predicted == np.array(labels)))
 
 
@@ -605,8 +602,8 @@ def test_two_thousand_rerendered_test_digits_are_read_by_deeper_cnn():
 
 
 def test_strips_read_as_their_numbers(expected):
-    runner, session = deeper_cnn()
+    model = deeper_cnn()
     mnist, _ = expected
     for row in STRIPS:
-        probabilities = runner.infer(session, to_input(mnist[rows(row[3])]))
+        probabilities = model.predict(to_input(mnist[rows(row[3])]))
         assert "".join(str(v) for v in probabilities.argmax(axis=1)) == row[2], row[0]
