@@ -131,16 +131,17 @@ class JvmOrtRunner:
         # JClass rather than `import io.github...`: Python's own `io` module shadows that package name.
         self._reader = jpype.JClass("io.github.digitbridge.idx.IdxReader")
         self._classifier = jpype.JClass("io.github.digitbridge.model.DigitClassifier")
+        self._options_class = jpype.JClass("io.github.digitbridge.model.ClassifierOptions")
         self._path = jpype.JClass("java.nio.file.Path")
         self._byte_buffer = jpype.JClass("java.nio.ByteBuffer")
         self.threads, self.batch = threads, batch
 
     def _open(self, model: Path, *, verify_golden: bool):
         options = (
-            self._classifier.Options.builder()
+            self._options_class.builder()
             .batchSize(self.batch)
             .intraOpThreads(self.threads)
-            .optimizationLevel(self._classifier.Options.OptimizationLevel.valueOf(OPTIMIZATION_LEVEL))
+            .optimizationLevel(self._options_class.OptimizationLevel.valueOf(OPTIMIZATION_LEVEL))
             .verifyGolden(verify_golden)
             .build()
         )

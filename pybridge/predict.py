@@ -148,10 +148,11 @@ class JvmSide:
         self._digit = jpype.JClass("io.github.digitbridge.image.DigitImage")
         self._array_list = jpype.JClass("java.util.ArrayList")
         classifier = jpype.JClass("io.github.digitbridge.model.DigitClassifier")
+        options_class = jpype.JClass("io.github.digitbridge.model.ClassifierOptions")
         options = (
-            classifier.Options.builder()
+            options_class.builder()
             .intraOpThreads(threads)
-            .optimizationLevel(classifier.Options.OptimizationLevel.valueOf(runners.OPTIMIZATION_LEVEL))
+            .optimizationLevel(options_class.OptimizationLevel.valueOf(runners.OPTIMIZATION_LEVEL))
             .build()
         )
         with jvm.java_errors():

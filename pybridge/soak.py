@@ -242,7 +242,7 @@ class Soak:
         self._classifier = jpype.JClass("io.github.digitbridge.model.DigitClassifier")
         self.model, self.images = model, images
         # Golden check on, one intra-op thread: the library's defaults, which make outputs deterministic.
-        self._options = self._classifier.Options.builder().build()
+        self._options = jpype.JClass("io.github.digitbridge.model.ClassifierOptions").defaults()
 
     def open(self):
         with jvm.java_errors():
