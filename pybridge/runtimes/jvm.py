@@ -174,6 +174,7 @@ class JvmRuntime(Runtime):
 
         self._reader = jpype.JClass(f"{PACKAGE}.idx.IdxReader")
         self._classifier = jpype.JClass(f"{PACKAGE}.model.DigitClassifier")
+        self._options = jpype.JClass(f"{PACKAGE}.model.ClassifierOptions")
         self._path = jpype.JClass("java.nio.file.Path")
         self.threads, self.batch = threads, batch
 
@@ -193,12 +194,12 @@ class JvmRuntime(Runtime):
         Raises:
             ModelError, ContractError, GoldenMismatchError: Java's ``ModelException`` by its reason.
         """
-        options = self._classifier.Options.builder()
+        options = self._options.builder()
         if self.batch is not None:
             options = options.batchSize(self.batch)
         options = (
             options.intraOpThreads(self.threads)
-            .optimizationLevel(self._classifier.Options.OptimizationLevel.valueOf(OPTIMIZATION_LEVEL))
+            .optimizationLevel(self._options.OptimizationLevel.valueOf(OPTIMIZATION_LEVEL))
             .verifyGolden(check_golden)
             .build()
         )
