@@ -97,7 +97,10 @@ class JvmSide:
         self, jar: Path, model: Path, images: Path, *, batch: int, threads: int, limit: int, repeat: int, warmup: int
     ):
         if not jar.exists():
-            raise errors.UsageError(f"expected the CLI jar at {jar}, found no file; build it with `{BUILD_COMMAND}`")
+            raise errors.UsageError(
+                errors.UsageReason.MISSING_FILE,
+                f"expected the CLI jar at {jar}, found no file; build it with `{BUILD_COMMAND}`",
+            )
         cmd = ["java", "-jar", str(jar), "bench-infer", "--paired", "--model", str(model), "--images", str(images)]
         cmd += ["--batch", str(batch), "--threads", str(threads), "--limit", str(limit)]
         cmd += ["--repeat", str(repeat), "--warmup", str(warmup)]
@@ -118,11 +121,11 @@ class JvmSide:
             err = self.process.stderr.read().strip().splitlines()
             self.close()
             rc = self.process.returncode
-            failure = errors.BridgeError(
-                f"expected the JVM's bench-infer to answer, found exit code {rc}: {err[0] if err else 'no message'}"
+            # The JVM CLI's exit codes mean what ours mean: 2 it refused its input, anything else a failure.
+            raise errors.BridgeError(
+                errors.BridgeReason.JVM_REFUSED if rc == 2 else errors.BridgeReason.JVM_FAILED,
+                f"expected the JVM's bench-infer to answer, found exit code {rc}: {err[0] if err else 'no message'}",
             )
-            failure.exit_code = rc if rc in (1, 2) else 1  # the JVM CLI's codes mean what ours mean
-            raise failure
         return json.loads(line)
 
     def round(self) -> dict[str, float]:
@@ -202,11 +205,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.benc
     try:
         for name in ("batch", "threads", "limit", "rounds", "repeat"):
             if getattr(args, name) < 1:
-                raise errors.UsageError(f"expected --{name} >= 1, found {getattr(args, name)}")
+                raise errors.UsageError(
+                    errors.UsageReason.BAD_ARGUMENT, f"expected --{name} >= 1, found {getattr(args, name)}"
+                )
         if args.warmup < 0:
-            raise errors.UsageError(f"expected --warmup >= 0, found {args.warmup}")
+            raise errors.UsageError(errors.UsageReason.BAD_ARGUMENT, f"expected --warmup >= 0, found {args.warmup}")
         return run(args)
-    except errors.BridgeError as exc:
+    except errors.DigitBridgeError as exc:
         return errors.report(exc, args.debug)
 
 

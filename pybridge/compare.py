@@ -267,7 +267,9 @@ def make_runner(name: str, args: argparse.Namespace) -> Runner:
         from pybridge.runners import KerasRunner
 
         return KerasRunner(batch=args.batch)
-    raise errors.UsageError(f"unknown runtime {name!r}; expected some of {', '.join(RUNTIMES)}")
+    raise errors.UsageError(
+        errors.UsageReason.BAD_ARGUMENT, f"unknown runtime {name!r}; expected some of {', '.join(RUNTIMES)}"
+    )
 
 
 def find_models(paths: list[Path]) -> list[Path]:
@@ -278,9 +280,14 @@ def find_models(paths: list[Path]) -> list[Path]:
         elif path.suffix == ".onnx" and path.exists():
             found.append(path)
         else:
-            raise errors.UsageError(f"expected an .onnx file or a folder of them, found {path}")
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT, f"expected an .onnx file or a folder of them, found {path}"
+            )
     if not found:
-        raise errors.UsageError(f"expected at least one .onnx model in {', '.join(map(str, paths))}, found none")
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT,
+            f"expected at least one .onnx model in {', '.join(map(str, paths))}, found none",
+        )
     return found
 
 
@@ -368,7 +375,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.comp
     args = parse_args(argv, prog)
     try:
         return run(args)
-    except errors.BridgeError as exc:
+    except errors.DigitBridgeError as exc:
         return errors.report(exc, args.debug)
 
 

@@ -54,16 +54,22 @@ def start_jvm(*, build: bool = True) -> None:
     if jpype.isJVMStarted():
         if not _started_here and str(JAR) not in classpath():
             raise errors.BridgeError(
+                errors.BridgeReason.FOREIGN_JVM,
                 f"a JVM is already running without {JAR} on its classpath; a JVM cannot be "
-                "restarted in one process, so start it through pybridge.jvm.start_jvm first"
+                "restarted in one process, so start it through pybridge.jvm.start_jvm first",
             )
         return
     if not JAR.exists():
         if not build:
-            raise errors.BridgeError(f"{JAR} is missing; build it with `{BUILD_COMMAND}` (or `make jar`)")
+            raise errors.BridgeError(
+                errors.BridgeReason.JAR_MISSING, f"{JAR} is missing; build it with `{BUILD_COMMAND}` (or `make jar`)"
+            )
         done = subprocess.run(["bash", str(ROOT / "tools" / "java-build.sh"), "jar"], cwd=ROOT)
         if done.returncode != 0 or not JAR.exists():
-            raise errors.BridgeError(f"{JAR} is missing and `{BUILD_COMMAND}` failed (exit {done.returncode})")
+            raise errors.BridgeError(
+                errors.BridgeReason.JAR_MISSING,
+                f"{JAR} is missing and `{BUILD_COMMAND}` failed (exit {done.returncode})",
+            )
     # The JVM shares this process's environment. ONNX Runtime 1.29's telemetry crashes the process (SIGSEGV, no
     # traceback) when the command line is long; 1.28 is pinned, and this keeps a jar built with 1.29 safe too.
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -85,22 +91,20 @@ def classpath() -> list[str]:
     return str(jpype.JClass("java.lang.System").getProperty("java.class.path")).split(":")
 
 
-def java_error(exc: Exception) -> errors.BridgeError:
+def java_error(exc: Exception) -> errors.DigitBridgeError:
     """The Python error for a Java exception, carrying the Java message (and reason code where there is one)."""
     message = str(exc.getMessage()) if hasattr(exc, "getMessage") else str(exc)
     java_class = str(exc.getClass().getName()) if hasattr(exc, "getClass") else type(exc).__name__
     if java_class.endswith("IdxException"):
-        reason = str(exc.reason().name())
-        cls = errors.IDX_ERRORS.get(reason, errors.IdxError)
-        return cls(str(exc.file()), message.split(": ", 2)[-1])
+        return errors.IdxError(errors.IdxReason[str(exc.reason().name())], str(exc.file()), str(exc.detail()))
     if java_class.endswith("ModelException"):
         reason = str(exc.reason().name())
         if reason == "BAD_INPUT":
-            return errors.UsageError(f"{reason}: {message}")
-        return errors.model_error(str(exc.model()), reason, str(exc.detail()))
+            return errors.UsageError(errors.UsageReason.BAD_INPUT, f"{reason}: {message}")
+        return errors.ModelError(errors.ModelReason[reason], str(exc.model()), str(exc.detail()))
     if java_class == "java.lang.IllegalStateException":
-        return errors.UsageError(message)
-    return errors.BridgeError(f"{java_class}: {message}")
+        return errors.UsageError(errors.UsageReason.ILLEGAL_STATE, message)
+    return errors.BridgeError(errors.BridgeReason.JAVA_ERROR, f"{java_class}: {message}")
 
 
 @contextmanager

@@ -185,10 +185,10 @@ class JvmSide:
         self.classifier.close()
 
 
-def image_error(exc: Exception, jvm) -> errors.BridgeError:
+def image_error(exc: Exception, jvm) -> errors.DigitBridgeError:
     """The Python twin of a Java ``ImageException`` (same reason code), or the bridge's error for other classes."""
     if str(exc.getClass().getName()).endswith(".ImageException"):
-        return pp.ImageError(str(exc.file()), pp.Reason(str(exc.reason().name())), str(exc.detail()))
+        return errors.ImageError(errors.ImageReason[str(exc.reason().name())], str(exc.file()), str(exc.detail()))
     return jvm.java_error(exc)
 
 
@@ -325,11 +325,13 @@ def read_contract(model: Path) -> dict:
     """The model's contract, read once for every runtime.
 
     Raises:
-        ModelError: the model is missing or cannot be loaded; ContractError: it has no usable contract.
+        ModelError: the model is missing or cannot be loaded, or it has no usable contract.
     """
     if not model.exists():
-        raise errors.model_error(
-            model, "IO", "expected an ONNX model, found no such file (train one with `make models`, or pass --model)"
+        raise errors.ModelError(
+            errors.ModelReason.IO,
+            model,
+            "expected an ONNX model, found no such file (train one with `make models`, or pass --model)",
         )
     return model_contract.read(model)
 
@@ -338,16 +340,16 @@ def open_model(model: Path, contract: dict, runtime: str, threads: int) -> Pytho
     """One runtime with the model loaded and its golden pairs checked.
 
     Raises:
-        ModelError: ONNX Runtime cannot load the model; GoldenMismatchError: it fails its golden check.
+        ModelError: ONNX Runtime cannot load the model, or ``GOLDEN_MISMATCH``: it fails its golden check.
     """
     if runtime == "python-ort":
         side = PythonSide(model, threads, contract)
         atol = contract["golden"]["atol"]
         worst = side.runner.golden_diff(side.session, contract, model)
         if not worst <= atol:  # NaN outputs fail too
-            raise errors.model_error(
+            raise errors.ModelError(
+                errors.ModelReason.GOLDEN_MISMATCH,
                 model,
-                "GOLDEN_MISMATCH",
                 f"expected the golden probabilities within {atol:g}, found a difference of {worst:.3g}: "
                 "the file changed after export",
             )
@@ -365,7 +367,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.pred
         for runtime in options.runtimes:
             sides.append(open_model(options.model, contract, runtime, options.threads))
         return _run(options, sides, labels)
-    except errors.BridgeError as exc:  # the model: missing or unloadable (2), or failing its golden check (1)
+    except errors.DigitBridgeError as exc:  # the model: missing or unloadable (2), or failing its golden check (1)
         return errors.report(exc, options.debug)
     finally:
         for side in sides:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pybridge import errors
+from pybridge.errors import ImageError, ImageReason
 
 # ---- the constants of the specification (docs/preprocessing.md, "Constants") ---------------------------------
 SIZE = 28  # output side
@@ -53,35 +53,6 @@ class Format(enum.Enum):
     JPEG = "JPEG"
     GIF = "GIF"
     BMP = "BMP"
-
-
-class Reason(enum.Enum):
-    """Why an image was refused; the same codes as the Java ``ImageException.Reason``, checked in this order."""
-
-    IO = "IO"
-    EMPTY_FILE = "EMPTY_FILE"
-    NOT_AN_IMAGE = "NOT_AN_IMAGE"
-    TRUNCATED = "TRUNCATED"
-    CORRUPT = "CORRUPT"
-    TOO_LARGE = "TOO_LARGE"
-    UNSUPPORTED = "UNSUPPORTED"
-    NO_INK = "NO_INK"
-
-
-class ImageError(errors.DataError):
-    """An image file that cannot be turned into a digit.
-
-    Attributes:
-        reason: a ``Reason``.
-        path: the file as the caller named it (or ``<N bytes>`` for bytes in memory).
-        detail: what was expected and what was found.
-    """
-
-    exit_code = 2  # a refused image is bad input
-
-    def __init__(self, path: str | Path, reason: Reason, detail: str):
-        self.path, self.reason, self.detail = str(path), reason, detail
-        super().__init__(f"{self.path}: {reason.value}: {detail}")
 
 
 class Polarity(enum.Enum):
@@ -186,18 +157,18 @@ def read_bytes(path: str | Path) -> bytes:
             size = os.fstat(f.fileno()).st_size
             if size > MAX_FILE_BYTES:
                 raise ImageError(
-                    path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found {size}"
+                    ImageReason.TOO_LARGE, path, f"expected a file of at most {MAX_FILE_BYTES} bytes, found {size}"
                 )
             data = head + f.read(MAX_FILE_BYTES + 1 - len(head))
             if len(data) > MAX_FILE_BYTES:
                 raise ImageError(
-                    path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found more"
+                    ImageReason.TOO_LARGE, path, f"expected a file of at most {MAX_FILE_BYTES} bytes, found more"
                 )
             return data
     except IsADirectoryError as exc:
-        raise ImageError(path, Reason.IO, "expected a file, found a directory") from exc
+        raise ImageError(ImageReason.IO, path, "expected a file, found a directory") from exc
     except OSError as exc:
-        raise ImageError(path, Reason.IO, f"expected a readable file, found: {exc.strerror or exc}") from exc
+        raise ImageError(ImageReason.IO, path, f"expected a readable file, found: {exc.strerror or exc}") from exc
 
 
 def sniff(data: bytes, name: str | Path = "<bytes>") -> Format:
@@ -207,7 +178,7 @@ def sniff(data: bytes, name: str | Path = "<bytes>") -> Format:
         ImageError: EMPTY_FILE for no bytes, NOT_AN_IMAGE for any other start.
     """
     if not data:
-        raise ImageError(name, Reason.EMPTY_FILE, "expected an image, found an empty file (0 bytes)")
+        raise ImageError(ImageReason.EMPTY_FILE, name, "expected an image, found an empty file (0 bytes)")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return Format.PNG
     if data.startswith(b"\xff\xd8\xff"):
@@ -217,8 +188,8 @@ def sniff(data: bytes, name: str | Path = "<bytes>") -> Format:
     if data.startswith(b"BM"):
         return Format.BMP
     raise ImageError(
+        ImageReason.NOT_AN_IMAGE,
         name,
-        Reason.NOT_AN_IMAGE,
         f"expected a PNG, JPEG, GIF or BMP signature, found bytes {data[:8].hex(' ')}",
     )
 
@@ -241,23 +212,25 @@ class _Walk:
         if pos + count > len(self.data):
             found = max(0, len(self.data) - pos)
             raise ImageError(
-                self.name, Reason.TRUNCATED, f"expected {what} ({count} bytes at byte {pos}), found {found} bytes"
+                ImageReason.TRUNCATED, self.name, f"expected {what} ({count} bytes at byte {pos}), found {found} bytes"
             )
 
     def u8(self, pos: int, what: str) -> int:
         self.need(pos, 1, what)
         return self.data[pos]
 
-    def fail(self, reason: Reason, detail: str) -> ImageError:
-        return ImageError(self.name, reason, detail)
+    def fail(self, reason: ImageReason, detail: str) -> ImageError:
+        return ImageError(reason, self.name, detail)
 
 
 def _check_size(walk: _Walk, fmt: Format, width: int, height: int) -> Header:
     if width < 1 or height < 1:
-        raise walk.fail(Reason.CORRUPT, f"expected a {fmt.value} of at least 1 x 1 pixels, found {width} x {height}")
+        raise walk.fail(
+            ImageReason.CORRUPT, f"expected a {fmt.value} of at least 1 x 1 pixels, found {width} x {height}"
+        )
     if width * height > MAX_PIXELS:
         raise walk.fail(
-            Reason.TOO_LARGE,
+            ImageReason.TOO_LARGE,
             f"expected at most {MAX_PIXELS} pixels, found {width} x {height} = {width * height}",
         )
     return Header(fmt, width, height)
@@ -277,23 +250,23 @@ def _walk_png(w: _Walk) -> _Container:
         length, kind = struct.unpack_from(">I4s", data, pos)
         name = kind.decode("latin-1")
         if length > 0x7FFFFFFF:
-            raise w.fail(Reason.CORRUPT, f"expected a chunk length below 2^31, found {length} for {name!r}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a chunk length below 2^31, found {length} for {name!r}")
         w.need(pos + 8, length + 4, f"the {name} chunk's data and CRC")
         (crc,) = struct.unpack_from(">I", data, pos + 8 + length)
         if zlib.crc32(memoryview(data)[pos + 4 : pos + 8 + length]) != crc:
             raise w.fail(
-                Reason.CORRUPT, f"expected the CRC of the {name} chunk at byte {pos} to match, found it does not"
+                ImageReason.CORRUPT, f"expected the CRC of the {name} chunk at byte {pos} to match, found it does not"
             )
         if header is None:
             if kind != b"IHDR" or length != 13:
-                raise w.fail(Reason.CORRUPT, f"expected IHDR of 13 bytes first, found {name!r} of {length} bytes")
+                raise w.fail(ImageReason.CORRUPT, f"expected IHDR of 13 bytes first, found {name!r} of {length} bytes")
             width, height = struct.unpack_from(">II", data, pos + 8)
             header = _check_size(w, Format.PNG, width, height)
         elif kind == b"IDAT":
             idat = True
         elif kind == b"IEND":
             if not idat:
-                raise w.fail(Reason.CORRUPT, "expected an IDAT chunk before IEND, found none")
+                raise w.fail(ImageReason.CORRUPT, "expected an IDAT chunk before IEND, found none")
             return _Container(header, decoded=_without(data, dropped, pos + 12) if dropped else None)
         elif kind not in _PNG_DECODED:
             dropped.append((pos, pos + 12 + length))
@@ -318,50 +291,50 @@ def _walk_jpeg(w: _Walk) -> _Container:
     data, pos, header, scanned = w.data, 2, None, False
     while True:
         if w.u8(pos, "a marker") != 0xFF:
-            raise w.fail(Reason.CORRUPT, f"expected a marker (FF) at byte {pos}, found {data[pos]:02X}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a marker (FF) at byte {pos}, found {data[pos]:02X}")
         while w.u8(pos, "a marker") == 0xFF:  # fill bytes
             pos += 1
         marker = data[pos]
         pos += 1
         if marker == 0xD9:  # EOI
             if not scanned:
-                raise w.fail(Reason.CORRUPT, "expected a scan (SOS) before the end of image, found none")
+                raise w.fail(ImageReason.CORRUPT, "expected a scan (SOS) before the end of image, found none")
             return _Container(header, None)
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # RSTn, TEM: no length
             continue
         if marker == 0x00 or marker == 0xD8:
-            raise w.fail(Reason.CORRUPT, f"expected a segment marker at byte {pos - 1}, found FF {marker:02X}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a segment marker at byte {pos - 1}, found FF {marker:02X}")
         w.need(pos, 2, f"the length of segment FF {marker:02X}")
         (length,) = struct.unpack_from(">H", data, pos)
         if length < 2:
-            raise w.fail(Reason.CORRUPT, f"expected a segment length of at least 2, found {length}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a segment length of at least 2, found {length}")
         w.need(pos, length, f"segment FF {marker:02X}")
         if marker in _SOF_ALL and header is None:
             if length < 8:
-                raise w.fail(Reason.CORRUPT, f"expected a frame header of at least 8 bytes, found {length}")
+                raise w.fail(ImageReason.CORRUPT, f"expected a frame header of at least 8 bytes, found {length}")
             precision, height, width, components = struct.unpack_from(">BHHB", data, pos + 2)
             if height == 0:
-                raise w.fail(Reason.UNSUPPORTED, "expected the height in the frame header, found 0 (DNL marker)")
+                raise w.fail(ImageReason.UNSUPPORTED, "expected the height in the frame header, found 0 (DNL marker)")
             header = _check_size(w, Format.JPEG, width, height)
             if marker not in _SOF_SUPPORTED:
                 raise w.fail(
-                    Reason.UNSUPPORTED,
+                    ImageReason.UNSUPPORTED,
                     f"expected a baseline, extended or progressive Huffman JPEG, found frame type FF {marker:02X}",
                 )
             if precision != 8 or components not in (1, 3):
                 raise w.fail(
-                    Reason.UNSUPPORTED,
+                    ImageReason.UNSUPPORTED,
                     f"expected 8-bit samples with 1 or 3 components, found {precision}-bit, {components} components",
                 )
         pos += length
         if marker == 0xDA:  # SOS: entropy-coded data follows, up to the next marker that is not RSTn
             if header is None:
-                raise w.fail(Reason.CORRUPT, "expected a frame header (SOF) before the first scan, found none")
+                raise w.fail(ImageReason.CORRUPT, "expected a frame header (SOF) before the first scan, found none")
             scanned = True
             while True:
                 ff = data.find(b"\xff", pos)
                 if ff < 0 or ff + 1 >= len(data):
-                    raise w.fail(Reason.TRUNCATED, "expected the end-of-image marker (FF D9), found the file ends")
+                    raise w.fail(ImageReason.TRUNCATED, "expected the end-of-image marker (FF D9), found the file ends")
                 following = data[ff + 1]
                 if following == 0x00 or 0xD0 <= following <= 0xD7:
                     pos = ff + 2
@@ -390,24 +363,26 @@ def _walk_gif(w: _Walk) -> _Container:
             w.need(pos + 1, 9, "the image descriptor")
             left, top, fw, fh, fpacked = struct.unpack_from("<HHHHB", data, pos + 1)
             if fw < 1 or fh < 1:
-                raise w.fail(Reason.CORRUPT, f"expected a first frame of at least 1 x 1 pixels, found {fw} x {fh}")
+                raise w.fail(ImageReason.CORRUPT, f"expected a first frame of at least 1 x 1 pixels, found {fw} x {fh}")
             if fw * fh > MAX_PIXELS:
-                raise w.fail(Reason.TOO_LARGE, f"expected at most {MAX_PIXELS} pixels, found a {fw} x {fh} first frame")
+                raise w.fail(
+                    ImageReason.TOO_LARGE, f"expected at most {MAX_PIXELS} pixels, found a {fw} x {fh} first frame"
+                )
             pos += 10
             if fpacked & 0x80:
                 pos += 3 << ((fpacked & 7) + 1)
                 w.need(0, pos, "the local colour table")
             elif not has_palette:
-                raise w.fail(Reason.UNSUPPORTED, "expected a global or local colour table, found neither")
+                raise w.fail(ImageReason.UNSUPPORTED, "expected a global or local colour table, found neither")
             code_size = w.u8(pos, "the LZW minimum code size")
             _, stream = _sub_blocks(w, pos + 1)
             _check_lzw(w, stream, code_size, fw * fh)
             table = 2 << ((fpacked if fpacked & 0x80 else packed) & 7)
             return _Container(header, Box(left, top, fw, fh), table)
         elif block == 0x3B:
-            raise w.fail(Reason.CORRUPT, "expected an image before the GIF trailer, found none")
+            raise w.fail(ImageReason.CORRUPT, "expected an image before the GIF trailer, found none")
         else:
-            raise w.fail(Reason.CORRUPT, f"expected a GIF block (21, 2C or 3B) at byte {pos}, found {block:02X}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a GIF block (21, 2C or 3B) at byte {pos}, found {block:02X}")
 
 
 def _skip_sub_blocks(w: _Walk, pos: int) -> int:
@@ -433,7 +408,7 @@ def _check_lzw(w: _Walk, stream: bytes, code_size: int, pixels: int) -> None:
     Decoders differ on broken streams (Pillow refuses, javax.imageio fills in), so the walk decides for both.
     """
     if not 2 <= code_size <= 8:
-        raise w.fail(Reason.CORRUPT, f"expected an LZW minimum code size of 2 to 8, found {code_size}")
+        raise w.fail(ImageReason.CORRUPT, f"expected an LZW minimum code size of 2 to 8, found {code_size}")
     clear, end = 1 << code_size, (1 << code_size) + 1
     lengths = [1] * (clear + 2) + [0] * (4096 - clear - 2)  # the length of each code's string
     width, next_code, previous = code_size + 1, clear + 2, -1
@@ -459,7 +434,7 @@ def _check_lzw(w: _Walk, stream: bytes, code_size: int, pixels: int) -> None:
             length = lengths[previous] + 1
         else:
             raise w.fail(
-                Reason.CORRUPT,
+                ImageReason.CORRUPT,
                 f"expected LZW codes defined so far (below {next_code}), found {code} after {produced} pixels",
             )
         if previous >= 0 and next_code < 4096:
@@ -472,7 +447,7 @@ def _check_lzw(w: _Walk, stream: bytes, code_size: int, pixels: int) -> None:
             return  # the frame is complete: decoders read no further, so neither does the check
         previous = code
     if produced < pixels:
-        raise w.fail(Reason.CORRUPT, f"expected {pixels} pixels from the LZW data, found {produced}")
+        raise w.fail(ImageReason.CORRUPT, f"expected {pixels} pixels from the LZW data, found {produced}")
 
 
 _BMP_HEADERS = (12, 40, 52, 56, 108, 124)
@@ -485,7 +460,7 @@ def _walk_bmp(w: _Walk) -> _Container:
     (offset,) = struct.unpack_from("<I", data, 10)
     (dib,) = struct.unpack_from("<I", data, 14)
     if dib not in _BMP_HEADERS:
-        raise w.fail(Reason.UNSUPPORTED, f"expected a DIB header of {list(_BMP_HEADERS)} bytes, found {dib}")
+        raise w.fail(ImageReason.UNSUPPORTED, f"expected a DIB header of {list(_BMP_HEADERS)} bytes, found {dib}")
     w.need(14, dib, "the DIB header")
     if dib == 12:
         width, height, _, bits = struct.unpack_from("<HHHH", data, 18)
@@ -493,20 +468,20 @@ def _walk_bmp(w: _Walk) -> _Container:
     else:
         width, height, _, bits, compression = struct.unpack_from("<iiHHI", data, 18)
     if compression in (1, 2) and height < 0:
-        raise w.fail(Reason.CORRUPT, "expected a bottom-up (positive height) RLE bitmap, found a negative height")
+        raise w.fail(ImageReason.CORRUPT, "expected a bottom-up (positive height) RLE bitmap, found a negative height")
     header = _check_size(w, Format.BMP, width, abs(height))
     if bits not in _BMP_KINDS.get(compression, ()):
         raise w.fail(
-            Reason.UNSUPPORTED,
+            ImageReason.UNSUPPORTED,
             f"expected an uncompressed, RLE or bit-field bitmap of a usual depth, found compression {compression} "
             f"with {bits} bits per pixel",
         )
     if dib >= 40 and bits <= 8:
         (colours,) = struct.unpack_from("<I", data, 46)
         if colours > 1 << bits:
-            raise w.fail(Reason.CORRUPT, f"expected at most {1 << bits} palette colours, found {colours}")
+            raise w.fail(ImageReason.CORRUPT, f"expected at most {1 << bits} palette colours, found {colours}")
     if offset < 14 + dib:
-        raise w.fail(Reason.CORRUPT, f"expected the pixel data after byte {14 + dib}, found offset {offset}")
+        raise w.fail(ImageReason.CORRUPT, f"expected the pixel data after byte {14 + dib}, found offset {offset}")
     if compression in (0, 3):
         stride = (width * bits + 31) // 32 * 4
         w.need(offset, stride * abs(height), "the pixel rows")
@@ -549,8 +524,8 @@ def decode_gray(data: bytes, name: str | Path = "<bytes>") -> tuple[Header, np.n
     rgba = _decode_rgba(container.decoded or data, name, container)
     if rgba.shape[:2] != (header.height, header.width):
         raise ImageError(
+            ImageReason.CORRUPT,
             name,
-            Reason.CORRUPT,
             f"expected {header.width} x {header.height} pixels, the decoder gave {rgba.shape[1]} x {rgba.shape[0]}",
         )
     gray = np.empty(rgba.shape[:2], np.uint8)
@@ -581,7 +556,9 @@ def _decode_rgba(data: bytes, name: str | Path, container: _Container) -> np.nda
     # IndexError, KeyError, zlib.error...); after the walk has vouched for the structure, any of them means the
     # data is corrupt, and the command must report it, not crash.
     except Exception as exc:
-        raise ImageError(name, Reason.CORRUPT, f"expected {fmt.value} data the decoder accepts, found: {exc}") from exc
+        raise ImageError(
+            ImageReason.CORRUPT, name, f"expected {fmt.value} data the decoder accepts, found: {exc}"
+        ) from exc
 
 
 def _to_rgba(im: Image.Image, name: str | Path) -> np.ndarray:
@@ -591,7 +568,7 @@ def _to_rgba(im: Image.Image, name: str | Path) -> np.ndarray:
         return np.dstack([gray, gray, gray, np.full_like(gray, 255)])
     if im.mode not in ("1", "L", "LA", "P", "PA", "RGB", "RGBA"):
         raise ImageError(
-            name, Reason.UNSUPPORTED, f"expected a gray, palette or RGB image, found Pillow mode {im.mode}"
+            ImageReason.UNSUPPORTED, name, f"expected a gray, palette or RGB image, found Pillow mode {im.mode}"
         )
     return np.asarray(im.convert("RGBA"))
 
@@ -659,8 +636,8 @@ def _normalize(header: Header, gray: np.ndarray, name: str | Path) -> _Normalize
     ink_max = int(v.max())
     if ink_max - background < MIN_CONTRAST:
         raise ImageError(
+            ImageReason.NO_INK,
             name,
-            Reason.NO_INK,
             f"no digit found: expected ink at least {MIN_CONTRAST} levels brighter than the background "
             f"{background}, found at most {ink_max - background}",
         )
@@ -733,8 +710,8 @@ def _ink_components(norm: _Normalized, name: str | Path) -> list[_Component]:
     runs = int(np.count_nonzero(mask[:, 0])) + int(np.count_nonzero(mask[:, 1:] & ~mask[:, :-1]))
     if runs > MAX_INK_RUNS:
         raise ImageError(
+            ImageReason.TOO_LARGE,
             name,
-            Reason.TOO_LARGE,
             f"expected at most {MAX_INK_RUNS} ink runs (row stretches of ink), found {runs}: too many separate "
             "marks to be digits",
         )
@@ -830,7 +807,9 @@ def _load(source: str | Path | bytes, name: str | Path | None) -> tuple[bytes, s
         data = bytes(source)
         sniff(data, label)
         if len(data) > MAX_FILE_BYTES:
-            raise ImageError(label, Reason.TOO_LARGE, f"expected at most {MAX_FILE_BYTES} bytes, found {len(data)}")
+            raise ImageError(
+                ImageReason.TOO_LARGE, label, f"expected at most {MAX_FILE_BYTES} bytes, found {len(data)}"
+            )
         return data, label
     return read_bytes(source), (name if name is not None else source)
 
@@ -844,7 +823,7 @@ def preprocess(source: str | Path | bytes, mode: Mode = Mode.MNIST, *, name: str
         name: how errors name the source (default: the path, or ``<N bytes>``).
 
     Raises:
-        ImageError: with a ``Reason``; NO_INK means no digit was found (mnist mode only).
+        ImageError: with an ``ImageReason``; NO_INK means no digit was found (mnist mode only).
     """
     data, label = _load(source, name)
     header, gray = decode_gray(data, label)

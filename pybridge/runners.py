@@ -68,10 +68,14 @@ class PythonOrtRunner:
 
     def __init__(self, *, threads: int = 1, batch: int = 256, strict_fp32: bool = False, device: str = "auto"):
         if device not in ("auto", "cpu", "cuda"):
-            raise errors.UsageError(f"expected device auto, cpu or cuda, found {device!r}")
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT, f"expected device auto, cpu or cuda, found {device!r}"
+            )
         available = ort.get_available_providers()
         if device == "cuda" and "CUDAExecutionProvider" not in available:
-            raise errors.UsageError(f"CUDA requested but ONNX Runtime offers only {available}")
+            raise errors.UsageError(
+                errors.UsageReason.UNSUPPORTED, f"CUDA requested but ONNX Runtime offers only {available}"
+            )
         self.use_cuda = device != "cpu" and "CUDAExecutionProvider" in available
         self.threads, self.batch, self.strict_fp32 = threads, batch, strict_fp32
 
@@ -79,7 +83,7 @@ class PythonOrtRunner:
         """A session on the model's checked bytes (``modelfile``); with ``contract``, its interface checked too.
 
         Raises:
-            ModelError: the file fails ``modelfile``'s checks or ONNX Runtime cannot load it; ContractError:
+            ModelError: the file fails ``modelfile``'s checks or ONNX Runtime cannot load it, or
                 ``CONTRACT_MISMATCH``.
         """
         checked = modelfile.of(model)
@@ -96,7 +100,7 @@ class PythonOrtRunner:
             session = ort.InferenceSession(checked.data, options, providers=providers)
         except Exception as exc:  # ORT raises its own Fail/InvalidGraph/... types; one message for all
             detail = f"expected an ONNX model that ONNX Runtime can load, found: {_one_line(exc)}"
-            raise errors.model_error(checked.subject, "MODEL_INVALID", detail) from exc
+            raise errors.ModelError(errors.ModelReason.MODEL_INVALID, checked.subject, detail) from exc
         if contract is not None:
             check_session(session, contract, checked.subject)
         return session
@@ -116,12 +120,12 @@ class PythonOrtRunner:
                 chunk = session.run(None, {name: rows})[0]
             except Exception as exc:  # ORT's exception types vary by failure; the message says what went wrong
                 detail = f"expected ONNX Runtime to run images {start}.., found: {_one_line(exc)}"
-                raise errors.model_error(subject, "ORT_ERROR", detail) from exc
+                raise errors.ModelError(errors.ModelReason.ORT_ERROR, subject, detail) from exc
             if chunk.shape != (len(rows), out.shape[1]):
                 detail = (
                     f"expected probabilities [{len(rows)}, {out.shape[1]}] for images {start}.., found {chunk.shape}"
                 )
-                raise errors.model_error(subject, "ORT_ERROR", detail)
+                raise errors.ModelError(errors.ModelReason.ORT_ERROR, subject, detail)
             out[start : start + len(rows)] = chunk
         return out
 
@@ -129,7 +133,9 @@ class PythonOrtRunner:
         t0 = time.perf_counter()
         pixels = idx.read_idx(images).data[:limit]
         if pixels.ndim != 3 or pixels.shape[1:] != (28, 28) or pixels.dtype != np.uint8:
-            raise errors.WrongShapeError(images, f"expected ubyte [N, 28, 28], found {pixels.dtype} {pixels.shape}")
+            raise errors.IdxError(
+                errors.IdxReason.WRONG_SHAPE, images, f"expected ubyte [N, 28, 28], found {pixels.dtype} {pixels.shape}"
+            )
         x = to_input(pixels)
         t1 = time.perf_counter()
         session = self.session(model, contract)
@@ -186,8 +192,9 @@ class KerasRunner:
         path = keras_cache_path(model.stem, hashlib.sha256(model.read_bytes()).hexdigest())
         if not path.exists():
             raise errors.UsageError(
+                errors.UsageReason.MISSING_FILE,
                 f"{model}: expected its Keras original at {path}, found none (it exists only where "
-                "`python -m training.train` made this very file)"
+                "`python -m training.train` made this very file)",
             )
         import keras  # deferred: TensorFlow is an optional, heavy dependency
 

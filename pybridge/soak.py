@@ -25,6 +25,7 @@ Exit codes: 0 every figure within its bound, 1 a bound missed or an output diffe
 from __future__ import annotations
 
 import argparse
+import enum
 import gc
 import gzip
 import json
@@ -134,7 +135,10 @@ def rss_mb() -> float:
                     return int(line.split()[1]) / 1024
     except FileNotFoundError:
         pass
-    raise errors.UsageError("soak: expected /proc/self/status (Linux) to read the resident set size, found none")
+    raise errors.UsageError(
+        errors.UsageReason.UNSUPPORTED,
+        "soak: expected /proc/self/status (Linux) to read the resident set size, found none",
+    )
 
 
 class Probe:
@@ -327,10 +331,10 @@ class Soak:
                     try:
                         with jvm.java_errors():
                             call()
-                        problems.append(f"{label}: expected {expected.__name__}, found no error")
-                    except errors.BridgeError as exc:
-                        if type(exc) is not expected:
-                            problems.append(f"{label}: expected {expected.__name__}, found {type(exc).__name__}")
+                        problems.append(f"{label}: expected {_name(expected)}, found no error")
+                    except errors.DigitBridgeError as exc:
+                        if exc.reason is not expected:
+                            problems.append(f"{label}: expected {_name(expected)}, found {_name(exc.reason)}")
                 return problems
 
             return measure(
@@ -343,31 +347,41 @@ class Soak:
                 detail="failing calls in turn: " + ", ".join(label for label, _, _ in calls),
             )
 
-    def _failing_calls(self, tmp: Path) -> list[tuple[str, Callable[[], object], type[errors.BridgeError]]]:
-        """Malformed inputs written on the spot, each with the bridge call that must fail and its error."""
+    def _failing_calls(self, tmp: Path) -> list[tuple[str, Callable[[], object], enum.Enum]]:
+        """Malformed inputs written on the spot, each with the bridge call that must fail and its error's reason."""
         header = bytes([0, 0, 8, 1, 0, 0, 0, 4])  # ubyte, one dimension of 4
         damaged_gzip = bytearray(gzip.compress(header + bytes(4)))
         damaged_gzip[-8] ^= 0xFF  # the CRC-32 of the trailer
         files = {
-            "bad_magic.idx": (bytes([1]) + header[1:] + bytes(4), errors.BadMagicError),
-            "truncated.idx": (header + bytes(3), errors.TruncatedDataError),
-            "trailing.idx": (header + bytes(5), errors.TrailingDataError),
-            "bad_crc.idx.gz": (bytes(damaged_gzip), errors.CorruptGzipError),
+            "bad_magic.idx": (bytes([1]) + header[1:] + bytes(4), errors.IdxReason.BAD_MAGIC),
+            "truncated.idx": (header + bytes(3), errors.IdxReason.TRUNCATED_DATA),
+            "trailing.idx": (header + bytes(5), errors.IdxReason.TRAILING_DATA),
+            "bad_crc.idx.gz": (bytes(damaged_gzip), errors.IdxReason.CORRUPT_GZIP),
         }
         calls = []
         for name, (content, error) in files.items():
             (tmp / name).write_bytes(content)
             calls.append((f"read {name}", self._read_call(tmp / name), error))
-        calls.append(("read missing.idx", self._read_call(tmp / "missing.idx"), errors.IdxIOError))
+        calls.append(("read missing.idx", self._read_call(tmp / "missing.idx"), errors.IdxReason.IO))
         not_a_model = tmp / "not_a_model.onnx"
         not_a_model.write_bytes(b"this is not an ONNX model\n" * 4)
         path = self._path.of(str(not_a_model))
-        calls.append(("open not_a_model.onnx", lambda: self._classifier.open(path, self._options), errors.ModelError))
+        calls.append(
+            (
+                "open not_a_model.onnx",
+                lambda: self._classifier.open(path, self._options),
+                errors.ModelReason.MODEL_INVALID,
+            )
+        )
         return calls
 
     def _read_call(self, file: Path) -> Callable[[], object]:
         path = self._path.of(str(file))
         return lambda: self._reader.read(path)
+
+
+def _name(reason: enum.Enum) -> str:
+    return f"{type(reason).__name__}.{reason.name}"
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.soak") -> int:
@@ -385,18 +399,23 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.soak
     args = parser.parse_args(argv)
     try:
         return run(args)
-    except errors.BridgeError as exc:
+    except errors.DigitBridgeError as exc:
         return errors.report(exc, args.debug)
 
 
 def run(args: argparse.Namespace) -> int:
     for option in ("threads", "rounds", "cycles", "failures"):
         if getattr(args, option) < 1:
-            raise errors.UsageError(f"--{option}: expected a count >= 1, found {getattr(args, option)}")
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT, f"--{option}: expected a count >= 1, found {getattr(args, option)}"
+            )
     images = (args.dir or data.default_dir()) / data.FILES["t10k-images"]
     for path in (args.model, images):
         if not path.is_file():
-            raise errors.UsageError(f"{path}: expected a file, found none (models: `make models`, MNIST: `make data`)")
+            raise errors.UsageError(
+                errors.UsageReason.MISSING_FILE,
+                f"{path}: expected a file, found none (models: `make models`, MNIST: `make data`)",
+            )
     soak = Soak(args.model, images)
     probe = Probe()
     if not args.json:
