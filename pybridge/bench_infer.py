@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import data, errors, files, idx
+from pybridge import cli, data, errors, files, idx
 from pybridge.contract import to_input
 from pybridge.jvm import BUILD_COMMAND, JAR
 from pybridge.runners import PythonOrtRunner
@@ -187,7 +187,7 @@ def summarise(results: list[Round], count: int) -> dict[str, dict[str, float]]:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.bench_infer") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser = cli.parser(prog, __doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--threads", type=int, default=1)
@@ -200,22 +200,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.benc
     parser.add_argument("--data", type=Path, help="MNIST directory (default: the fetch cache)")
     parser.add_argument("--jar", type=Path, default=JAR)
     parser.add_argument("--json", type=Path, help="also write the settings, every round and the summary here")
-    parser.add_argument("--debug", action="store_true")
-    args = parser.parse_args(argv)
-    try:
-        for name in ("batch", "threads", "limit", "rounds", "repeat"):
-            if getattr(args, name) < 1:
-                raise errors.UsageError(
-                    errors.UsageReason.BAD_ARGUMENT, f"expected --{name} >= 1, found {getattr(args, name)}"
-                )
-        if args.warmup < 0:
-            raise errors.UsageError(errors.UsageReason.BAD_ARGUMENT, f"expected --warmup >= 0, found {args.warmup}")
-        return run(args)
-    except errors.DigitBridgeError as exc:
-        return errors.report(exc, args.debug)
+    return cli.run(run, cli.finish(parser, argv))
 
 
 def run(args: argparse.Namespace) -> int:
+    for name in ("batch", "threads", "limit", "rounds", "repeat"):
+        if getattr(args, name) < 1:
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT, f"expected --{name} >= 1, found {getattr(args, name)}"
+            )
+    if args.warmup < 0:
+        raise errors.UsageError(errors.UsageReason.BAD_ARGUMENT, f"expected --warmup >= 0, found {args.warmup}")
     images = (args.data or data.default_dir()) / data.FILES["t10k-images"]
     pixels = idx.read_idx(images).data[: args.limit]
     card = args.model.with_suffix(".json")

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pybridge import cli, data, errors, files
 from pybridge import contract as model_contract
-from pybridge import data, errors, files
 from pybridge.runners import PythonOrtRunner, Runner, RunOutput
 
 CPU_ATOL = 1e-6  # fallback budget CPU vs CPU; with matching ORT versions we expect exact equality
@@ -292,7 +292,7 @@ def find_models(paths: list[Path]) -> list[Path]:
 
 
 def parse_args(argv: Sequence[str] | None, prog: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser = cli.parser(prog, __doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", type=Path, default=[Path("models")], help="files or folders")
     parser.add_argument("--data", type=Path, help="MNIST directory (default: fetched into the user cache)")
     parser.add_argument("--runtimes", default="python-ort,jvm-ort", help=f"comma-separated, from {RUNTIMES}")
@@ -304,8 +304,7 @@ def parse_args(argv: Sequence[str] | None, prog: str) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--report", type=Path, help="write an HTML report into this folder")
     parser.add_argument("--strict-fp32", action="store_true", help="CUDA without TF32")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    args = parser.parse_args(argv)
+    args = cli.finish(parser, argv)
     args.runtimes = [r.strip() for r in args.runtimes.split(",") if r.strip()]
     if len(args.runtimes) < 2 or len(set(args.runtimes)) != len(args.runtimes):
         parser.error(f"expected at least two different runtimes, found {args.runtimes}")
@@ -372,11 +371,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.compare") -> int:
     """Command line entry point; returns the exit code."""
-    args = parse_args(argv, prog)
-    try:
-        return run(args)
-    except errors.DigitBridgeError as exc:
-        return errors.report(exc, args.debug)
+    return cli.run(run, parse_args(argv, prog))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import errors, idx
+from pybridge import cli, errors, idx
 from pybridge.files import atomic_write, cache_root, remove_stale_temps
 
 SPLITS = ("train", "t10k")
@@ -545,41 +545,42 @@ def _print_summary(summary: dict, java: dict | None) -> bool:
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.data") -> int:
     """Command line entry point; returns the exit code."""
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser = cli.parser(prog, __doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     fetch_p = sub.add_parser("fetch", help="make sure a verified dataset is present")
     fetch_p.add_argument("--from", dest="source", type=Path, help="adopt IDX files from this directory")
     fetch_p.add_argument("--allow-noncanonical", action="store_true", help="accept --from files that fail the MD5s")
     summary_p = sub.add_parser("summary", help="counts, classes and checksums; with --jar also the Java reader's")
     summary_p.add_argument("--jar", type=Path, help="the fat jar, to compare its reader's view")
-    summary_p.add_argument("--json", action="store_true")
-    for p in (fetch_p, summary_p):
+    for p, json_help in ((fetch_p, None), (summary_p, "the summary as JSON")):
         p.add_argument("--dir", type=Path, help="dataset directory (default: $DIGITBRIDGE_MNIST_DIR or user cache)")
         p.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist")
-        p.add_argument("--debug", action="store_true", help="show tracebacks")
+        cli.add_shared_options(p, json=json_help)
     args = parser.parse_args(argv)
-    try:
-        if args.command == "fetch":
-            if args.source is not None and args.dataset != "mnist":
-                raise errors.UsageError(
-                    errors.UsageReason.BAD_ARGUMENT,
-                    "--from adopts MNIST files; it cannot be combined with --dataset fashion",
-                )
-            verdict = fetch(args.dir, args.source, args.allow_noncanonical, args.dataset)
-            state = "canonical, verified" if verdict.canonical else "NON-CANONICAL (accepted by --allow-noncanonical)"
-            print(f"{args.dataset}: {verdict.directory} ({state})")
-            return 0
-        directory = args.dir or default_dir(args.dataset)
-        summary = summarize(directory)
-        java = java_summary(args.jar, directory) if args.jar else None
-        if args.json:
-            print(json.dumps({"python": summary, "java": java}, indent=2))
-            agree = java is None or all(_same(java[s], summary["splits"][s]) for s in SPLITS)
-        else:
-            agree = _print_summary(summary, java)
-        return 0 if agree else 1
-    except errors.DigitBridgeError as exc:
-        return errors.report(exc, args.debug)
+    return cli.run(_fetch if args.command == "fetch" else _summary, args)
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    if args.source is not None and args.dataset != "mnist":
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT, "--from adopts MNIST files; it cannot be combined with --dataset fashion"
+        )
+    verdict = fetch(args.dir, args.source, args.allow_noncanonical, args.dataset)
+    state = "canonical, verified" if verdict.canonical else "NON-CANONICAL (accepted by --allow-noncanonical)"
+    print(f"{args.dataset}: {verdict.directory} ({state})")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    directory = args.dir or default_dir(args.dataset)
+    summary = summarize(directory)
+    java = java_summary(args.jar, directory) if args.jar else None
+    if args.json:
+        print(json.dumps({"python": summary, "java": java}, indent=2))
+        agree = java is None or all(_same(java[s], summary["splits"][s]) for s in SPLITS)
+    else:
+        agree = _print_summary(summary, java)
+    return 0 if agree else 1
 
 
 if __name__ == "__main__":

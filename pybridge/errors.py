@@ -124,62 +124,48 @@ class DigitBridgeError(Exception):
 
 
 class _SubjectError(DigitBridgeError):
-    """An error about one file or model, whose message reads ``<subject>: <REASON>: <detail>``."""
+    """An error about one file or model, whose message reads ``<subject>: <REASON>: <detail>``.
+
+    Attributes:
+        subject: the file or model, as the caller named it.
+        detail: what was expected and what was found.
+    """
 
     def __init__(self, reason: enum.Enum, subject: object, detail: str):
         super().__init__(reason, f"{subject}: {reason.name}: {detail}")
-        self.detail = detail
+        self.subject, self.detail = subject, detail
 
 
 class IdxError(_SubjectError):
-    """An IDX file (or a pair of them) failed one of the checks of docs/idx-format.md: bad input.
+    """An IDX file or pair that fails a check of docs/idx-format.md (an ``IdxReason``): bad input.
 
-    Attributes:
-        reason: an ``IdxReason``.
-        path: the file the check failed on.
-        detail: what was expected and what was found.
+    ``subject`` is the file as a ``Path``.
     """
 
     reasons = IdxReason
 
     def __init__(self, reason: IdxReason, path: str | Path, detail: str):
-        self.path = Path(path)
-        super().__init__(reason, self.path, detail)
+        super().__init__(reason, Path(path), detail)
 
 
 class ImageError(_SubjectError):
-    """An image file that cannot be turned into a digit: bad input.
+    """An image file that cannot be turned into a digit (an ``ImageReason``): bad input.
 
-    Attributes:
-        reason: an ``ImageReason``.
-        path: the file as the caller named it (or ``<N bytes>`` for bytes in memory).
-        detail: what was expected and what was found.
+    ``subject`` is the file as the caller named it, or ``<N bytes>`` for bytes in memory.
     """
 
     reasons = ImageReason
-
-    def __init__(self, reason: ImageReason, path: str | Path, detail: str):
-        self.path = str(path)
-        super().__init__(reason, self.path, detail)
 
 
 class ModelError(_SubjectError):
     """A model that cannot be used as it is, a model card that is not valid, or an inference ONNX Runtime refused.
 
     The model may be missing or unloadable, carry no usable contract, have another interface than its contract,
-    or fail its golden check.
-
-    Attributes:
-        reason: a ``ModelReason``; ``GOLDEN_MISMATCH`` is a failed check (exit 1), every other one bad input.
-        subject: the model or file, as the caller named it.
-        detail: what was expected and what was found.
+    or fail its golden check: ``reason`` is a ``ModelReason``, and ``GOLDEN_MISMATCH`` is a failed check (exit
+    1), every other one bad input.
     """
 
     reasons = ModelReason
-
-    def __init__(self, reason: ModelReason, subject: object, detail: str):
-        self.subject = str(subject)
-        super().__init__(reason, subject, detail)
 
     @property
     def exit_code(self) -> int:  # type: ignore[override]
@@ -219,16 +205,3 @@ class BridgeError(DigitBridgeError):
     @property
     def exit_code(self) -> int:  # type: ignore[override]
         return BAD_INPUT if self.reason is BridgeReason.JVM_REFUSED else CHECK_FAILED
-
-
-def report(exc: DigitBridgeError, debug: bool = False) -> int:
-    """Print the one ``error:`` line for ``exc`` (or re-raise it with ``debug``) and return its exit code.
-
-    Must be called from inside the ``except`` block that caught ``exc``.
-    """
-    if debug:
-        raise exc
-    import sys
-
-    print(f"error: {exc}", file=sys.stderr)
-    return exc.exit_code

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import errors
+from pybridge import cli, errors
 from pybridge.errors import IdxError, IdxReason
 from pybridge.files import atomic_write
 
@@ -442,19 +442,14 @@ def summary_line(info: dict) -> str:
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.idx") -> int:
     """Print the header summary and checksum of each IDX file; exit 2 on the first bad one."""
-    parser = argparse.ArgumentParser(prog=prog, description="Check IDX files and print their header and checksum.")
-    parser.add_argument("files", nargs="+", metavar="FILE")
-    parser.add_argument("--json", action="store_true", help="one JSON object per file")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    args = parser.parse_args(argv)
+    command = cli.parser(prog, "Check IDX files and print their header and checksum.")
+    command.add_argument("files", nargs="+", metavar="FILE")
+    return cli.run(_print_infos, cli.finish(command, argv, json="one JSON object per file"))
+
+
+def _print_infos(args: argparse.Namespace) -> int:
     for name in args.files:
-        try:
-            info = read_idx(name).describe()
-        except IdxError as exc:
-            if args.debug:
-                raise
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        info = read_idx(name).describe()
         print(json.dumps(info) if args.json else summary_line(info))
     return 0
 

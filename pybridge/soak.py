@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from pybridge import data, errors, jvm
+from pybridge import cli, data, errors, jvm
 
 SCENARIOS = ("threads", "cycles", "failures")
 DEFAULT_MODEL = jvm.ROOT / "models" / "mlp.onnx"
@@ -385,7 +385,7 @@ def _name(reason: enum.Enum) -> str:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.soak") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser = cli.parser(prog, __doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="default: models/mlp.onnx")
     parser.add_argument("--dir", type=Path, default=None, help="MNIST directory (default: the fetch location)")
     parser.add_argument("--threads", type=int, default=8, help="threads sharing the classifier (default 8)")
@@ -394,13 +394,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.soak
     parser.add_argument("--failures", type=int, default=10000, help="failing calls, measured (default 10000)")
     parser.add_argument("--bound", type=float, default=5.0, help="largest RSS growth in %% that passes (default 5)")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=SCENARIOS, help="scenarios to run")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--debug", action="store_true", help="stack traces instead of one error line")
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except errors.DigitBridgeError as exc:
-        return errors.report(exc, args.debug)
+    return cli.run(run, cli.finish(parser, argv, json="print the figures as JSON"))
 
 
 def run(args: argparse.Namespace) -> int:
