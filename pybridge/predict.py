@@ -289,7 +289,8 @@ def parse(argv: Sequence[str] | None, prog: str) -> Options:
     parser.add_argument("files", nargs="+", metavar="IMG", help="PNG, JPEG, GIF or BMP files (recognised by content)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help=f"ONNX model (default {DEFAULT_MODEL})")
     parser.add_argument("--segment", action="store_true", help="split a line of digits and print the number")
-    parser.add_argument("--json", action="store_true", help="one JSON object per image")  # added here, not by cli.finish: the usage line stays as it was
+    # Added here rather than by cli.finish, so the usage line keeps --json where it always stood.
+    parser.add_argument("--json", action="store_true", help="one JSON object per image")
     parser.add_argument(
         "--runtimes", default="python-ort", help=f"comma-separated, from {', '.join(RUNTIMES)} (default python-ort)"
     )
