@@ -108,6 +108,9 @@ class BridgeReason(enum.Enum):
 class DigitBridgeError(Exception):
     """Base class of every error this package raises on purpose (the twin of Java's ``DigitBridgeException``).
 
+    ``DataError``, ``UsageError`` and ``BridgeError`` are made with ``(reason, message)``; ``IdxError``,
+    ``ImageError`` and ``ModelError`` with ``(reason, subject, detail)``. A reason of another area is a TypeError.
+
     Attributes:
         reason: a member of the area's reason enum.
         exit_code: what a CLI exits with when this error ends it (``CHECK_FAILED`` or ``BAD_INPUT``).
@@ -178,17 +181,11 @@ class DataError(DigitBridgeError):
     reasons = DataReason
     exit_code = CHECK_FAILED
 
-    def __init__(self, reason: DataReason, message: str):
-        super().__init__(reason, message)
-
 
 class UsageError(DigitBridgeError):
     """The caller passed options or arguments that cannot work: bad usage (exit 2)."""
 
     reasons = UsageReason
-
-    def __init__(self, reason: UsageReason, message: str):
-        super().__init__(reason, message)
 
 
 class BridgeError(DigitBridgeError):
@@ -198,9 +195,6 @@ class BridgeError(DigitBridgeError):
     """
 
     reasons = BridgeReason
-
-    def __init__(self, reason: BridgeReason, message: str):
-        super().__init__(reason, message)
 
     @property
     def exit_code(self) -> int:  # type: ignore[override]
