@@ -30,7 +30,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pybridge import cli, jvm
+from pybridge import cli
+from pybridge.runtimes import jvm
 
 DEFAULT_MODEL = Path("models/deeper_cnn.onnx")
 

@@ -54,7 +54,7 @@ final class EvaluateCommand extends Command {
     String name;
     String settings;
     try (DigitClassifier classifier = options.model().open()) {
-      evaluation = classifier.evaluate(dataset);
+      evaluation = Evaluation.of(classifier, dataset);
       name = classifier.name();
       settings = ModelArgs.settings(classifier);
     }

@@ -1,7 +1,6 @@
 package io.github.digitbridge.cli;
 
 import io.github.digitbridge.DigitBridgeException;
-import io.github.digitbridge.model.ModelException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -86,12 +85,7 @@ public final class Main {
       return BAD_INPUT;
     } catch (DigitBridgeException e) {
       console.report(e);
-      // A model that no longer computes its golden outputs failed a check; anything else (a bad
-      // file, a model that is missing, corrupt, without contract or with the wrong interface) is
-      // bad input.
-      return e instanceof ModelException m && m.reason() == ModelException.Reason.GOLDEN_MISMATCH
-          ? CHECK_FAILED
-          : BAD_INPUT;
+      return e.exitCode();
     }
   }
 

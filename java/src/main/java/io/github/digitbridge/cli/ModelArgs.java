@@ -1,8 +1,8 @@
 package io.github.digitbridge.cli;
 
+import io.github.digitbridge.model.ClassifierOptions;
+import io.github.digitbridge.model.ClassifierOptions.ExecutionProvider;
 import io.github.digitbridge.model.DigitClassifier;
-import io.github.digitbridge.model.DigitClassifier.Options;
-import io.github.digitbridge.model.DigitClassifier.Options.ExecutionProvider;
 import io.github.digitbridge.model.ModelException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -10,12 +10,12 @@ import java.util.Optional;
 
 /**
  * The options every model command takes: {@value #USAGE}. Their defaults are the library's ({@link
- * Options#defaults()}), so the CLI runs a model as an embedding application would.
+ * ClassifierOptions#defaults()}), so the CLI runs a model as an embedding application would.
  *
  * @param model the model file
  * @param options how to run it
  */
-record ModelArgs(Path model, Options options) {
+record ModelArgs(Path model, ClassifierOptions options) {
   static final String USAGE =
       "--model FILE [--batch N] [--threads T] [--provider cpu|cuda] [--no-golden]";
 
@@ -28,8 +28,8 @@ record ModelArgs(Path model, Options options) {
   static ModelArgs parse(Args args, Console console) throws UsageException {
     boolean noGolden = args.flag("--no-golden");
     Path model = Path.of(args.requiredOption("--model"));
-    int batch = args.intOption("--batch", Options.DEFAULT_BATCH_SIZE, 1);
-    int threads = args.intOption("--threads", Options.DEFAULT_INTRA_OP_THREADS, 0);
+    int batch = args.intOption("--batch", ClassifierOptions.DEFAULT_BATCH_SIZE, 1);
+    int threads = args.intOption("--threads", ClassifierOptions.DEFAULT_INTRA_OP_THREADS, 0);
     Optional<String> providerText = args.option("--provider");
     ExecutionProvider provider = ExecutionProvider.CPU;
     if (providerText.isPresent()) {
@@ -39,8 +39,8 @@ record ModelArgs(Path model, Options options) {
         throw new UsageException("expected --provider cpu or cuda, found " + providerText.get());
       }
     }
-    Options options =
-        Options.builder()
+    ClassifierOptions options =
+        ClassifierOptions.builder()
             .batchSize(batch)
             .intraOpThreads(threads)
             .executionProvider(provider)
