@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import data, idx
+from pybridge import cli, data, errors, idx
 
 TARGETS = {"raw": 2.0, "gzip": 1.3}
 MEMORY_TARGET = 1.1
@@ -121,21 +121,26 @@ def memory_benchmark(elements: int, jar: Path | None) -> bool:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.bench_idx") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description="Time the IDX readers against their baselines.")
+    parser = cli.parser(prog, "Time the IDX readers against their baselines.")
     parser.add_argument("--dir", type=Path, default=None, help="MNIST directory (default: the fetch location)")
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--jar", type=Path, help="also run the Java reader's bench-idx from this fat jar")
     parser.add_argument("--memory", action="store_true", help="measure peak memory instead of time")
     parser.add_argument("--elements", type=int, default=MEMORY_ELEMENTS, help="doubles in the --memory files")
-    args = parser.parse_args(argv)
+    args = cli.finish(parser, argv)
+    if args.memory and not 1 <= args.elements <= idx.MAX_DATA_BYTES // 8:
+        parser.error(f"--elements must be 1 to {idx.MAX_DATA_BYTES // 8}")
+    return cli.run(_benchmark, args)
+
+
+def _benchmark(args: argparse.Namespace) -> int:
     if args.memory:
-        if not 1 <= args.elements <= idx.MAX_DATA_BYTES // 8:
-            parser.error(f"--elements must be 1 to {idx.MAX_DATA_BYTES // 8}")
         return 0 if memory_benchmark(args.elements, args.jar) else 1
     gz_path = (args.dir or data.default_dir()) / data.FILES["train-images"]
     if not gz_path.exists():
-        print(f"error: {gz_path}: missing; run `python -m pybridge.data fetch`", file=sys.stderr)
-        return 2
+        raise errors.UsageError(
+            errors.UsageReason.MISSING_FILE, f"{gz_path}: missing; run `python -m pybridge.data fetch`"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         raw_path = Path(tmp) / "train-images-idx3-ubyte"
         raw_path.write_bytes(gzip.decompress(gz_path.read_bytes()))

@@ -16,7 +16,6 @@ memory of the process (``ru_maxrss``), the exit code and the first error line. T
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import struct
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from pybridge import cli
 from pybridge.runtimes import jvm
 
 DEFAULT_MODEL = Path("models/deeper_cnn.onnx")
@@ -91,16 +91,20 @@ def measure(command: list[str]) -> tuple[float, float, int, str]:
     return seconds, usage.ru_maxrss / 1024, proc.returncode, first
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pybridge.bench_images", description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.bench_images") -> int:
+    parser = cli.parser(prog, __doc__.splitlines()[0])
     parser.add_argument("--jar", type=Path, default=jvm.JAR, help=f"the fat jar (default {jvm.JAR})")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help=f"ONNX model (default {DEFAULT_MODEL})")
     parser.add_argument("--only", default="", help=f"comma-separated, from {', '.join(CASES)}")
-    args = parser.parse_args(argv)
+    args = cli.finish(parser, argv)
     chosen = [c for c in args.only.split(",") if c] or list(CASES)
     unknown = [c for c in chosen if c not in CASES]
     if unknown:
         parser.error(f"expected cases from {', '.join(CASES)}, found {', '.join(unknown)}")
+    return _measure_all(args.jar, args.model, chosen)
+
+
+def _measure_all(jar: Path, model: Path, chosen: list[str]) -> int:
     print(f"{'case':<12} {'bytes':>9}  {'command':<7} {'seconds':>8} {'peak MB':>8} exit  first error line")
     with tempfile.TemporaryDirectory() as tmp:
         for name in chosen:
@@ -113,10 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 payload = make()
                 file, size = str(Path(tmp) / f"{name}.png"), len(payload)
                 Path(file).write_bytes(payload)
-            flags = ["--model", str(args.model)] + (["--segment"] if segment else [])
+            flags = ["--model", str(model)] + (["--segment"] if segment else [])
             commands = {
                 "python": [sys.executable, "-m", "pybridge.predict", *flags, file],
-                "java": ["java", "-jar", str(args.jar), "predict", *flags, file],
+                "java": ["java", "-jar", str(jar), "predict", *flags, file],
             }
             for label, command in commands.items():
                 seconds, peak, code, first = measure(command)

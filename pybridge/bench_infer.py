@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import data, errors, files, idx
+from pybridge import cli, data, errors, files, idx
 from pybridge.contract import to_input
 from pybridge.runtimes.jvm import BUILD_COMMAND, JAR
 from pybridge.runtimes.python_ort import PythonOrtRuntime
@@ -105,7 +105,10 @@ class JvmProcess:
         self, jar: Path, model: Path, images: Path, *, batch: int, threads: int, limit: int, repeat: int, warmup: int
     ):
         if not jar.exists():
-            raise errors.UsageError(f"expected the CLI jar at {jar}, found no file; build it with `{BUILD_COMMAND}`")
+            raise errors.UsageError(
+                errors.UsageReason.MISSING_FILE,
+                f"expected the CLI jar at {jar}, found no file; build it with `{BUILD_COMMAND}`",
+            )
         cmd = ["java", "-jar", str(jar), "bench-infer", "--paired", "--model", str(model), "--images", str(images)]
         cmd += ["--batch", str(batch), "--threads", str(threads), "--limit", str(limit)]
         cmd += ["--repeat", str(repeat), "--warmup", str(warmup)]
@@ -126,11 +129,11 @@ class JvmProcess:
             err = self.process.stderr.read().strip().splitlines()
             self.close()
             rc = self.process.returncode
-            failure = errors.BridgeError(
-                f"expected the JVM's bench-infer to answer, found exit code {rc}: {err[0] if err else 'no message'}"
+            # The JVM CLI's exit codes mean what ours mean: 2 it refused its input, anything else a failure.
+            raise errors.BridgeError(
+                errors.BridgeReason.JVM_REFUSED if rc == 2 else errors.BridgeReason.JVM_FAILED,
+                f"expected the JVM's bench-infer to answer, found exit code {rc}: {err[0] if err else 'no message'}",
             )
-            failure.exit_code = rc if rc in (1, 2) else 1  # the JVM CLI's codes mean what ours mean
-            raise failure
         return json.loads(line)
 
     def round(self) -> dict[str, float]:
@@ -192,7 +195,7 @@ def summarise(results: list[Round], count: int) -> dict[str, dict[str, float]]:
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.bench_infer") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser = cli.parser(prog, __doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--threads", type=int, default=1)
@@ -205,20 +208,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.benc
     parser.add_argument("--data", type=Path, help="MNIST directory (default: the fetch cache)")
     parser.add_argument("--jar", type=Path, default=JAR)
     parser.add_argument("--json", type=Path, help="also write the settings, every round and the summary here")
-    parser.add_argument("--debug", action="store_true")
-    args = parser.parse_args(argv)
-    try:
-        for name in ("batch", "threads", "limit", "rounds", "repeat"):
-            if getattr(args, name) < 1:
-                raise errors.UsageError(f"expected --{name} >= 1, found {getattr(args, name)}")
-        if args.warmup < 0:
-            raise errors.UsageError(f"expected --warmup >= 0, found {args.warmup}")
-        return run(args)
-    except errors.BridgeError as exc:
-        return errors.report(exc, args.debug)
+    return cli.run(run, cli.finish(parser, argv))
 
 
 def run(args: argparse.Namespace) -> int:
+    for name in ("batch", "threads", "limit", "rounds", "repeat"):
+        if getattr(args, name) < 1:
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT, f"expected --{name} >= 1, found {getattr(args, name)}"
+            )
+    if args.warmup < 0:
+        raise errors.UsageError(errors.UsageReason.BAD_ARGUMENT, f"expected --warmup >= 0, found {args.warmup}")
     images = (args.data or data.default_dir()) / data.FILES["t10k-images"]
     pixels = idx.read_idx(images).data[: args.limit]
     card = args.model.with_suffix(".json")

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pybridge import cli, data, errors, files, runtimes
 from pybridge import contract as model_contract
-from pybridge import data, errors, files, runtimes
 from pybridge.runtimes.base import RunOutput, Runtime
 
 CPU_ATOL = 1e-6  # fallback budget CPU vs CPU; with matching ORT versions we expect exact equality
@@ -268,14 +268,19 @@ def find_models(paths: list[Path]) -> list[Path]:
         elif path.suffix == ".onnx" and path.exists():
             found.append(path)
         else:
-            raise errors.UsageError(f"expected an .onnx file or a folder of them, found {path}")
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT, f"expected an .onnx file or a folder of them, found {path}"
+            )
     if not found:
-        raise errors.UsageError(f"expected at least one .onnx model in {', '.join(map(str, paths))}, found none")
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT,
+            f"expected at least one .onnx model in {', '.join(map(str, paths))}, found none",
+        )
     return found
 
 
 def parse_args(argv: Sequence[str] | None, prog: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser = cli.parser(prog, __doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", type=Path, default=[Path("models")], help="files or folders")
     parser.add_argument("--data", type=Path, help="MNIST directory (default: fetched into the user cache)")
     parser.add_argument("--runtimes", default="python-ort,jvm-ort", help=f"comma-separated, from {RUNTIMES}")
@@ -287,8 +292,7 @@ def parse_args(argv: Sequence[str] | None, prog: str) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--report", type=Path, help="write an HTML report into this folder")
     parser.add_argument("--strict-fp32", action="store_true", help="CUDA without TF32")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    args = parser.parse_args(argv)
+    args = cli.finish(parser, argv)
     args.runtimes = [r.strip() for r in args.runtimes.split(",") if r.strip()]
     if len(args.runtimes) < 2 or len(set(args.runtimes)) != len(args.runtimes):
         parser.error(f"expected at least two different runtimes, found {args.runtimes}")
@@ -355,11 +359,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.compare") -> int:
     """Command line entry point; returns the exit code."""
-    args = parse_args(argv, prog)
-    try:
-        return run(args)
-    except errors.BridgeError as exc:
-        return errors.report(exc, args.debug)
+    return cli.run(run, parse_args(argv, prog))
 
 
 if __name__ == "__main__":

@@ -87,18 +87,22 @@ def read(model: Path | bytes | modelfile.ModelFile) -> dict:
     """The contract embedded in a model's ONNX metadata, validated (``validate``); no ONNX Runtime session needed.
 
     Raises:
-        ModelError: the model file cannot be read or walked (``modelfile.load``). ContractError:
-            ``CONTRACT_MISSING`` or ``CONTRACT_INVALID``.
+        ModelError: the model file cannot be read or walked (``modelfile.load``), or
+            ``CONTRACT_MISSING`` / ``CONTRACT_INVALID``.
     """
     checked = modelfile.of(model)
     if checked.contract is None:
-        raise errors.model_error(
-            checked.subject, "CONTRACT_MISSING", f"expected a '{KEY}' entry in the ONNX metadata, found none"
+        raise errors.ModelError(
+            errors.ModelReason.CONTRACT_MISSING,
+            checked.subject,
+            f"expected a '{KEY}' entry in the ONNX metadata, found none",
         )
     try:
         return validate(parse_json(checked.contract))
     except DocumentError as exc:
-        raise errors.model_error(checked.subject, "CONTRACT_INVALID", f"contract {KEY}: {exc}") from None
+        raise errors.ModelError(
+            errors.ModelReason.CONTRACT_INVALID, checked.subject, f"contract {KEY}: {exc}"
+        ) from None
 
 
 def read_card(path: Path) -> dict:
@@ -111,10 +115,12 @@ def read_card(path: Path) -> dict:
         with Path(path).open("rb") as f:
             text = f.read(modelfile.MAX_CONTRACT_BYTES + 1)
     except OSError as exc:
-        raise errors.model_error(path, "IO", f"expected a readable model card, found: {exc}") from exc
+        raise errors.ModelError(errors.ModelReason.IO, path, f"expected a readable model card, found: {exc}") from exc
     if len(text) > modelfile.MAX_CONTRACT_BYTES:
-        raise errors.model_error(
-            path, "TOO_LARGE", f"expected a card of at most {modelfile.MAX_CONTRACT_BYTES} bytes, found more"
+        raise errors.ModelError(
+            errors.ModelReason.TOO_LARGE,
+            path,
+            f"expected a card of at most {modelfile.MAX_CONTRACT_BYTES} bytes, found more",
         )
     try:
         card = _object(parse_json(text), "")
@@ -125,7 +131,7 @@ def read_card(path: Path) -> dict:
         if sha is not None and not re.fullmatch(r"[0-9a-f]{64}", sha):
             raise DocumentError(f"expected 64 lower-case hex digits at onnx_sha256, found {_describe(sha)}")
     except DocumentError as exc:
-        raise errors.model_error(path, "CARD_INVALID", str(exc)) from None
+        raise errors.ModelError(errors.ModelReason.CARD_INVALID, path, str(exc)) from None
     return card
 
 

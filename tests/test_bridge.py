@@ -34,18 +34,32 @@ def test_views_share_memory_with_java_direct_buffers(jvm):
 
 
 @pytest.mark.parametrize(
-    ("name", "error"),
+    ("name", "reason"),
     [
-        ("too_much.idx", errors.TrailingDataError),
-        ("gzip_bad_crc.gz", errors.CorruptGzipError),
-        ("bad_magic.idx", errors.BadMagicError),
+        ("too_much.idx", errors.IdxReason.TRAILING_DATA),
+        ("gzip_bad_crc.gz", errors.IdxReason.CORRUPT_GZIP),
+        ("bad_magic.idx", errors.IdxReason.BAD_MAGIC),
     ],
 )
-def test_java_idx_errors_become_the_matching_python_errors(jvm, name, error):
+def test_java_idx_errors_become_the_matching_python_errors(jvm, name, reason):
     reader = jpype.JClass("io.github.digitbridge.idx.IdxReader")
-    with pytest.raises(error) as caught, jvm.java_errors():
+    with pytest.raises(errors.IdxError) as caught, jvm.java_errors():
         reader.read(jpype.JClass("java.nio.file.Path").of(str(FIXTURES / name)))
+    assert caught.value.reason is reason
     assert name in str(caught.value) and "expected" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("java_class", "python_reasons"),
+    [
+        ("io.github.digitbridge.idx.IdxException", errors.IdxReason),
+        ("io.github.digitbridge.image.ImageException", errors.ImageReason),
+        ("io.github.digitbridge.model.ModelException", errors.ModelReason),
+    ],
+)
+def test_each_java_reason_enum_has_a_python_twin_with_the_same_codes(jvm, java_class, python_reasons):
+    java_reasons = jpype.JClass(java_class).Reason.values()
+    assert [str(r.name()) for r in java_reasons] == [r.name for r in python_reasons]
 
 
 def test_java_image_errors_become_python_image_errors_by_class(jvm):
@@ -55,7 +69,7 @@ def test_java_image_errors_become_python_image_errors_by_class(jvm):
         pre.preprocess(path.of(str(file)), pre.Mode.MNIST)
     with pytest.raises(pp.ImageError) as python:
         pp.preprocess(file)
-    assert caught.value.reason is python.value.reason and caught.value.path == str(file)
+    assert caught.value.reason is python.value.reason and caught.value.subject == str(file)
 
 
 def test_java_exceptions_leave_no_python_objects_behind(jvm):
@@ -66,7 +80,7 @@ def test_java_exceptions_leave_no_python_objects_behind(jvm):
 
     def fail(times: int) -> None:
         for _ in range(times):
-            with pytest.raises(errors.BadMagicError), jvm.java_errors():
+            with pytest.raises(errors.IdxError, match="BAD_MAGIC"), jvm.java_errors():
                 reader.read(bad)
 
     fail(20)  # JPype's caches of classes and methods fill on the first calls
@@ -87,18 +101,19 @@ def test_stack_traces_are_kept_only_on_request(jvm, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("model", "error", "reason"),
+    ("model", "reason", "exit_code"),
     [
-        ("corrupt.onnx", errors.ModelError, "MODEL_INVALID"),
-        ("no_contract.onnx", errors.ContractError, "CONTRACT_MISSING"),
-        ("wrong_input_shape.onnx", errors.ContractError, "CONTRACT_MISMATCH"),
-        ("linear_altered.onnx", errors.GoldenMismatchError, "GOLDEN_MISMATCH"),
+        ("corrupt.onnx", errors.ModelReason.MODEL_INVALID, 2),
+        ("no_contract.onnx", errors.ModelReason.CONTRACT_MISSING, 2),
+        ("wrong_input_shape.onnx", errors.ModelReason.CONTRACT_MISMATCH, 2),
+        ("linear_altered.onnx", errors.ModelReason.GOLDEN_MISMATCH, 1),
     ],
 )
-def test_java_model_errors_carry_their_reason_and_message(jvm, model, error, reason):
+def test_java_model_errors_carry_their_reason_and_message(jvm, model, reason, exit_code):
     runtime = jvm.JvmRuntime()
-    with pytest.raises(error, match=reason):
+    with pytest.raises(errors.ModelError, match=reason.name) as caught:
         runtime.open(TEST_MODELS / model, check_golden=True)
+    assert caught.value.reason is reason and caught.value.exit_code == exit_code
 
 
 def test_jvm_and_python_runners_agree_bit_for_bit(jvm, mnist_dir):

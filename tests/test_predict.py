@@ -12,8 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from pybridge import image as pp
-from pybridge import predict
+from pybridge import errors, predict
 from tests import hostile
 from tests.conftest import JAR, ROOT, TEST_MODELS, read_tsv
 
@@ -110,11 +109,12 @@ def test_agreement_detects_every_kind_of_difference():
     other_pixels[0, 3, 4] = 1
     assert predict.compare(ref, replace(ref, pixels=other_pixels)).differing_pixels == 1
     assert not predict.compare(ref, replace(ref, probabilities=probabilities + 1e-5)).passed
-    error = pp.ImageError("f", pp.Reason.NO_INK, "none")
+    error = errors.ImageError(errors.ImageReason.NO_INK, "f", "none")
     assert not predict.compare(ref, predict.Reading("b", error=error)).passed
     refused = predict.Reading("a", error=error)
     assert predict.compare(refused, predict.Reading("b", error=error)).passed
-    assert not predict.compare(refused, predict.Reading("b", error=pp.ImageError("f", pp.Reason.CORRUPT, "x"))).passed
+    corrupt = errors.ImageError(errors.ImageReason.CORRUPT, "f", "x")
+    assert not predict.compare(refused, predict.Reading("b", error=corrupt)).passed
 
 
 # ---- both runtimes --------------------------------------------------------------------------------------------

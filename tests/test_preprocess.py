@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pybridge import data, idx
+from pybridge import data, errors, idx
 from pybridge import image as pp
 from pybridge.contract import to_input
 from pybridge.image import components, preprocessor
@@ -65,8 +65,8 @@ def claiming_png(w: int, h: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
 
 
-def reason_of(source, **kwargs) -> pp.Reason:
-    with pytest.raises(pp.ImageError) as caught:
+def reason_of(source, **kwargs) -> errors.ImageReason:
+    with pytest.raises(errors.ImageError) as caught:
         pp.preprocess(source, **kwargs)
     return caught.value.reason
 
@@ -168,22 +168,22 @@ def test_bad_bytes_are_refused_with_their_reason():
     good = png(canvas(30, 30, 255, 0, (10, 5, 8, 20)))
     flipped = bytearray(good)
     flipped[40] ^= 1
-    assert reason_of(b"") is pp.Reason.EMPTY_FILE
-    assert reason_of(b"GIF90a not really") is pp.Reason.NOT_AN_IMAGE
-    assert reason_of(good[:-1]) is pp.Reason.TRUNCATED
-    assert reason_of(good[:20]) is pp.Reason.TRUNCATED
-    assert reason_of(bytes(flipped)) is pp.Reason.CORRUPT
-    assert reason_of(png(canvas(30, 30, 128, 128))) is pp.Reason.NO_INK
-    assert reason_of(png(canvas(30, 30, 255, 230, (5, 5, 5, 5)))) is pp.Reason.NO_INK
+    assert reason_of(b"") is errors.ImageReason.EMPTY_FILE
+    assert reason_of(b"GIF90a not really") is errors.ImageReason.NOT_AN_IMAGE
+    assert reason_of(good[:-1]) is errors.ImageReason.TRUNCATED
+    assert reason_of(good[:20]) is errors.ImageReason.TRUNCATED
+    assert reason_of(bytes(flipped)) is errors.ImageReason.CORRUPT
+    assert reason_of(png(canvas(30, 30, 128, 128))) is errors.ImageReason.NO_INK
+    assert reason_of(png(canvas(30, 30, 255, 230, (5, 5, 5, 5)))) is errors.ImageReason.NO_INK
 
 
 def test_the_pixel_limit_is_checked_from_the_header_before_decoding():
     assert pp.read_header(claiming_png(4096, 4096)).width == 4096  # exactly MAX_PIXELS passes the header check
-    assert reason_of(claiming_png(4096, 4096)) is pp.Reason.CORRUPT  # (its one-row data does not decode)
-    assert reason_of(claiming_png(4096, 4097)) is pp.Reason.TOO_LARGE
-    with pytest.raises(pp.ImageError, match="50000 x 50000"):
+    assert reason_of(claiming_png(4096, 4096)) is errors.ImageReason.CORRUPT  # (its one-row data does not decode)
+    assert reason_of(claiming_png(4096, 4097)) is errors.ImageReason.TOO_LARGE
+    with pytest.raises(errors.ImageError, match="50000 x 50000"):
         pp.read_header(claiming_png(50000, 50000), "x.png")
-    assert reason_of(claiming_png(0, 10)) is pp.Reason.CORRUPT
+    assert reason_of(claiming_png(0, 10)) is errors.ImageReason.CORRUPT
 
 
 def test_a_bmp_claiming_more_palette_colours_than_its_depth_allows_is_corrupt():
@@ -191,19 +191,19 @@ def test_a_bmp_claiming_more_palette_colours_than_its_depth_allows_is_corrupt():
     Image.fromarray(canvas(30, 30, 255, 0, (10, 5, 8, 20))).save(out, "BMP")  # 8-bit, 256 colours
     bmp = bytearray(out.getvalue())
     struct.pack_into("<I", bmp, 46, 257)
-    with pytest.raises(pp.ImageError, match="at most 256 palette colours, found 257"):
+    with pytest.raises(errors.ImageError, match="at most 256 palette colours, found 257"):
         pp.read_header(bytes(bmp))
     struct.pack_into("<I", bmp, 46, 256)
     assert pp.preprocess(bytes(bmp)).box == pp.Box(10, 5, 8, 20)
 
 
 def test_unreadable_files_are_io_errors(tmp_path):
-    assert reason_of(tmp_path / "missing.png") is pp.Reason.IO
-    assert reason_of(tmp_path) is pp.Reason.IO
+    assert reason_of(tmp_path / "missing.png") is errors.ImageReason.IO
+    assert reason_of(tmp_path) is errors.ImageReason.IO
     (tmp_path / "empty.png").write_bytes(b"")
-    with pytest.raises(pp.ImageError) as caught:
+    with pytest.raises(errors.ImageError) as caught:
         pp.segment(tmp_path / "empty.png")
-    assert caught.value.reason is pp.Reason.EMPTY_FILE
+    assert caught.value.reason is errors.ImageReason.EMPTY_FILE
     assert str(caught.value).startswith(f"{tmp_path / 'empty.png'}: EMPTY_FILE: expected")
 
 
@@ -217,14 +217,14 @@ def specks(w: int, h: int) -> bytes:
 def test_too_many_ink_runs_are_refused_before_components_are_formed():
     page = specks(600, 600)  # 90,000 runs, each a component: quadratic work for segmentation without the limit
     for read in (pp.preprocess, pp.segment):
-        with pytest.raises(pp.ImageError, match=r"TOO_LARGE: expected at most 65536 ink runs .*, found 90000"):
+        with pytest.raises(errors.ImageError, match=r"TOO_LARGE: expected at most 65536 ink runs .*, found 90000"):
             read(page, name="specks.png")
 
 
 def test_the_ink_run_limit_is_inclusive(monkeypatch):
     monkeypatch.setattr(preprocessor, "MAX_INK_RUNS", 100)  # where the limit is read
     assert len(pp.segment(specks(20, 20)).digits) == 10  # 100 runs: read (10 columns of specks)
-    assert reason_of(specks(22, 20)) is pp.Reason.TOO_LARGE  # 110
+    assert reason_of(specks(22, 20)) is errors.ImageReason.TOO_LARGE  # 110
 
 
 def test_other_ink_inside_a_digits_box_is_cleared_and_its_own_kept():
@@ -272,12 +272,12 @@ def test_text_and_icc_chunks_are_not_inflated():
 def test_damaged_ancillary_chunks_are_still_corrupt():
     payload = bytearray(ancillary_png(b"zTXt", b"Comment\0\0" + zlib.compress(b"hello")))
     payload[45] ^= 1  # inside the chunk: its CRC no longer matches
-    assert reason_of(bytes(payload)) is pp.Reason.CORRUPT
+    assert reason_of(bytes(payload)) is errors.ImageReason.CORRUPT
 
 
 def test_dev_zero_and_other_sizeless_files_are_read_with_a_bound(tmp_path, monkeypatch):
     if Path("/dev/zero").exists():
-        assert reason_of("/dev/zero") is pp.Reason.NOT_AN_IMAGE  # it reports size 0, yet its bytes never end
+        assert reason_of("/dev/zero") is errors.ImageReason.NOT_AN_IMAGE  # it reports size 0, yet its bytes never end
     monkeypatch.setattr(preprocessor, "MAX_FILE_BYTES", 1 << 16)  # where the limit is read
     fifo = tmp_path / "endless.png"
     os.mkfifo(fifo)
@@ -290,7 +290,7 @@ def test_dev_zero_and_other_sizeless_files_are_read_with_a_bound(tmp_path, monke
 
     writer = threading.Thread(target=endless, daemon=True)
     writer.start()
-    with pytest.raises(pp.ImageError, match=r"TOO_LARGE: expected a file of at most 65536 bytes, found more"):
+    with pytest.raises(errors.ImageError, match=r"TOO_LARGE: expected a file of at most 65536 bytes, found more"):
         pp.preprocess(fifo)
     writer.join(5)
 
@@ -301,7 +301,7 @@ def test_dev_zero_and_other_sizeless_files_are_read_with_a_bound(tmp_path, monke
 def test_the_corpus_is_small_and_covers_every_reason():
     assert sum(p.stat().st_size for p in IMAGES.iterdir()) < 2_000_000
     assert len(DIGITS) >= 150 and len(STRIPS) >= 5
-    assert {r[2] for r in BAD} == {r.value for r in pp.Reason} - {"IO"}
+    assert {r[2] for r in BAD} == {r.value for r in errors.ImageReason} - {"IO"}
     assert {p.suffix for p in IMAGES.glob("digit-*")} == {".png", ".bmp", ".gif", ".jpg"}
 
 
@@ -318,7 +318,7 @@ def test_python_still_makes_the_stored_arrays(row, expected):
 
 @pytest.mark.parametrize("row", BAD, ids=[r[0] for r in BAD])
 def test_python_refuses_the_bad_inputs(row):
-    with pytest.raises(pp.ImageError) as caught:
+    with pytest.raises(errors.ImageError) as caught:
         pp.preprocess(IMAGES / row[0])
     assert caught.value.reason.value == row[2]
     assert str(caught.value).startswith(f"{IMAGES / row[0]}: {row[2]}: ") and "expected" in caught.value.detail
@@ -371,7 +371,7 @@ def test_java_refuses_with_the_same_reason_and_detail(jvm, row):
         pre.preprocess(path.of(str(IMAGES / row[0])), pre.Mode.MNIST)
     java = caught.value
     assert str(java.reason().name()) == row[2]
-    with pytest.raises(pp.ImageError) as python:
+    with pytest.raises(errors.ImageError) as python:
         pp.preprocess(IMAGES / row[0])
     if row[2] != "CORRUPT":  # a decoder's failure is described in the decoder's own words
         assert str(java.getMessage()) == str(python.value)
@@ -392,7 +392,7 @@ def java_refusal(jvm, payload: bytes, name: str, segment: bool = False) -> str:
 
 
 def python_refusal(payload: bytes, name: str, segment: bool = False) -> str:
-    with pytest.raises(pp.ImageError) as caught:
+    with pytest.raises(errors.ImageError) as caught:
         pp.segment(payload, name=name) if segment else pp.preprocess(payload, name=name)
     return str(caught.value)
 
@@ -425,10 +425,10 @@ def test_twins_refuse_an_ico_and_dev_zero_alike(jvm):
     if Path("/dev/zero").exists():
         with pytest.raises(jpype.JException) as caught:
             pre.preprocess(path.of("/dev/zero"), pre.Mode.MNIST)
-        with pytest.raises(pp.ImageError) as python:
+        with pytest.raises(errors.ImageError) as python:
             pp.preprocess("/dev/zero")
         assert str(caught.value.getMessage()) == str(python.value)
-        assert python.value.reason is pp.Reason.NOT_AN_IMAGE
+        assert python.value.reason is errors.ImageReason.NOT_AN_IMAGE
 
 
 def jpeg_sweep() -> list[tuple[str, bytes]]:
@@ -483,7 +483,7 @@ def outcome(jvm, payload: bytes, name: str) -> tuple[str, bytes]:
 def python_outcome(payload: bytes, name: str) -> tuple[str, bytes]:
     try:
         return "OK", pp.preprocess(payload, name=name).pixels.tobytes()
-    except pp.ImageError as exc:
+    except errors.ImageError as exc:
         return "ERR", exc.reason.value
 
 

@@ -60,8 +60,9 @@ def test_the_golden_check_passes_within_atol_and_measures_the_difference():
 @pytest.mark.parametrize("drift", [1e-3, float("nan")])
 def test_a_model_failing_its_golden_check_is_closed_and_refused(drift):
     runtime = ScriptedRuntime(drift=drift)
-    with pytest.raises(errors.GoldenMismatchError, match=r"scripted\.onnx: GOLDEN_MISMATCH: expected the golden"):
+    with pytest.raises(errors.ModelError, match=r"scripted\.onnx: GOLDEN_MISMATCH: expected the golden") as caught:
         runtime.open(TEST_MODELS / "linear.onnx", CONTRACT, check_golden=True)
+    assert caught.value.reason is errors.ModelReason.GOLDEN_MISMATCH and caught.value.exit_code == 1
     assert runtime.opened[0].closed == 1
 
 

@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.model_selection import KFold
 
-from pybridge import data, errors
+from pybridge import cli, data, errors
 from pybridge.files import atomic_write
 from training import fit
 from training.models import RECIPES
@@ -125,7 +125,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.cv")
     try:
         train = data.load("train", args.data)
     except errors.IdxError as exc:
-        return errors.report(exc)
+        return cli.report(exc)
     x, y = fit.arrays(train, args.limit)
     run(args.model, x, y, folds=args.folds, epochs=args.epochs, seed=args.seed, out=args.out)
     return 0

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import data, errors
+from pybridge import cli, data, errors
 from pybridge.files import atomic_write, keras_cache_path
 from training import export, fit
 from training.models import RECIPES, target_accuracy
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
     try:
         train, test = data.load("train", args.data), data.load("t10k", args.data)
     except errors.IdxError as exc:
-        return errors.report(exc)
+        return cli.report(exc)
     x, y = fit.arrays(train, args.limit)
     x_test, y_test = fit.arrays(test)
 

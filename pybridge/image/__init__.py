@@ -7,12 +7,14 @@
 
 One module per step, each the twin of one class of the Java package ``io.github.digitbridge.image`` (the table in
 docs/preprocessing.md): ``containers`` (step 1), ``decoder`` (steps 2 and 3), ``components`` (step 6),
-``area_filter`` (step 8), ``preprocessor`` (the entry points and steps 4 to 9), and the types ``errors``,
-``image_format``, ``image_header``, ``digit_image``, ``segmentation``; ``constants`` holds the specification's
-constants. The constants exported here are bindings of their own: a test that lowers a limit patches the module
-that reads it (``preprocessor``).
+``area_filter`` (step 8), ``preprocessor`` (the entry points and steps 4 to 9), and the types ``image_format``,
+``image_header``, ``digit_image``, ``segmentation``; ``constants`` holds the specification's constants. The error
+type, ``ImageError`` with its ``ImageReason`` (the twin of ``ImageException``), lives with the other areas' in
+``pybridge.errors`` and is exported here too. The constants exported here are bindings of their own: a test that
+lowers a limit patches the module that reads it (``preprocessor``).
 """
 
+from pybridge.errors import ImageError, ImageReason
 from pybridge.image.area_filter import area_resize
 from pybridge.image.constants import (
     BOX,
@@ -27,7 +29,6 @@ from pybridge.image.constants import (
     SPECK_RATIO,
 )
 from pybridge.image.digit_image import Box, DigitImage, Polarity
-from pybridge.image.errors import ImageError, Reason
 from pybridge.image.image_format import Format, sniff
 from pybridge.image.image_header import Header
 from pybridge.image.preprocessor import (
@@ -56,9 +57,9 @@ __all__ = [
     "Format",
     "Header",
     "ImageError",
+    "ImageReason",
     "Mode",
     "Polarity",
-    "Reason",
     "Segmentation",
     "area_resize",
     "decode_gray",

@@ -11,9 +11,9 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from pybridge.errors import ImageError, ImageReason
 from pybridge.image.constants import MAX_PIXELS
 from pybridge.image.digit_image import Box
-from pybridge.image.errors import ImageError, Reason
 from pybridge.image.image_format import Format, sniff
 from pybridge.image.image_header import Header
 
@@ -38,23 +38,25 @@ class _Walk:
         if pos + count > len(self.data):
             found = max(0, len(self.data) - pos)
             raise ImageError(
-                self.name, Reason.TRUNCATED, f"expected {what} ({count} bytes at byte {pos}), found {found} bytes"
+                ImageReason.TRUNCATED, self.name, f"expected {what} ({count} bytes at byte {pos}), found {found} bytes"
             )
 
     def u8(self, pos: int, what: str) -> int:
         self.need(pos, 1, what)
         return self.data[pos]
 
-    def fail(self, reason: Reason, detail: str) -> ImageError:
-        return ImageError(self.name, reason, detail)
+    def fail(self, reason: ImageReason, detail: str) -> ImageError:
+        return ImageError(reason, self.name, detail)
 
 
 def _check_size(walk: _Walk, fmt: Format, width: int, height: int) -> Header:
     if width < 1 or height < 1:
-        raise walk.fail(Reason.CORRUPT, f"expected a {fmt.value} of at least 1 x 1 pixels, found {width} x {height}")
+        raise walk.fail(
+            ImageReason.CORRUPT, f"expected a {fmt.value} of at least 1 x 1 pixels, found {width} x {height}"
+        )
     if width * height > MAX_PIXELS:
         raise walk.fail(
-            Reason.TOO_LARGE,
+            ImageReason.TOO_LARGE,
             f"expected at most {MAX_PIXELS} pixels, found {width} x {height} = {width * height}",
         )
     return Header(fmt, width, height)
@@ -74,23 +76,23 @@ def _walk_png(w: _Walk) -> Container:
         length, kind = struct.unpack_from(">I4s", data, pos)
         name = kind.decode("latin-1")
         if length > 0x7FFFFFFF:
-            raise w.fail(Reason.CORRUPT, f"expected a chunk length below 2^31, found {length} for {name!r}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a chunk length below 2^31, found {length} for {name!r}")
         w.need(pos + 8, length + 4, f"the {name} chunk's data and CRC")
         (crc,) = struct.unpack_from(">I", data, pos + 8 + length)
         if zlib.crc32(memoryview(data)[pos + 4 : pos + 8 + length]) != crc:
             raise w.fail(
-                Reason.CORRUPT, f"expected the CRC of the {name} chunk at byte {pos} to match, found it does not"
+                ImageReason.CORRUPT, f"expected the CRC of the {name} chunk at byte {pos} to match, found it does not"
             )
         if header is None:
             if kind != b"IHDR" or length != 13:
-                raise w.fail(Reason.CORRUPT, f"expected IHDR of 13 bytes first, found {name!r} of {length} bytes")
+                raise w.fail(ImageReason.CORRUPT, f"expected IHDR of 13 bytes first, found {name!r} of {length} bytes")
             width, height = struct.unpack_from(">II", data, pos + 8)
             header = _check_size(w, Format.PNG, width, height)
         elif kind == b"IDAT":
             idat = True
         elif kind == b"IEND":
             if not idat:
-                raise w.fail(Reason.CORRUPT, "expected an IDAT chunk before IEND, found none")
+                raise w.fail(ImageReason.CORRUPT, "expected an IDAT chunk before IEND, found none")
             return Container(header, decoded=_without(data, dropped, pos + 12) if dropped else None)
         elif kind not in _PNG_DECODED:
             dropped.append((pos, pos + 12 + length))
@@ -115,50 +117,50 @@ def _walk_jpeg(w: _Walk) -> Container:
     data, pos, header, scanned = w.data, 2, None, False
     while True:
         if w.u8(pos, "a marker") != 0xFF:
-            raise w.fail(Reason.CORRUPT, f"expected a marker (FF) at byte {pos}, found {data[pos]:02X}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a marker (FF) at byte {pos}, found {data[pos]:02X}")
         while w.u8(pos, "a marker") == 0xFF:  # fill bytes
             pos += 1
         marker = data[pos]
         pos += 1
         if marker == 0xD9:  # EOI
             if not scanned:
-                raise w.fail(Reason.CORRUPT, "expected a scan (SOS) before the end of image, found none")
+                raise w.fail(ImageReason.CORRUPT, "expected a scan (SOS) before the end of image, found none")
             return Container(header, None)
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # RSTn, TEM: no length
             continue
         if marker == 0x00 or marker == 0xD8:
-            raise w.fail(Reason.CORRUPT, f"expected a segment marker at byte {pos - 1}, found FF {marker:02X}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a segment marker at byte {pos - 1}, found FF {marker:02X}")
         w.need(pos, 2, f"the length of segment FF {marker:02X}")
         (length,) = struct.unpack_from(">H", data, pos)
         if length < 2:
-            raise w.fail(Reason.CORRUPT, f"expected a segment length of at least 2, found {length}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a segment length of at least 2, found {length}")
         w.need(pos, length, f"segment FF {marker:02X}")
         if marker in _SOF_ALL and header is None:
             if length < 8:
-                raise w.fail(Reason.CORRUPT, f"expected a frame header of at least 8 bytes, found {length}")
+                raise w.fail(ImageReason.CORRUPT, f"expected a frame header of at least 8 bytes, found {length}")
             precision, height, width, components = struct.unpack_from(">BHHB", data, pos + 2)
             if height == 0:
-                raise w.fail(Reason.UNSUPPORTED, "expected the height in the frame header, found 0 (DNL marker)")
+                raise w.fail(ImageReason.UNSUPPORTED, "expected the height in the frame header, found 0 (DNL marker)")
             header = _check_size(w, Format.JPEG, width, height)
             if marker not in _SOF_SUPPORTED:
                 raise w.fail(
-                    Reason.UNSUPPORTED,
+                    ImageReason.UNSUPPORTED,
                     f"expected a baseline, extended or progressive Huffman JPEG, found frame type FF {marker:02X}",
                 )
             if precision != 8 or components not in (1, 3):
                 raise w.fail(
-                    Reason.UNSUPPORTED,
+                    ImageReason.UNSUPPORTED,
                     f"expected 8-bit samples with 1 or 3 components, found {precision}-bit, {components} components",
                 )
         pos += length
         if marker == 0xDA:  # SOS: entropy-coded data follows, up to the next marker that is not RSTn
             if header is None:
-                raise w.fail(Reason.CORRUPT, "expected a frame header (SOF) before the first scan, found none")
+                raise w.fail(ImageReason.CORRUPT, "expected a frame header (SOF) before the first scan, found none")
             scanned = True
             while True:
                 ff = data.find(b"\xff", pos)
                 if ff < 0 or ff + 1 >= len(data):
-                    raise w.fail(Reason.TRUNCATED, "expected the end-of-image marker (FF D9), found the file ends")
+                    raise w.fail(ImageReason.TRUNCATED, "expected the end-of-image marker (FF D9), found the file ends")
                 following = data[ff + 1]
                 if following == 0x00 or 0xD0 <= following <= 0xD7:
                     pos = ff + 2
@@ -187,24 +189,26 @@ def _walk_gif(w: _Walk) -> Container:
             w.need(pos + 1, 9, "the image descriptor")
             left, top, fw, fh, fpacked = struct.unpack_from("<HHHHB", data, pos + 1)
             if fw < 1 or fh < 1:
-                raise w.fail(Reason.CORRUPT, f"expected a first frame of at least 1 x 1 pixels, found {fw} x {fh}")
+                raise w.fail(ImageReason.CORRUPT, f"expected a first frame of at least 1 x 1 pixels, found {fw} x {fh}")
             if fw * fh > MAX_PIXELS:
-                raise w.fail(Reason.TOO_LARGE, f"expected at most {MAX_PIXELS} pixels, found a {fw} x {fh} first frame")
+                raise w.fail(
+                    ImageReason.TOO_LARGE, f"expected at most {MAX_PIXELS} pixels, found a {fw} x {fh} first frame"
+                )
             pos += 10
             if fpacked & 0x80:
                 pos += 3 << ((fpacked & 7) + 1)
                 w.need(0, pos, "the local colour table")
             elif not has_palette:
-                raise w.fail(Reason.UNSUPPORTED, "expected a global or local colour table, found neither")
+                raise w.fail(ImageReason.UNSUPPORTED, "expected a global or local colour table, found neither")
             code_size = w.u8(pos, "the LZW minimum code size")
             _, stream = _sub_blocks(w, pos + 1)
             _check_lzw(w, stream, code_size, fw * fh)
             table = 2 << ((fpacked if fpacked & 0x80 else packed) & 7)
             return Container(header, Box(left, top, fw, fh), table)
         elif block == 0x3B:
-            raise w.fail(Reason.CORRUPT, "expected an image before the GIF trailer, found none")
+            raise w.fail(ImageReason.CORRUPT, "expected an image before the GIF trailer, found none")
         else:
-            raise w.fail(Reason.CORRUPT, f"expected a GIF block (21, 2C or 3B) at byte {pos}, found {block:02X}")
+            raise w.fail(ImageReason.CORRUPT, f"expected a GIF block (21, 2C or 3B) at byte {pos}, found {block:02X}")
 
 
 def _skip_sub_blocks(w: _Walk, pos: int) -> int:
@@ -230,7 +234,7 @@ def _check_lzw(w: _Walk, stream: bytes, code_size: int, pixels: int) -> None:
     Decoders differ on broken streams (Pillow refuses, javax.imageio fills in), so the walk decides for both.
     """
     if not 2 <= code_size <= 8:
-        raise w.fail(Reason.CORRUPT, f"expected an LZW minimum code size of 2 to 8, found {code_size}")
+        raise w.fail(ImageReason.CORRUPT, f"expected an LZW minimum code size of 2 to 8, found {code_size}")
     clear, end = 1 << code_size, (1 << code_size) + 1
     lengths = [1] * (clear + 2) + [0] * (4096 - clear - 2)  # the length of each code's string
     width, next_code, previous = code_size + 1, clear + 2, -1
@@ -256,7 +260,7 @@ def _check_lzw(w: _Walk, stream: bytes, code_size: int, pixels: int) -> None:
             length = lengths[previous] + 1
         else:
             raise w.fail(
-                Reason.CORRUPT,
+                ImageReason.CORRUPT,
                 f"expected LZW codes defined so far (below {next_code}), found {code} after {produced} pixels",
             )
         if previous >= 0 and next_code < 4096:
@@ -269,7 +273,7 @@ def _check_lzw(w: _Walk, stream: bytes, code_size: int, pixels: int) -> None:
             return  # the frame is complete: decoders read no further, so neither does the check
         previous = code
     if produced < pixels:
-        raise w.fail(Reason.CORRUPT, f"expected {pixels} pixels from the LZW data, found {produced}")
+        raise w.fail(ImageReason.CORRUPT, f"expected {pixels} pixels from the LZW data, found {produced}")
 
 
 _BMP_HEADERS = (12, 40, 52, 56, 108, 124)
@@ -282,7 +286,7 @@ def _walk_bmp(w: _Walk) -> Container:
     (offset,) = struct.unpack_from("<I", data, 10)
     (dib,) = struct.unpack_from("<I", data, 14)
     if dib not in _BMP_HEADERS:
-        raise w.fail(Reason.UNSUPPORTED, f"expected a DIB header of {list(_BMP_HEADERS)} bytes, found {dib}")
+        raise w.fail(ImageReason.UNSUPPORTED, f"expected a DIB header of {list(_BMP_HEADERS)} bytes, found {dib}")
     w.need(14, dib, "the DIB header")
     if dib == 12:
         width, height, _, bits = struct.unpack_from("<HHHH", data, 18)
@@ -290,20 +294,20 @@ def _walk_bmp(w: _Walk) -> Container:
     else:
         width, height, _, bits, compression = struct.unpack_from("<iiHHI", data, 18)
     if compression in (1, 2) and height < 0:
-        raise w.fail(Reason.CORRUPT, "expected a bottom-up (positive height) RLE bitmap, found a negative height")
+        raise w.fail(ImageReason.CORRUPT, "expected a bottom-up (positive height) RLE bitmap, found a negative height")
     header = _check_size(w, Format.BMP, width, abs(height))
     if bits not in _BMP_KINDS.get(compression, ()):
         raise w.fail(
-            Reason.UNSUPPORTED,
+            ImageReason.UNSUPPORTED,
             f"expected an uncompressed, RLE or bit-field bitmap of a usual depth, found compression {compression} "
             f"with {bits} bits per pixel",
         )
     if dib >= 40 and bits <= 8:
         (colours,) = struct.unpack_from("<I", data, 46)
         if colours > 1 << bits:
-            raise w.fail(Reason.CORRUPT, f"expected at most {1 << bits} palette colours, found {colours}")
+            raise w.fail(ImageReason.CORRUPT, f"expected at most {1 << bits} palette colours, found {colours}")
     if offset < 14 + dib:
-        raise w.fail(Reason.CORRUPT, f"expected the pixel data after byte {14 + dib}, found offset {offset}")
+        raise w.fail(ImageReason.CORRUPT, f"expected the pixel data after byte {14 + dib}, found offset {offset}")
     if compression in (0, 3):
         stride = (width * bits + 31) // 32 * 4
         w.need(offset, stride * abs(height), "the pixel rows")

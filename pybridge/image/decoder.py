@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from pybridge.errors import ImageError, ImageReason
 from pybridge.image.constants import BLOCK_PIXELS
 from pybridge.image.containers import Container
-from pybridge.image.errors import ImageError, Reason
 from pybridge.image.image_format import Format
 
 
@@ -37,8 +37,8 @@ def gray(data: bytes, name: str | Path, container: Container) -> np.ndarray:
     rgba = _decode_rgba(container.decoded or data, name, container)
     if rgba.shape[:2] != (header.height, header.width):
         raise ImageError(
+            ImageReason.CORRUPT,
             name,
-            Reason.CORRUPT,
             f"expected {header.width} x {header.height} pixels, the decoder gave {rgba.shape[1]} x {rgba.shape[0]}",
         )
     out = np.empty(rgba.shape[:2], np.uint8)
@@ -69,7 +69,9 @@ def _decode_rgba(data: bytes, name: str | Path, container: Container) -> np.ndar
     # IndexError, KeyError, zlib.error...); after the walk has vouched for the structure, any of them means the
     # data is corrupt, and the command must report it, not crash.
     except Exception as exc:
-        raise ImageError(name, Reason.CORRUPT, f"expected {fmt.value} data the decoder accepts, found: {exc}") from exc
+        raise ImageError(
+            ImageReason.CORRUPT, name, f"expected {fmt.value} data the decoder accepts, found: {exc}"
+        ) from exc
 
 
 def _to_rgba(im: Image.Image, name: str | Path) -> np.ndarray:
@@ -79,7 +81,7 @@ def _to_rgba(im: Image.Image, name: str | Path) -> np.ndarray:
         return np.dstack([gray, gray, gray, np.full_like(gray, 255)])
     if im.mode not in ("1", "L", "LA", "P", "PA", "RGB", "RGBA"):
         raise ImageError(
-            name, Reason.UNSUPPORTED, f"expected a gray, palette or RGB image, found Pillow mode {im.mode}"
+            ImageReason.UNSUPPORTED, name, f"expected a gray, palette or RGB image, found Pillow mode {im.mode}"
         )
     return np.asarray(im.convert("RGBA"))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 
-from pybridge.image.errors import ImageError, Reason
+from pybridge.errors import ImageError, ImageReason
 
 
 class Format(enum.Enum):
@@ -27,7 +27,7 @@ def sniff(data: bytes, name: str | Path = "<bytes>") -> Format:
         ImageError: EMPTY_FILE for no bytes, NOT_AN_IMAGE for any other start.
     """
     if not data:
-        raise ImageError(name, Reason.EMPTY_FILE, "expected an image, found an empty file (0 bytes)")
+        raise ImageError(ImageReason.EMPTY_FILE, name, "expected an image, found an empty file (0 bytes)")
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return Format.PNG
     if data.startswith(b"\xff\xd8\xff"):
@@ -37,7 +37,7 @@ def sniff(data: bytes, name: str | Path = "<bytes>") -> Format:
     if data.startswith(b"BM"):
         return Format.BMP
     raise ImageError(
+        ImageReason.NOT_AN_IMAGE,
         name,
-        Reason.NOT_AN_IMAGE,
         f"expected a PNG, JPEG, GIF or BMP signature, found bytes {data[:8].hex(' ')}",
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pybridge.errors import ImageError, ImageReason
 from pybridge.image import area_filter, components, containers, decoder
 from pybridge.image.constants import (
     BOX,
@@ -27,7 +28,6 @@ from pybridge.image.constants import (
     SPECK_RATIO,
 )
 from pybridge.image.digit_image import Box, DigitImage, Polarity
-from pybridge.image.errors import ImageError, Reason
 from pybridge.image.image_format import sniff
 from pybridge.image.image_header import Header
 from pybridge.image.segmentation import Segmentation
@@ -49,7 +49,7 @@ def preprocess(source: str | Path | bytes, mode: Mode = Mode.MNIST, *, name: str
         name: how errors name the source (default: the path, or ``<N bytes>``).
 
     Raises:
-        ImageError: with a ``Reason``; NO_INK means no digit was found (mnist mode only).
+        ImageError: with an ``ImageReason``; NO_INK means no digit was found (mnist mode only).
     """
     data, label = _load(source, name)
     header, gray = decode_gray(data, label)
@@ -133,18 +133,18 @@ def read_bytes(path: str | Path) -> bytes:
             size = os.fstat(f.fileno()).st_size
             if size > MAX_FILE_BYTES:
                 raise ImageError(
-                    path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found {size}"
+                    ImageReason.TOO_LARGE, path, f"expected a file of at most {MAX_FILE_BYTES} bytes, found {size}"
                 )
             data = head + f.read(MAX_FILE_BYTES + 1 - len(head))
             if len(data) > MAX_FILE_BYTES:
                 raise ImageError(
-                    path, Reason.TOO_LARGE, f"expected a file of at most {MAX_FILE_BYTES} bytes, found more"
+                    ImageReason.TOO_LARGE, path, f"expected a file of at most {MAX_FILE_BYTES} bytes, found more"
                 )
             return data
     except IsADirectoryError as exc:
-        raise ImageError(path, Reason.IO, "expected a file, found a directory") from exc
+        raise ImageError(ImageReason.IO, path, "expected a file, found a directory") from exc
     except OSError as exc:
-        raise ImageError(path, Reason.IO, f"expected a readable file, found: {exc.strerror or exc}") from exc
+        raise ImageError(ImageReason.IO, path, f"expected a readable file, found: {exc.strerror or exc}") from exc
 
 
 def _load(source: str | Path | bytes, name: str | Path | None) -> tuple[bytes, str | Path]:
@@ -154,7 +154,9 @@ def _load(source: str | Path | bytes, name: str | Path | None) -> tuple[bytes, s
         data = bytes(source)
         sniff(data, label)
         if len(data) > MAX_FILE_BYTES:
-            raise ImageError(label, Reason.TOO_LARGE, f"expected at most {MAX_FILE_BYTES} bytes, found {len(data)}")
+            raise ImageError(
+                ImageReason.TOO_LARGE, label, f"expected at most {MAX_FILE_BYTES} bytes, found {len(data)}"
+            )
         return data, label
     return read_bytes(source), (name if name is not None else source)
 
@@ -180,8 +182,8 @@ def _normalize(header: Header, gray: np.ndarray, name: str | Path) -> _Normalize
     ink_max = int(v.max())
     if ink_max - background < MIN_CONTRAST:
         raise ImageError(
+            ImageReason.NO_INK,
             name,
-            Reason.NO_INK,
             f"no digit found: expected ink at least {MIN_CONTRAST} levels brighter than the background "
             f"{background}, found at most {ink_max - background}",
         )
@@ -210,8 +212,8 @@ def _ink_components(norm: _Normalized, name: str | Path) -> list[components.Comp
     runs = components.count_runs(mask)
     if runs > MAX_INK_RUNS:
         raise ImageError(
+            ImageReason.TOO_LARGE,
             name,
-            Reason.TOO_LARGE,
             f"expected at most {MAX_INK_RUNS} ink runs (row stretches of ink), found {runs}: too many separate "
             "marks to be digits",
         )

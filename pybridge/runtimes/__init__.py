@@ -38,4 +38,6 @@ def create(
         from pybridge.runtimes.keras import KerasRuntime
 
         return KerasRuntime(batch=batch or DEFAULT_BATCH)
-    raise errors.UsageError(f"unknown runtime {name!r}; expected some of {', '.join(NAMES)}")
+    raise errors.UsageError(
+        errors.UsageReason.BAD_ARGUMENT, f"unknown runtime {name!r}; expected some of {', '.join(NAMES)}"
+    )

@@ -127,14 +127,15 @@ class Model(ABC):
         """Refuse a model whose golden pairs do not hold.
 
         Raises:
-            GoldenMismatchError: the largest difference exceeds the contract's ``golden.atol`` (or is NaN).
+            ModelError: ``GOLDEN_MISMATCH``: the largest difference exceeds the contract's ``golden.atol`` (or is
+                NaN).
         """
         atol = contract["golden"]["atol"]
         worst = self.golden_max_diff(contract)
         if not worst <= atol:  # NaN outputs fail too
-            raise errors.model_error(
+            raise errors.ModelError(
+                errors.ModelReason.GOLDEN_MISMATCH,
                 self.subject,
-                "GOLDEN_MISMATCH",
                 f"expected the golden probabilities within {atol:g}, found a difference of {worst:.3g}: "
                 "the file changed after export",
             )
@@ -185,14 +186,14 @@ class Runtime(ABC):
         """The model loaded, its interface checked against ``contract`` when one is given.
 
         Raises:
-            ModelError: the model cannot be loaded; ContractError: ``CONTRACT_MISMATCH``.
+            ModelError: the model cannot be loaded, or ``CONTRACT_MISMATCH``.
         """
 
     def open(self, model: Path, contract: dict | None = None, *, check_golden: bool = False) -> Model:
         """The model loaded (``load``) and, with ``check_golden``, refused unless its golden pairs hold.
 
         Raises:
-            ModelError, ContractError: as ``load``; GoldenMismatchError: with ``check_golden``.
+            ModelError: as ``load``, or ``GOLDEN_MISMATCH`` with ``check_golden``.
         """
         opened = self.load(model, contract)
         if check_golden:
@@ -212,7 +213,9 @@ class Runtime(ABC):
         """
         pixels = idx.read_idx(images).data[:limit]
         if pixels.ndim != 3 or pixels.shape[1:] != (28, 28) or pixels.dtype != np.uint8:
-            raise errors.WrongShapeError(images, f"expected ubyte [N, 28, 28], found {pixels.dtype} {pixels.shape}")
+            raise errors.IdxError(
+                errors.IdxReason.WRONG_SHAPE, images, f"expected ubyte [N, 28, 28], found {pixels.dtype} {pixels.shape}"
+            )
         return to_input(pixels)
 
     def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:

@@ -58,16 +58,22 @@ def start_jvm(*, build: bool = True) -> None:
     if jpype.isJVMStarted():
         if not _started_here and str(JAR) not in classpath():
             raise errors.BridgeError(
+                errors.BridgeReason.FOREIGN_JVM,
                 f"a JVM is already running without {JAR} on its classpath; a JVM cannot be "
-                "restarted in one process, so start it through pybridge.runtimes.jvm.start_jvm first"
+                "restarted in one process, so start it through pybridge.runtimes.jvm.start_jvm first",
             )
         return
     if not JAR.exists():
         if not build:
-            raise errors.BridgeError(f"{JAR} is missing; build it with `{BUILD_COMMAND}` (or `make jar`)")
+            raise errors.BridgeError(
+                errors.BridgeReason.JAR_MISSING, f"{JAR} is missing; build it with `{BUILD_COMMAND}` (or `make jar`)"
+            )
         done = subprocess.run(["bash", str(ROOT / "tools" / "java-build.sh"), "jar"], cwd=ROOT)
         if done.returncode != 0 or not JAR.exists():
-            raise errors.BridgeError(f"{JAR} is missing and `{BUILD_COMMAND}` failed (exit {done.returncode})")
+            raise errors.BridgeError(
+                errors.BridgeReason.JAR_MISSING,
+                f"{JAR} is missing and `{BUILD_COMMAND}` failed (exit {done.returncode})",
+            )
     # The JVM shares this process's environment. ONNX Runtime 1.29's telemetry crashes the process (SIGSEGV, no
     # traceback) when the command line is long; 1.28 is pinned, and this keeps a jar built with 1.29 safe too.
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
@@ -89,7 +95,7 @@ def classpath() -> list[str]:
     return str(jpype.JClass("java.lang.System").getProperty("java.class.path")).split(":")
 
 
-def java_error(exc: Exception) -> errors.BridgeError:
+def java_error(exc: Exception) -> errors.DigitBridgeError:
     """The Python twin of a Java exception, chosen by its class: the same reason code and message.
 
     Our library's ``IdxException``, ``ModelException`` and ``ImageException`` become the matching pybridge
@@ -100,19 +106,18 @@ def java_error(exc: Exception) -> errors.BridgeError:
 
     message = str(exc.getMessage()) if hasattr(exc, "getMessage") else str(exc)
     if isinstance(exc, jpype.JClass(f"{PACKAGE}.idx.IdxException")):
-        cls = errors.IDX_ERRORS.get(str(exc.reason().name()), errors.IdxError)
-        return cls(str(exc.file()), message.split(": ", 2)[-1])
+        return errors.IdxError(errors.IdxReason[str(exc.reason().name())], str(exc.file()), str(exc.detail()))
     if isinstance(exc, jpype.JClass(f"{PACKAGE}.model.ModelException")):
         reason = str(exc.reason().name())
         if reason == "BAD_INPUT":
-            return errors.UsageError(f"{reason}: {message}")
-        return errors.model_error(str(exc.model()), reason, str(exc.detail()))
+            return errors.UsageError(errors.UsageReason.BAD_INPUT, f"{reason}: {message}")
+        return errors.ModelError(errors.ModelReason[reason], str(exc.model()), str(exc.detail()))
     if isinstance(exc, jpype.JClass(f"{PACKAGE}.image.ImageException")):
-        return pp.ImageError(str(exc.file()), pp.Reason(str(exc.reason().name())), str(exc.detail()))
+        return errors.ImageError(errors.ImageReason[str(exc.reason().name())], str(exc.file()), str(exc.detail()))
     java_class = str(exc.getClass().getName()) if hasattr(exc, "getClass") else type(exc).__name__
     if java_class == "java.lang.IllegalStateException":  # exactly: its subclasses are other kinds of failure
-        return errors.UsageError(message)
-    return errors.BridgeError(f"{java_class}: {message}")
+        return errors.UsageError(errors.UsageReason.ILLEGAL_STATE, message)
+    return errors.BridgeError(errors.BridgeReason.JAVA_ERROR, f"{java_class}: {message}")
 
 
 @contextmanager
@@ -183,7 +188,7 @@ class JvmRuntime(Runtime):
         the session against it itself (``contract`` is not needed).
 
         Raises:
-            ModelError, ContractError: Java's ``ModelException`` by its reason.
+            ModelError: Java's ``ModelException``, with its reason.
         """
         return self.open(model, contract)
 
@@ -192,7 +197,7 @@ class JvmRuntime(Runtime):
         twin of ``Model.check_golden``), so Python does not run them again.
 
         Raises:
-            ModelError, ContractError, GoldenMismatchError: Java's ``ModelException`` by its reason.
+            ModelError: Java's ``ModelException``, with its reason (``GOLDEN_MISMATCH`` with ``check_golden``).
         """
         options = self._options.builder()
         if self.batch is not None:

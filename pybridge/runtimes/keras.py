@@ -37,8 +37,9 @@ class KerasRuntime(Runtime):
         path = keras_cache_path(model.stem, hashlib.sha256(model.read_bytes()).hexdigest())
         if not path.exists():
             raise errors.UsageError(
+                errors.UsageReason.MISSING_FILE,
                 f"{model}: expected its Keras original at {path}, found none (it exists only where "
-                "`python -m training.train` made this very file)"
+                "`python -m training.train` made this very file)",
             )
         import keras  # deferred: TensorFlow is an optional, heavy dependency
 

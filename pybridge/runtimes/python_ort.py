@@ -35,10 +35,14 @@ class PythonOrtRuntime(Runtime):
         self, *, threads: int = 1, batch: int = DEFAULT_BATCH, strict_fp32: bool = False, device: str = "auto"
     ):
         if device not in ("auto", "cpu", "cuda"):
-            raise errors.UsageError(f"expected device auto, cpu or cuda, found {device!r}")
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT, f"expected device auto, cpu or cuda, found {device!r}"
+            )
         available = ort.get_available_providers()
         if device == "cuda" and "CUDAExecutionProvider" not in available:
-            raise errors.UsageError(f"CUDA requested but ONNX Runtime offers only {available}")
+            raise errors.UsageError(
+                errors.UsageReason.UNSUPPORTED, f"CUDA requested but ONNX Runtime offers only {available}"
+            )
         self.use_cuda = device != "cpu" and "CUDAExecutionProvider" in available
         self.threads, self.batch, self.strict_fp32 = threads, batch, strict_fp32
 
@@ -46,7 +50,7 @@ class PythonOrtRuntime(Runtime):
         """A session on the model's checked bytes; with ``contract``, its interface checked too.
 
         Raises:
-            ModelError: the file fails ``modelfile``'s checks or ONNX Runtime cannot load it; ContractError:
+            ModelError: the file fails ``modelfile``'s checks or ONNX Runtime cannot load it, or
                 ``CONTRACT_MISMATCH``.
         """
         checked = modelfile.of(model)
@@ -63,7 +67,7 @@ class PythonOrtRuntime(Runtime):
             session = ort.InferenceSession(checked.data, options, providers=providers)
         except Exception as exc:  # ORT raises its own Fail/InvalidGraph/... types; one message for all
             detail = f"expected an ONNX model that ONNX Runtime can load, found: {_one_line(exc)}"
-            raise errors.model_error(checked.subject, "MODEL_INVALID", detail) from exc
+            raise errors.ModelError(errors.ModelReason.MODEL_INVALID, checked.subject, detail) from exc
         if contract is not None:
             check_session(session, contract, checked.subject)
         return OrtModel(self, session, checked.subject)
@@ -93,12 +97,12 @@ class OrtModel(TensorModel):
                 chunk = self.session.run(None, {name: rows})[0]
             except Exception as exc:  # ORT's exception types vary by failure; the message says what went wrong
                 detail = f"expected ONNX Runtime to run images {start}.., found: {_one_line(exc)}"
-                raise errors.model_error(self.subject, "ORT_ERROR", detail) from exc
+                raise errors.ModelError(errors.ModelReason.ORT_ERROR, self.subject, detail) from exc
             if chunk.shape != (len(rows), out.shape[1]):
                 detail = (
                     f"expected probabilities [{len(rows)}, {out.shape[1]}] for images {start}.., found {chunk.shape}"
                 )
-                raise errors.model_error(self.subject, "ORT_ERROR", detail)
+                raise errors.ModelError(errors.ModelReason.ORT_ERROR, self.subject, detail)
             out[start : start + len(rows)] = chunk
         return out
 
@@ -123,7 +127,7 @@ def check_session(session: ort.InferenceSession, contract: dict, subject: object
     """Refuse an ONNX Runtime session unless its one input and one output are the contract's.
 
     Raises:
-        ContractError: ``CONTRACT_MISMATCH``, naming both sides as Java's DigitClassifier does.
+        ModelError: ``CONTRACT_MISMATCH``, naming both sides as Java's DigitClassifier does.
     """
     for role, declared, nodes in (
         ("input", contract["input"], session.get_inputs()),
@@ -132,9 +136,9 @@ def check_session(session: ort.InferenceSession, contract: dict, subject: object
         expected = f"{declared['name']} {declared['dtype']} [{', '.join(str(d) for d in declared['shape'])}]"
         found = [_session_tensor(node) for node in nodes]
         if found != [expected]:
-            raise errors.model_error(
+            raise errors.ModelError(
+                errors.ModelReason.CONTRACT_MISMATCH,
                 subject,
-                "CONTRACT_MISMATCH",
                 f"expected the {role} [{expected}] as the contract declares it, found [{', '.join(found)}] "
                 "in the session",
             )

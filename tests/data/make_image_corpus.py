@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from pybridge import data, idx  # noqa: E402  (the repository root must be importable first)
+from pybridge import data, errors, idx  # noqa: E402  (the repository root must be importable first)
 from pybridge import image as pp  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "images"
@@ -348,7 +348,7 @@ def _damaged_lzw(gif: bytes) -> tuple[bytes, bytes]:
             damaged[at] = value
             try:
                 pp.read_header(bytes(damaged))
-            except pp.ImageError as exc:
+            except errors.ImageError as exc:
                 kind = "code" if "LZW codes" in exc.detail else "short" if "from the LZW data" in exc.detail else ""
                 if kind and kind not in found:
                     found[kind] = bytes(damaged)
@@ -408,7 +408,7 @@ def main() -> int:
     for name, reason, payload, description in bad_inputs(good["png"], good["jpeg"], good["gif"], good["bmp"]):
         try:
             pp.preprocess(payload, name=name)
-        except pp.ImageError as exc:
+        except errors.ImageError as exc:
             if exc.reason.value != reason:
                 raise SystemExit(f"{name}: expected {reason}, the Python implementation says {exc}") from exc
         else:
