@@ -75,13 +75,12 @@ final class EvaluateCommand extends Command {
               .field("correct", evaluation.correct())
               .field("count", evaluation.count());
       if (card.isPresent()) {
-        json.raw(
+        json.field(
             "card",
             new Json()
                 .field("file", card.get().file().toString())
                 .field("test_accuracy", card.get().testAccuracy().getAsDouble())
-                .field("match", match)
-                .toString());
+                .field("match", match));
       }
       out.println(json.raw("evaluation", evaluation.toJson()));
     } else {

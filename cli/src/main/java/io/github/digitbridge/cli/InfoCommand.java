@@ -107,15 +107,14 @@ final class InfoCommand extends Command {
     c.goldenCheck()
         .ifPresent(
             g ->
-                json.raw(
+                json.field(
                     "golden",
                     new Json()
                         .field("passed", g.passed())
                         .field("images", g.images())
                         .field("atol", g.atol())
                         .field("max_abs_diff", g.maxAbsDiff())
-                        .field("source", g.source())
-                        .toString()));
+                        .field("source", g.source())));
     card.ifPresent(k -> json.field("card", k.file().toString()));
     return json.field("onnxruntime", DigitClassifier.ortVersion())
         .field("providers_available", DigitClassifier.availableProviders())

@@ -119,12 +119,9 @@ final class PredictCommand extends Command {
           .out()
           .println(
               header(file, options)
-                  .raw(
+                  .field(
                       "error",
-                      new Json()
-                          .field("reason", reason.name())
-                          .field("detail", e.detail())
-                          .toString())
+                      new Json().field("reason", reason.name()).field("detail", e.detail()))
                   .toString());
     }
   }
@@ -247,15 +244,14 @@ final class PredictCommand extends Command {
         .collect(Collectors.joining(", "));
   }
 
-  private static String topJson(Prediction p, List<String> labels) {
+  private static List<Json> topJson(Prediction p, List<String> labels) {
     return p.top().stream()
         .map(
             s ->
                 new Json()
                     .field("label", labels.get(s.label()))
-                    .field("probability", (double) s.probability())
-                    .toString())
-        .collect(Collectors.joining(", ", "[", "]"));
+                    .field("probability", (double) s.probability()))
+        .toList();
   }
 
   private static String json(String file, Prediction p, List<String> labels) {
@@ -264,7 +260,7 @@ final class PredictCommand extends Command {
         .field("index", p.index())
         .field("label", labels.get(p.label()))
         .field("probability", (double) p.probability())
-        .raw("top", topJson(p, labels))
+        .objects("top", topJson(p, labels))
         .toString();
   }
 
@@ -278,20 +274,19 @@ final class PredictCommand extends Command {
       int specks,
       int marks,
       List<String> labels) {
-    List<String> each = new ArrayList<>();
+    List<Json> each = new ArrayList<>();
     for (int i = 0; i < digits.size(); i++) {
       Prediction p = predictions.get(i);
       each.add(
           new Json()
               .field("label", labels.get(p.label()))
               .field("probability", (double) p.probability())
-              .raw("top", topJson(p, labels))
-              .raw("preprocessing", describe(digits.get(i)))
-              .toString());
+              .objects("top", topJson(p, labels))
+              .field("preprocessing", describe(digits.get(i))));
     }
     return header(file, options)
         .field("number", number)
-        .raw("digits", each.stream().collect(Collectors.joining(", ", "[", "]")))
+        .objects("digits", each)
         .field("specks", specks)
         .field("marks", marks)
         .toString();
@@ -306,7 +301,7 @@ final class PredictCommand extends Command {
         .field("runtime", "jvm-ort");
   }
 
-  private static String describe(DigitImage d) {
+  private static Json describe(DigitImage d) {
     return new Json()
         .field("mode", d.mode().name().toLowerCase(Locale.ROOT))
         .field("format", d.header().format().name())
@@ -316,7 +311,6 @@ final class PredictCommand extends Command {
         .field("ink_max", d.inkMax())
         .field("box", new int[] {d.box().x(), d.box().y(), d.box().width(), d.box().height()})
         .field("scaled", new int[] {d.scaledWidth(), d.scaledHeight()})
-        .field("offset", new int[] {d.offsetX(), d.offsetY()})
-        .toString();
+        .field("offset", new int[] {d.offsetX(), d.offsetY()});
   }
 }

@@ -47,15 +47,15 @@ class MainTest {
     assertEquals(Main.OK, result.status());
     assertEquals(
         List.of(
-            "{\"file\": "
-                + Json.quote(gz)
-                + ", \"type\": \"ubyte\", \"shape\": [3, 28, 28],"
+            "{\"file\": \""
+                + gz
+                + "\", \"type\": \"ubyte\", \"shape\": [3, 28, 28],"
                 + " \"gzip\": true, \"count\": 3, \"sha256\": \""
                 + row("ok_gzip.idx.gz").sha256()
                 + "\"}",
-            "{\"file\": "
-                + Json.quote(plain)
-                + ", \"type\": \"short\", \"shape\": [2, 2],"
+            "{\"file\": \""
+                + plain
+                + "\", \"type\": \"short\", \"shape\": [2, 2],"
                 + " \"gzip\": false, \"count\": 2, \"sha256\": \""
                 + row("ok_short.idx").sha256()
                 + "\"}"),
@@ -259,6 +259,15 @@ class MainTest {
   @Test
   void jsonStringsAreEscapedLikePython() {
     assertEquals(
-        "\"a\\\"b\\\\c\\n\\t\\u0001\\u00e9\\u007f\"", Json.quote("a\"b\\c\n\t\u0001é\u007f"));
+        "{\"s\": \"a\\\"b\\\\c\\n\\t\\u0001\\u00e9\\u007f\"}",
+        new Json().field("s", "a\"b\\c\n\t\u0001é\u007f").toString());
+  }
+
+  @Test
+  void jsonEscapesAreLowerCaseAndPerUtf16UnitLikePython() {
+    // json.dumps("\x0b\x1f/\u2028\U0001f600") in Python.
+    assertEquals(
+        "{\"s\": \"\\u000b\\u001f/\\u2028\\ud83d\\ude00\"}",
+        new Json().field("s", "\u000b\u001f/\u2028\ud83d\ude00").toString());
   }
 }
