@@ -4,20 +4,39 @@ import io.github.digitbridge.DigitBridgeException;
 import io.github.digitbridge.model.ModelException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Optional;
-import java.util.stream.Collectors;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code digitbridge} command line.
  *
- * <p>{@code digitbridge [--debug] COMMAND ARGS...}; {@code --help} lists the commands. Exit codes:
- * 0 success, 1 a check failed (a model's golden check, an accuracy that differs from its card), 2
- * bad usage or bad input. Problems are reported as one line {@code error: <file>: <REASON>:
- * <detail>} on standard error; {@code --debug}, anywhere on the line, adds the stack trace.
+ * <p>{@code digitbridge [--debug] COMMAND ARGS...}; {@code --help} lists the commands, {@code
+ * COMMAND --help} describes one. Exit codes: 0 success, 1 a check failed (a model's golden check,
+ * an accuracy that differs from its card), 2 bad usage or bad input. Problems are reported as one
+ * line {@code error: <file>: <REASON>: <detail>} on standard error; {@code --debug}, anywhere on
+ * the line, adds the stack trace. A usage error is one line {@code usage: digitbridge COMMAND ...
+ * (<problem>)}.
  */
+@Command(
+    name = Main.PROGRAM,
+    synopsisSubcommandLabel = "COMMAND",
+    description = "Check IDX files and digit models, classify and benchmark.",
+    footer = "exit codes: 0 ok, 1 check failed, 2 bad usage or input; --debug adds stack traces",
+    subcommands = {
+      IdxInfoCommand.class,
+      DatasetInfoCommand.class,
+      BenchIdxCommand.class,
+      InfoCommand.class,
+      PredictCommand.class,
+      EvaluateCommand.class,
+      BenchInferCommand.class
+    })
 public final class Main {
   /** Exit code: success. */
   public static final int OK = 0;
@@ -30,15 +49,18 @@ public final class Main {
 
   static final String PROGRAM = "digitbridge";
 
-  private static final List<Command> COMMANDS =
-      List.of(
-          new IdxInfoCommand(),
-          new DatasetInfoCommand(),
-          new BenchIdxCommand(),
-          new InfoCommand(),
-          new PredictCommand(),
-          new EvaluateCommand(),
-          new BenchInferCommand());
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "List the commands and exit.")
+  boolean help;
+
+  // Inherited: accepted before the command and among its own options alike.
+  @Option(
+      names = "--debug",
+      scope = ScopeType.INHERIT,
+      description = "Print the stack trace after an error line.")
+  boolean debug;
 
   private Main() {}
 
@@ -61,28 +83,33 @@ public final class Main {
    * @return the exit code
    */
   static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-    List<String> words = new ArrayList<>(Arrays.asList(args));
-    boolean debug = words.removeIf("--debug"::equals);
-    Console console = new Console(in, out, err, debug);
-    if (words.contains("--help") || words.contains("-h")) {
-      printHelp(out);
+    Main main = new Main();
+    CommandLine cli =
+        new CommandLine(main)
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF))
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+    ParseResult parsed;
+    try {
+      parsed = cli.parseArgs(args);
+    } catch (ParameterException e) {
+      err.println(usage(e.getCommandLine(), e.getMessage()));
+      return BAD_INPUT;
+    }
+    if (CommandLine.printHelpIfRequested(parsed)) {
       return OK;
     }
-    if (words.isEmpty()) {
-      err.println(globalUsage("expected a command"));
+    if (!parsed.hasSubcommand()) {
+      err.println(usage(cli, "expected a command; --help lists the commands"));
       return BAD_INPUT;
     }
-    Optional<Command> command =
-        COMMANDS.stream().filter(c -> c.name().equals(words.get(0))).findFirst();
-    if (command.isEmpty()) {
-      err.println(globalUsage("unknown command '" + words.get(0) + "'"));
-      return BAD_INPUT;
-    }
-    Command chosen = command.get();
+    CommandLine chosen = parsed.subcommand().commandSpec().commandLine();
+    Console console = new Console(in, out, err, main.debug);
     try {
-      return chosen.run(new Args(words.subList(1, words.size())), console);
-    } catch (UsageException e) {
-      err.println(commandUsage(chosen) + " (" + e.getMessage() + ")");
+      return ((Subcommand) chosen.getCommand()).run(console);
+    } catch (ParameterException e) {
+      err.println(usage(chosen, e.getMessage()));
       return BAD_INPUT;
     } catch (DigitBridgeException e) {
       console.report(e);
@@ -95,24 +122,13 @@ public final class Main {
     }
   }
 
-  private static String commandUsage(Command command) {
-    return "usage: " + PROGRAM + " " + command.name() + " " + command.arguments();
-  }
-
-  private static String globalUsage(String problem) {
-    String names = COMMANDS.stream().map(Command::name).collect(Collectors.joining("|"));
-    return String.format(
-        "usage: %s [--debug] {%s} ARGS... (%s; --help lists the commands)",
-        PROGRAM, names, problem);
-  }
-
-  private static void printHelp(PrintStream out) {
-    out.println("usage: " + PROGRAM + " [--debug] COMMAND ARGS...");
-    for (Command command : COMMANDS) {
-      out.println("  " + command.name() + " " + command.arguments());
-      out.println("      " + command.summary());
-    }
-    out.println(
-        "exit codes: 0 ok, 1 check failed, 2 bad usage or input; --debug adds stack traces");
+  /** One line: {@code usage: digitbridge idx-info [-h] [--json] FILE... (<problem>)}. */
+  private static String usage(CommandLine command, String problem) {
+    String synopsis = command.getHelp().synopsis(0).replaceAll("\\s+", " ").strip();
+    return "usage: "
+        + synopsis.replaceFirst("^Usage: ", "")
+        + " ("
+        + problem.replaceAll("\\R", "; ")
+        + ")";
   }
 }

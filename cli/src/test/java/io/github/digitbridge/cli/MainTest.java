@@ -270,4 +270,44 @@ class MainTest {
         "{\"s\": \"\\u000b\\u001f/\\u2028\\ud83d\\ude00\"}",
         new Json().field("s", "\u000b\u001f/\u2028\ud83d\ude00").toString());
   }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "idx-info",
+        "dataset-info",
+        "bench-idx",
+        "info",
+        "predict",
+        "evaluate",
+        "bench-infer"
+      })
+  void helpAfterACommandDescribesThatCommand(String command) {
+    for (String help : List.of("--help", "-h")) {
+      CliRun result = run(command, help);
+      assertEquals(Main.OK, result.status(), result.all());
+      assertEquals(List.of(), result.err());
+      assertTrue(
+          result.out().get(0).startsWith("Usage: digitbridge " + command + " "), result.all());
+      assertTrue(result.all().contains("--debug"), result.all());
+    }
+  }
+
+  @Test
+  void debugAfterTheCommandAlsoAddsTheStackTrace() {
+    CliRun result = run("idx-info", Fixtures.file("bad_magic.idx").toString(), "--debug");
+    assertEquals(Main.BAD_INPUT, result.status());
+    assertTrue(result.err().get(0).startsWith("error: "));
+    assertTrue(result.err().size() > 2, "expected a stack trace after the error line");
+  }
+
+  @Test
+  void aUsageLineNamesTheCommandItsOptionsAndTheProblem() {
+    CliRun result = run("bench-idx", "a", "--repeat", "0");
+    assertEquals(
+        List.of(
+            "usage: digitbridge bench-idx [-h] [--debug] [--repeat=N] FILE"
+                + " (expected --repeat of at least 1, found 0)"),
+        result.err());
+  }
 }
