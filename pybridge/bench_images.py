@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pybridge import jvm
+from pybridge.runtimes import jvm
 
 DEFAULT_MODEL = Path("models/deeper_cnn.onnx")
 

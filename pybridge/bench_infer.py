@@ -31,8 +31,8 @@ import numpy as np
 
 from pybridge import data, errors, files, idx
 from pybridge.contract import to_input
-from pybridge.jvm import BUILD_COMMAND, JAR
-from pybridge.runners import PythonOrtRunner
+from pybridge.runtimes.jvm import BUILD_COMMAND, JAR
+from pybridge.runtimes.python_ort import PythonOrtRuntime
 
 TARGET = 0.97
 # ONNX Runtime's pool threads spin for a while after a run before they sleep; a pause between the sides keeps
@@ -64,20 +64,27 @@ def peak_gflops_per_core() -> tuple[float, str]:
     return ghz * lanes * 2 * 2, f"{ghz:.2f} GHz x {lanes} fp32 lanes x 2 FMA units x 2 flops"
 
 
-class PythonSide:
-    """Python ONNX Runtime with the JVM's settings: same batch, intra-op threads and optimisation level."""
+class PythonRounds:
+    """Rounds of Python ONNX Runtime with the JVM's settings: same batch, intra-op threads and optimisation level;
+    a context manager that closes the model on exit."""
 
     def __init__(self, model: Path, pixels: np.ndarray, batch: int, threads: int, warmup: int):
-        self.runner = PythonOrtRunner(threads=threads, batch=batch, device="cpu")
-        self.session = self.runner.session(model)
+        self.model = PythonOrtRuntime(threads=threads, batch=batch, device="cpu").open(model)
         self.pixels = pixels
         self.x = to_input(pixels)
         for _ in range(warmup):
             self._run("uint8")
             self._run("float32")
 
+    def __enter__(self) -> PythonRounds:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.model.close()
+
     def _run(self, kind: str) -> None:
-        self.runner.infer(self.session, self.x if kind == "float32" else to_input(self.pixels))
+        # The uint8 kind decodes here, as the JVM's does in its predict call.
+        self.model.predict(self.x if kind == "float32" else to_input(self.pixels))
 
     def round(self, repeat: int) -> dict[str, float]:
         """``repeat`` runs of each kind, alternating as the JVM does; their median milliseconds."""
@@ -90,8 +97,9 @@ class PythonSide:
         return {kind: statistics.median(ts) for kind, ts in times.items()}
 
 
-class JvmSide:
-    """``bench-infer --paired`` in a JVM of its own; a context manager that ends the process on exit."""
+class JvmProcess:
+    """``bench-infer --paired`` in a JVM of its own (not the bridge's: a Java application's process); a context
+    manager that ends the process on exit."""
 
     def __init__(
         self, jar: Path, model: Path, images: Path, *, batch: int, threads: int, limit: int, repeat: int, warmup: int
@@ -106,7 +114,7 @@ class JvmSide:
         )
         self.ready = self._line()
 
-    def __enter__(self) -> JvmSide:
+    def __enter__(self) -> JvmProcess:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -215,8 +223,8 @@ def run(args: argparse.Namespace) -> int:
     pixels = idx.read_idx(images).data[: args.limit]
     card = args.model.with_suffix(".json")
     flops = json.loads(card.read_text()).get("flops_per_image") if card.exists() else None
-    python = PythonSide(args.model, pixels, args.batch, args.threads, args.warmup)
-    jvm_side = JvmSide(
+    python = PythonRounds(args.model, pixels, args.batch, args.threads, args.warmup)
+    jvm_side = JvmProcess(
         args.jar,
         args.model,
         images,
@@ -226,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
         repeat=args.repeat,
         warmup=args.warmup,
     )
-    with jvm_side as jvm:
+    with python, jvm_side as jvm:
         results = paired_rounds(lambda: python.round(args.repeat), jvm.round, args.rounds)
     count = len(pixels)
     summary = summarise(results, count)

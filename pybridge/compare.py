@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from pybridge import contract as model_contract
-from pybridge import data, errors, files
-from pybridge.runners import PythonOrtRunner, Runner, RunOutput
+from pybridge import data, errors, files, runtimes
+from pybridge.runtimes.base import RunOutput, Runtime
 
 CPU_ATOL = 1e-6  # fallback budget CPU vs CPU; with matching ORT versions we expect exact equality
 GPU_ATOL = {"tf32": 2e-3, "strict": 1e-5}  # CUDA vs CPU, see docs/parity.md
@@ -145,7 +145,7 @@ class Measurement:
         return {name: out.golden_max_diff for name, out in self.outputs.items()}
 
 
-def measure(model: Path, images: Path, runners: list[Runner], limit: int | None = None) -> Measurement:
+def measure(model: Path, images: Path, runners: list[Runtime], limit: int | None = None) -> Measurement:
     """Check the golden pairs in every runtime, then run every runtime over the images."""
     contract = model_contract.read(model)
     outputs = {r.name: r.run(model, images, limit, contract) for r in runners}
@@ -256,18 +256,8 @@ def table(results: list[ModelComparison]) -> str:
 RUNTIMES = ("python-ort", "jvm-ort", "keras")
 
 
-def make_runner(name: str, args: argparse.Namespace) -> Runner:
-    if name == "python-ort":
-        return PythonOrtRunner(threads=args.threads, batch=args.batch, strict_fp32=args.strict_fp32)
-    if name == "jvm-ort":
-        from pybridge.jvm import JvmOrtRunner
-
-        return JvmOrtRunner(threads=args.threads, batch=args.batch)
-    if name == "keras":
-        from pybridge.runners import KerasRunner
-
-        return KerasRunner(batch=args.batch)
-    raise errors.UsageError(f"unknown runtime {name!r}; expected some of {', '.join(RUNTIMES)}")
+def make_runner(name: str, args: argparse.Namespace) -> Runtime:
+    return runtimes.create(name, threads=args.threads, batch=args.batch, strict_fp32=args.strict_fp32)
 
 
 def find_models(paths: list[Path]) -> list[Path]:

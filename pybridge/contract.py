@@ -1,7 +1,7 @@
 """The model contract (docs/model-contract.md): its one builder and its readers, free of TensorFlow.
 
 ``training.export`` builds it for the zoo, ``tests/data/make_test_models.py`` for the test models, and the
-runners read it back; all go through this module so the format is written down once.
+runtimes (pybridge.runtimes) read it back; all go through this module so the format is written down once.
 """
 
 from __future__ import annotations
@@ -318,31 +318,3 @@ def _bounded(value, path: str, low, high, what: str):
     if not low <= value <= high:  # false for NaN too
         raise DocumentError(f"expected {what} from {low} to {high} at {path}, found {_describe(value)}")
     return value
-
-
-def check_session(session, contract: dict, subject: object) -> None:
-    """Refuse an ONNX Runtime session unless its one input and one output are the contract's.
-
-    Raises:
-        ContractError: ``CONTRACT_MISMATCH``, naming both sides as Java's DigitClassifier does.
-    """
-    for role, declared, nodes in (
-        ("input", contract["input"], session.get_inputs()),
-        ("output", contract["output"], session.get_outputs()),
-    ):
-        expected = f"{declared['name']} {declared['dtype']} [{', '.join(str(d) for d in declared['shape'])}]"
-        found = [_session_tensor(node) for node in nodes]
-        if found != [expected]:
-            raise errors.model_error(
-                subject,
-                "CONTRACT_MISMATCH",
-                f"expected the {role} [{expected}] as the contract declares it, found [{', '.join(found)}] "
-                "in the session",
-            )
-
-
-def _session_tensor(node) -> str:
-    kind = str(node.type)
-    dtype = {"tensor(float)": "float32", "tensor(double)": "float64"}.get(kind, kind.removeprefix("tensor(")[:-1])
-    dims = ["?" if d is None or d == "" else str(d) for d in (node.shape or [])]
-    return f"{node.name} {dtype} [{', '.join(dims)}]"

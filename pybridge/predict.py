@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from pybridge import contract as model_contract
-from pybridge import errors, runners
-from pybridge import preprocess as pp
+from pybridge import errors, runtimes
+from pybridge import image as pp
+from pybridge.runtimes.base import Model
 
 DEFAULT_MODEL = Path("models/deeper_cnn.onnx")
 RUNTIMES = ("python-ort", "jvm-ort")
@@ -100,112 +101,17 @@ def compare(ref: Reading, other: Reading) -> Agreement:
     return Agreement(True, int(np.count_nonzero(ref.pixels != other.pixels)), ref.labels == other.labels, diff)
 
 
-# ---- the two runtimes -----------------------------------------------------------------------------------------
+# ---- reading a file in one runtime ---------------------------------------------------------------------------
 
 
-class PythonSide:
-    """Python preprocessing (pybridge.preprocess) and ONNX Runtime's Python API."""
-
-    name = "python-ort"
-
-    def __init__(self, model: Path, threads: int, contract: dict | None = None):
-        self.model = model
-        self.runner = runners.PythonOrtRunner(threads=threads, device="cpu")
-        self.session = self.runner.session(model, contract)
-
-    def read(self, file: str, mode: pp.Mode, segment: bool) -> Reading:
-        try:
-            if segment:
-                seg = pp.segment(file)
-                digits, specks, marks = seg.digits, seg.specks, seg.marks
-            else:
-                digits, specks, marks = (pp.preprocess(file, mode),), 0, 0
-        except pp.ImageError as exc:
-            return Reading(self.name, error=exc)
-        pixels = np.stack([d.pixels for d in digits])
-        probabilities = self.runner.infer(self.session, model_contract.to_input(pixels), self.model)
-        return Reading(self.name, pixels, tuple(d.describe() for d in digits), probabilities, specks, marks)
-
-    def close(self) -> None:
-        pass
-
-
-class JvmSide:
-    """Java preprocessing (io.github.digitbridge.image) and the Java DigitClassifier, through JPype."""
-
-    name = "jvm-ort"
-
-    def __init__(self, model: Path, threads: int):
-        from pybridge import jvm
-
-        jvm.start_jvm()
-        import jpype
-
-        self._jvm = jvm
-        self._jpype = jpype
-        self._path = jpype.JClass("java.nio.file.Path")
-        self._pre = jpype.JClass("io.github.digitbridge.image.Preprocessor")
-        self._digit = jpype.JClass("io.github.digitbridge.image.DigitImage")
-        self._array_list = jpype.JClass("java.util.ArrayList")
-        classifier = jpype.JClass("io.github.digitbridge.model.DigitClassifier")
-        options = (
-            classifier.Options.builder()
-            .intraOpThreads(threads)
-            .optimizationLevel(classifier.Options.OptimizationLevel.valueOf(runners.OPTIMIZATION_LEVEL))
-            .build()
-        )
-        with jvm.java_errors():
-            self.classifier = classifier.open(self._path.of(str(model)), options)
-
-    def read(self, file: str, mode: pp.Mode, segment: bool) -> Reading:
-        try:
-            digits, specks, marks = self._preprocess(file, mode, segment)
-        except pp.ImageError as exc:
-            return Reading(self.name, error=exc)
-        java_digits = self._array_list()
-        for d in digits:
-            java_digits.add(d)
-        batch = self._digit.batch(java_digits)
-        pixels = self._jvm.view(batch).view(np.uint8).reshape(-1, 28, 28).copy()
-        with self._jvm.java_errors():
-            predictions = self.classifier.predict(batch, len(digits))
-        probabilities = self._jvm.view(predictions.probabilities()).reshape(len(digits), -1).copy()
-        return Reading(self.name, pixels, tuple(describe_java(d) for d in digits), probabilities, specks, marks)
-
-    def _preprocess(self, file: str, mode: pp.Mode, segment: bool) -> tuple[list, int, int]:
-        try:
-            if segment:
-                seg = self._pre.segment(self._path.of(file))
-                return list(seg.digits()), int(seg.specks()), int(seg.marks())
-            return [self._pre.preprocess(self._path.of(file), self._pre.Mode.valueOf(mode.name))], 0, 0
-        except self._jpype.JException as exc:
-            raise image_error(exc, self._jvm) from exc
-
-    def close(self) -> None:
-        self.classifier.close()
-
-
-def image_error(exc: Exception, jvm) -> errors.BridgeError:
-    """The Python twin of a Java ``ImageException`` (same reason code), or the bridge's error for other classes."""
-    if str(exc.getClass().getName()).endswith(".ImageException"):
-        return pp.ImageError(str(exc.file()), pp.Reason(str(exc.reason().name())), str(exc.detail()))
-    return jvm.java_error(exc)
-
-
-def describe_java(d) -> dict:
-    """A Java DigitImage's metadata in the shape of ``pp.DigitImage.describe()``."""
-    box, header = d.box(), d.header()
-    return {
-        "mode": str(d.mode().name()).lower(),
-        "format": str(header.format().name()),
-        "size": [int(header.width()), int(header.height())],
-        "polarity": str(d.polarity().text()),
-        "background": int(d.background()),
-        "ink_max": int(d.inkMax()),
-        "box": [int(box.x()), int(box.y()), int(box.width()), int(box.height())],
-        "scaled": [int(d.scaledWidth()), int(d.scaledHeight())],
-        "offset": [int(d.offsetX()), int(d.offsetY())],
-    }
+def read(model: Model, file: str, mode: pp.Mode, segment: bool) -> Reading:
+    """One file through one runtime: its twin of the preprocessing, then its model; a refusal is a Reading too."""
+    try:
+        digits = model.preprocess(file, mode, segment)
+    except pp.ImageError as exc:
+        return Reading(model.runtime, error=exc)
+    probabilities = model.predict_pixels(digits.pixels)
+    return Reading(model.runtime, digits.pixels, digits.meta, probabilities, digits.specks, digits.marks)
 
 
 # ---- output ---------------------------------------------------------------------------------------------------
@@ -334,31 +240,19 @@ def read_contract(model: Path) -> dict:
     return model_contract.read(model)
 
 
-def open_model(model: Path, contract: dict, runtime: str, threads: int) -> PythonSide | JvmSide:
-    """One runtime with the model loaded and its golden pairs checked.
+def open_model(model: Path, contract: dict, runtime: str, threads: int) -> Model:
+    """One runtime with the model loaded and its golden pairs checked (in the JVM by the Java library).
 
     Raises:
         ModelError: ONNX Runtime cannot load the model; GoldenMismatchError: it fails its golden check.
     """
-    if runtime == "python-ort":
-        side = PythonSide(model, threads, contract)
-        atol = contract["golden"]["atol"]
-        worst = side.runner.golden_diff(side.session, contract, model)
-        if not worst <= atol:  # NaN outputs fail too
-            raise errors.model_error(
-                model,
-                "GOLDEN_MISMATCH",
-                f"expected the golden probabilities within {atol:g}, found a difference of {worst:.3g}: "
-                "the file changed after export",
-            )
-        return side
-    return JvmSide(model, threads)  # DigitClassifier.open checks the golden pairs itself
+    return runtimes.create(runtime, threads=threads, device="cpu").open(model, contract, check_golden=True)
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.predict") -> int:
     """Read each image; print the digits. Returns 0, 1 (runtimes disagree, golden check) or 2 (bad input)."""
     options = parse(argv, prog)
-    sides: list[PythonSide | JvmSide] = []
+    sides: list[Model] = []
     try:
         contract = read_contract(options.model)
         labels = contract["labels"]
@@ -372,10 +266,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.pred
             side.close()
 
 
-def _run(options: Options, sides: list[PythonSide | JvmSide], labels: list[str]) -> int:
+def _run(options: Options, sides: list[Model], labels: list[str]) -> int:
     refused = disagreed = 0
     for file in options.files:
-        readings = [side.read(file, options.mode, options.segment) for side in sides]
+        readings = [read(side, file, options.mode, options.segment) for side in sides]
         ref = readings[0]
         agreements = [compare(ref, other) for other in readings[1:]]
         disagreed += any(not a.passed for a in agreements)
@@ -400,7 +294,7 @@ def _run(options: Options, sides: list[PythonSide | JvmSide], labels: list[str])
         summary = f"{len(options.files)} image{'s' if len(options.files) != 1 else ''}: "
         summary += f"{len(options.files) - refused} read, {refused} refused"
         if len(sides) > 1:
-            summary += f"; {' and '.join(s.name for s in sides)} agree on {len(options.files) - disagreed}"
+            summary += f"; {' and '.join(s.runtime for s in sides)} agree on {len(options.files) - disagreed}"
             summary += f"/{len(options.files)}"
         print(summary)
     if disagreed:

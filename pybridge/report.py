@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from pybridge import data, files
-from pybridge.runners import RunOutput
+from pybridge.runtimes.base import RunOutput
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222} h1{font-size:1.5em} h2{margin-top:2em}

@@ -39,7 +39,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from pybridge import data, errors, jvm
+from pybridge import data, errors
+from pybridge.runtimes import jvm
 
 SCENARIOS = ("threads", "cycles", "failures")
 DEFAULT_MODEL = jvm.ROOT / "models" / "mlp.onnx"
@@ -141,13 +142,7 @@ class Probe:
     """Samples memory after both garbage collectors ran: what they can free is not a leak."""
 
     def __init__(self):
-        import jpype
-
-        self._jpype = jpype
-        self._system = jpype.JClass("java.lang.System")
-        management = jpype.JClass("java.lang.management.ManagementFactory")
-        self._pools = management.getMemoryPoolMXBeans()
-        self._buffers = management.getPlatformMXBeans(jpype.JClass("java.lang.management.BufferPoolMXBean"))
+        self._jvm = jvm.JvmMemory()
 
     def touch_young_generation(self) -> None:
         """Fills the JVM's young generation with garbage once.
@@ -155,20 +150,11 @@ class Probe:
         A collection empties it but leaves its pages resident, so without this a scenario that makes
         little garbage shows the young generation's pages being touched for the first time as growth.
         """
-        young = sum(
-            int(pool.getUsage().getCommitted())
-            for pool in self._pools
-            if "Eden" in str(pool.getName()) or "Survivor" in str(pool.getName())
-        )
-        megabyte = self._jpype.JArray(self._jpype.JByte)
-        for _ in range(young // 2**20 + 1):
-            megabyte(2**20)
+        self._jvm.fill_young_generation()
 
     def sample(self) -> Sample:
-        direct = sum(int(pool.getMemoryUsed()) for pool in self._buffers if str(pool.getName()) == "direct")
-        gc.collect()
-        self._system.gc()
-        gc.collect()
+        direct = self._jvm.direct_buffer_bytes()
+        self._jvm.collect()
         objects = sum(type(o) is not Sample for o in gc.get_objects())
         return Sample(rss_mb(), objects, direct / 2**20)
 
@@ -234,39 +220,27 @@ class Soak:
     """The scenarios, sharing one JVM and one set of Java classes."""
 
     def __init__(self, model: Path, images: Path):
-        jvm.start_jvm()
-        import jpype
-
-        self._path = jpype.JClass("java.nio.file.Path")
-        self._reader = jpype.JClass("io.github.digitbridge.idx.IdxReader")
-        self._classifier = jpype.JClass("io.github.digitbridge.model.DigitClassifier")
+        # One intra-op thread and the library's default batch: outputs are deterministic.
+        self.runtime = jvm.JvmRuntime()
         self.model, self.images = model, images
-        # Golden check on, one intra-op thread: the library's defaults, which make outputs deterministic.
-        self._options = self._classifier.Options.builder().build()
 
-    def open(self):
-        with jvm.java_errors():
-            return self._classifier.open(self._path.of(str(self.model)), self._options)
+    def open(self) -> jvm.JvmModel:
+        return self.runtime.open(self.model, check_golden=True)
 
     def threads(self, threads: int, rounds: int, bound: float, probe) -> Figure:
-        with jvm.java_errors():
-            array = self._reader.read(self._path.of(str(self.images)))
-        pixels = array.data()
-        per_image = int(np.prod([int(d) for d in array.shape()][1:]))
-        count = int(array.shape()[0]) // CHUNK * CHUNK
         # Slices share the image buffer; predict reads from a buffer's position without moving it, so
         # threads can share them.
-        chunks = [pixels.slice(first * per_image, CHUNK * per_image) for first in range(0, count, CHUNK)]
-        classifier = self.open()
-        try:
-            reference = [self._predict(classifier, chunk).copy() for chunk in chunks]
+        chunks = self.runtime.read_images(self.images).chunks(CHUNK)
+        count = len(chunks) * CHUNK
+        with self.open() as classifier:
+            reference = [classifier.predict_buffer(chunk, CHUNK).copy() for chunk in chunks]
 
             def rounds_on(thread: int, n: int) -> int:
                 differ = 0
                 for _ in range(n):
                     for j in range(len(chunks)):
                         i = (j + thread) % len(chunks)  # threads start on different chunks
-                        found = self._predict(classifier, chunks[i])
+                        found = classifier.predict_buffer(chunks[i], CHUNK)
                         differ += not np.array_equal(found.view(np.uint32), reference[i].view(np.uint32))
                 return differ
 
@@ -292,13 +266,6 @@ class Soak:
                     ),
                     unit=threads * len(chunks),
                 )
-        finally:
-            classifier.close()
-
-    def _predict(self, classifier, chunk) -> np.ndarray:
-        with jvm.java_errors():
-            predictions = classifier.predict(chunk, CHUNK)
-        return jvm.view(predictions.probabilities())
 
     def cycles(self, cycles: int, bound: float, probe) -> Figure:
         def work(n: int) -> list[str]:
@@ -325,8 +292,7 @@ class Soak:
                 for i in range(n):
                     label, call, expected = calls[i % len(calls)]
                     try:
-                        with jvm.java_errors():
-                            call()
+                        call()
                         problems.append(f"{label}: expected {expected.__name__}, found no error")
                     except errors.BridgeError as exc:
                         if type(exc) is not expected:
@@ -361,13 +327,13 @@ class Soak:
         calls.append(("read missing.idx", self._read_call(tmp / "missing.idx"), errors.IdxIOError))
         not_a_model = tmp / "not_a_model.onnx"
         not_a_model.write_bytes(b"this is not an ONNX model\n" * 4)
-        path = self._path.of(str(not_a_model))
-        calls.append(("open not_a_model.onnx", lambda: self._classifier.open(path, self._options), errors.ModelError))
+        calls.append(
+            ("open not_a_model.onnx", lambda: self.runtime.open(not_a_model, check_golden=True), errors.ModelError)
+        )
         return calls
 
     def _read_call(self, file: Path) -> Callable[[], object]:
-        path = self._path.of(str(file))
-        return lambda: self._reader.read(path)
+        return lambda: self.runtime.read_images(file)
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.soak") -> int:

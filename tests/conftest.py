@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pybridge import data
-from pybridge.jvm import JAR
+from pybridge.runtimes.jvm import JAR
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "data" / "idx"
@@ -38,7 +38,7 @@ TEST_MODELS = ROOT / "tests" / "data" / "models"
 @pytest.fixture(scope="session")
 def jvm(jar):
     """The one JVM of the test session (a JVM cannot be restarted in a process)."""
-    from pybridge import jvm as bridge
+    from pybridge.runtimes import jvm as bridge
 
     bridge.start_jvm(build=False)
     return bridge

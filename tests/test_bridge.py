@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from pybridge import contract as model_contract
-from pybridge import data, errors, idx, runners
-from tests.conftest import FIXTURES, JAR, TEST_MODELS
+from pybridge import data, errors, idx
+from pybridge import image as pp
+from pybridge.runtimes.python_ort import PythonOrtRuntime
+from tests.conftest import FIXTURES, JAR, ROOT, TEST_MODELS
 
 
 def test_start_jvm_is_idempotent_and_uses_the_one_jar(jvm):
@@ -44,6 +46,16 @@ def test_java_idx_errors_become_the_matching_python_errors(jvm, name, error):
     with pytest.raises(error) as caught, jvm.java_errors():
         reader.read(jpype.JClass("java.nio.file.Path").of(str(FIXTURES / name)))
     assert name in str(caught.value) and "expected" in str(caught.value)
+
+
+def test_java_image_errors_become_python_image_errors_by_class(jvm):
+    pre, path = jpype.JClass("io.github.digitbridge.image.Preprocessor"), jpype.JClass("java.nio.file.Path")
+    file = ROOT / "tests" / "data" / "images" / "bad-empty.png"
+    with pytest.raises(pp.ImageError) as caught, jvm.java_errors():
+        pre.preprocess(path.of(str(file)), pre.Mode.MNIST)
+    with pytest.raises(pp.ImageError) as python:
+        pp.preprocess(file)
+    assert caught.value.reason is python.value.reason and caught.value.path == str(file)
 
 
 def test_java_exceptions_leave_no_python_objects_behind(jvm):
@@ -84,15 +96,15 @@ def test_stack_traces_are_kept_only_on_request(jvm, monkeypatch):
     ],
 )
 def test_java_model_errors_carry_their_reason_and_message(jvm, model, error, reason):
-    runner = jvm.JvmOrtRunner()
-    with pytest.raises(error, match=reason), jvm.java_errors():
-        runner._open(TEST_MODELS / model, verify_golden=True)
+    runtime = jvm.JvmRuntime()
+    with pytest.raises(error, match=reason):
+        runtime.open(TEST_MODELS / model, check_golden=True)
 
 
 def test_jvm_and_python_runners_agree_bit_for_bit(jvm, mnist_dir):
     images = mnist_dir / data.FILES["t10k-images"]
-    java = jvm.JvmOrtRunner(batch=64).run(TEST_MODELS / "linear.onnx", images)
-    python = runners.PythonOrtRunner(batch=1000).run(TEST_MODELS / "linear.onnx", images)
+    java = jvm.JvmRuntime(batch=64).run(TEST_MODELS / "linear.onnx", images)
+    python = PythonOrtRuntime(batch=1000).run(TEST_MODELS / "linear.onnx", images)
     assert java.input_sha256 == python.input_sha256
     assert java.provider == python.provider == "CPUExecutionProvider"
     assert java.probabilities.dtype == np.float32 and java.probabilities.shape == (10000, 10)
@@ -101,7 +113,7 @@ def test_jvm_and_python_runners_agree_bit_for_bit(jvm, mnist_dir):
 
 def test_jvm_input_hash_is_the_hash_of_the_decoded_pixels(jvm, mnist_dir):
     images = mnist_dir / data.FILES["t10k-images"]
-    java = jvm.JvmOrtRunner().run(TEST_MODELS / "linear.onnx", images, limit=100)
+    java = jvm.JvmRuntime().run(TEST_MODELS / "linear.onnx", images, limit=100)
     pixels = idx.read_idx(images).data[:100]
     expected = hashlib.sha256((pixels.astype(np.float32) / np.float32(255)).astype("<f4").tobytes()).hexdigest()
     assert java.input_sha256 == expected and java.probabilities.shape == (100, 10)
@@ -109,7 +121,7 @@ def test_jvm_input_hash_is_the_hash_of_the_decoded_pixels(jvm, mnist_dir):
 
 def test_golden_differences_are_measured_in_both_runtimes(jvm):
     contract = model_contract.read(TEST_MODELS / "linear.onnx")
-    java, python = jvm.JvmOrtRunner(), runners.PythonOrtRunner()
+    java, python = jvm.JvmRuntime(), PythonOrtRuntime()
     assert java.golden_max_diff(TEST_MODELS / "linear.onnx", contract) == 0.0
     assert python.golden_max_diff(TEST_MODELS / "linear.onnx", contract) == 0.0
     altered = TEST_MODELS / "linear_altered.onnx"

@@ -9,8 +9,11 @@ import time
 import numpy as np
 import pytest
 
-from pybridge import compare, data, idx, runners
+from pybridge import compare, data, idx
 from pybridge.contract import to_input
+from pybridge.runtimes.base import RunOutput
+from pybridge.runtimes.keras import KerasRuntime
+from pybridge.runtimes.python_ort import PythonOrtRuntime
 from tests import hostile
 from tests.conftest import ROOT, TEST_MODELS
 
@@ -95,28 +98,20 @@ def test_bad_usage_is_exit_2(tmp_path, capsys):
     assert compare.main(["--models", str(TEST_MODELS / "linear.onnx"), "--runtimes", "python-ort,tflite"]) == 2
 
 
-class TamperedRunner(runners.PythonOrtRunner):
+class TamperedRuntime(PythonOrtRuntime):
     """Python ONNX Runtime, but fed one changed pixel: the input-hash check must notice."""
 
     name = "tampered"
 
-    def run(self, model, images, limit=None, contract=None):
+    def read_images(self, images, limit=None):
         pixels = idx.read_idx(images).data[:limit].copy()
         pixels[3, 14, 14] ^= 0x40
-        x = to_input(pixels)
-        session = self.session(model)
-        probs = self.infer(session, x)
-        golden = self.golden_diff(session, contract) if contract else None
-        return runners.RunOutput(
-            self.name, probs, runners.tensor_sha256(x), "CPUExecutionProvider", {"inference": 0.0}, {}, golden
-        )
+        return to_input(pixels)
 
 
 def test_a_different_input_on_one_side_is_caught(mnist_dir):
     images, labels = mnist_dir / data.FILES["t10k-images"], data.load("t10k", mnist_dir).labels.data
-    measured = compare.measure(
-        TEST_MODELS / "linear.onnx", images, [runners.PythonOrtRunner(), TamperedRunner()], limit=100
-    )
+    measured = compare.measure(TEST_MODELS / "linear.onnx", images, [PythonOrtRuntime(), TamperedRuntime()], limit=100)
     result = compare.judge(measured, labels[:100], compare.Tolerance(1e-6, 0.0, "test"))
     assert not result.passed
     assert result.failures[0].startswith("(a) input tensors differ")
@@ -135,8 +130,8 @@ def test_pair_statistics_on_known_differences():
     a = np.array([[0.7, 0.3], [0.5, 0.5]], dtype=np.float32)
     b = a.copy()
     b[1] = [0.5 - 2e-6, 0.5 + 2e-6]  # flips the argmax of a tie
-    ref = runners.RunOutput("ref", a, "h", "CPU", {})
-    other = runners.RunOutput("other", b, "h", "CPU", {})
+    ref = RunOutput("ref", a, "h", "CPU", {})
+    other = RunOutput("other", b, "h", "CPU", {})
     stats = compare.pair_stats(ref, other, compare.Tolerance(1e-6, 0.0, "t"))
     assert stats.bit_identical_images == 0.5 and stats.bit_identical_values == 0.5
     assert stats.smallest_passing_atol == pytest.approx(2e-6, rel=0.1)
@@ -147,7 +142,7 @@ def test_keras_runner_joins_when_the_training_original_exists(tmp_path, mnist_di
     from training import train
 
     assert train.main(["--model", "mlp", "--epochs", "1", "--limit", "1000", "--out", str(tmp_path)]) == 1  # target
-    result, _ = _measure_and_judge(tmp_path / "mlp.onnx", mnist_dir, [runners.PythonOrtRunner(), runners.KerasRunner()])
+    result, _ = _measure_and_judge(tmp_path / "mlp.onnx", mnist_dir, [PythonOrtRuntime(), KerasRuntime()])
     assert result.pairs[0].argmax_agreement == 2000
     assert result.pairs[0].max_abs <= 1e-5  # Keras vs ONNX: the export gate's budget, not bit identity
     assert all(d <= 1e-5 for d in result.golden_max_diff.values())
@@ -165,7 +160,7 @@ SHIPPED = sorted((ROOT / "models").glob("*.onnx"))
 @pytest.mark.parametrize("model", SHIPPED, ids=[m.stem for m in SHIPPED])
 def test_shipped_models_are_bit_identical_in_both_runtimes(jvm, mnist_dir, model):
     start = time.perf_counter()
-    result, _ = _measure_and_judge(model, mnist_dir, [runners.PythonOrtRunner(), jvm.JvmOrtRunner()])
+    result, _ = _measure_and_judge(model, mnist_dir, [PythonOrtRuntime(), jvm.JvmRuntime()])
     assert result.passed, result.failures
     assert result.pairs[0].bit_identical_values == 1.0, f"{model.name} after {time.perf_counter() - start:.1f} s"
 

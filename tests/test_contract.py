@@ -14,7 +14,8 @@ import onnx
 import pytest
 
 from pybridge import contract as model_contract
-from pybridge import errors, modelfile, runners
+from pybridge import errors, modelfile
+from pybridge.runtimes.python_ort import PythonOrtRuntime
 from tests.conftest import ROOT, TEST_MODELS
 from tests.hostile import CONTRACT, HOSTILE_CONTRACTS, LINEAR, contract_text, failing_graph, nan_graph, write_model
 
@@ -32,10 +33,9 @@ def refused(model, reason: str) -> errors.ModelError:
 
 def test_external_data_loads_from_the_models_folder_wherever_the_process_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the old loader looked in the working directory
-    runner = runners.PythonOrtRunner()
     contract = model_contract.read(TEST_MODELS / "external.onnx")
-    session = runner.session(TEST_MODELS / "external.onnx", contract)
-    assert runner.golden_diff(session, contract) == 0.0
+    with PythonOrtRuntime().open(TEST_MODELS / "external.onnx", contract) as model:
+        assert model.golden_max_diff(contract) == 0.0
     assert modelfile.load(TEST_MODELS / "external.onnx").external == ("external.weights",)
 
 
@@ -50,7 +50,7 @@ def test_external_data_loads_from_the_models_folder_wherever_the_process_runs(tm
 def test_external_data_outside_the_models_folder_is_refused(name, detail):
     assert detail in str(refused(TEST_MODELS / name, "EXTERNAL_DATA"))
     with pytest.raises(errors.ModelError, match="EXTERNAL_DATA"):
-        runners.PythonOrtRunner().session(TEST_MODELS / name)
+        PythonOrtRuntime().open(TEST_MODELS / name)
 
 
 def test_external_data_through_a_symlink_leading_out_is_refused(tmp_path):
@@ -189,20 +189,19 @@ def test_the_test_models_card_is_valid():
 def test_a_session_unlike_its_contract_is_a_contract_mismatch(name):
     contract = model_contract.read(TEST_MODELS / name)
     with pytest.raises(errors.ContractError) as caught:
-        runners.PythonOrtRunner().session(TEST_MODELS / name, contract)
+        PythonOrtRuntime().open(TEST_MODELS / name, contract)
     assert caught.value.reason == "CONTRACT_MISMATCH"
     assert "expected the input [image float32 [N, 28, 28, 1]] as the contract declares it, found [" in str(caught.value)
 
 
 def test_an_ort_failure_at_run_time_is_ort_error(tmp_path):
     path = write_model(tmp_path / "m.onnx", CONTRACT, failing_graph())
-    runner = runners.PythonOrtRunner()
-    session = runner.session(path, CONTRACT)
+    model = PythonOrtRuntime().open(path, CONTRACT)
     with pytest.raises(errors.ModelError) as caught:
-        runner.golden_diff(session, CONTRACT)
+        model.golden_max_diff(CONTRACT)
     assert caught.value.reason == "ORT_ERROR" and "\n" not in str(caught.value)
 
 
 def test_nan_outputs_fail_the_golden_check(tmp_path):
     path = write_model(tmp_path / "m.onnx", CONTRACT, nan_graph())
-    assert np.isnan(runners.PythonOrtRunner().golden_max_diff(path, CONTRACT))
+    assert np.isnan(PythonOrtRuntime().golden_max_diff(path, CONTRACT))

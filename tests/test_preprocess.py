@@ -15,9 +15,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pybridge import data, idx, runners
-from pybridge import preprocess as pp
+from pybridge import data, idx
+from pybridge import image as pp
 from pybridge.contract import to_input
+from pybridge.image import components, preprocessor
+from pybridge.runtimes.python_ort import PythonOrtRuntime
 from tests.conftest import ROOT, read_tsv
 from tests.data import make_image_corpus as corpus
 
@@ -155,7 +157,7 @@ def test_segmentation_orders_merges_and_drops():
 
 def test_components_are_eight_connected():
     mask = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0], [1, 1, 0]], bool)
-    found = pp.components(mask)
+    found = components.find(mask)
     assert [(c.x0, c.y0, c.x1, c.y1, c.area) for c in found] == [(0, 0, 2, 2, 3), (0, 4, 1, 4, 2)]
 
 
@@ -220,7 +222,7 @@ def test_too_many_ink_runs_are_refused_before_components_are_formed():
 
 
 def test_the_ink_run_limit_is_inclusive(monkeypatch):
-    monkeypatch.setattr(pp, "MAX_INK_RUNS", 100)
+    monkeypatch.setattr(preprocessor, "MAX_INK_RUNS", 100)  # where the limit is read
     assert len(pp.segment(specks(20, 20)).digits) == 10  # 100 runs: read (10 columns of specks)
     assert reason_of(specks(22, 20)) is pp.Reason.TOO_LARGE  # 110
 
@@ -276,7 +278,7 @@ def test_damaged_ancillary_chunks_are_still_corrupt():
 def test_dev_zero_and_other_sizeless_files_are_read_with_a_bound(tmp_path, monkeypatch):
     if Path("/dev/zero").exists():
         assert reason_of("/dev/zero") is pp.Reason.NOT_AN_IMAGE  # it reports size 0, yet its bytes never end
-    monkeypatch.setattr(pp, "MAX_FILE_BYTES", 1 << 16)
+    monkeypatch.setattr(preprocessor, "MAX_FILE_BYTES", 1 << 16)  # where the limit is read
     fifo = tmp_path / "endless.png"
     os.mkfifo(fifo)
 
@@ -376,12 +378,10 @@ def test_java_refuses_with_the_same_reason_and_detail(jvm, row):
 
 
 def test_java_metadata_matches(jvm):
-    from pybridge.predict import describe_java
-
     pre, path = java_image(jvm)
     for row in DIGITS[::9]:
         file = IMAGES / row[0]
-        assert describe_java(pre.preprocess(path.of(str(file)), pre.Mode.MNIST)) == pp.preprocess(file).describe()
+        assert jvm.describe_digit(pre.preprocess(path.of(str(file)), pre.Mode.MNIST)) == pp.preprocess(file).describe()
 
 
 def java_refusal(jvm, payload: bytes, name: str, segment: bool = False) -> str:
@@ -571,13 +571,11 @@ def test_twins_agree_on_bmp_layouts(jvm, bits, compression, masks):
 def deeper_cnn():
     if not DEEPER_CNN.exists():
         pytest.skip(f"{DEEPER_CNN.relative_to(ROOT)} is not trained yet (make models): the accuracy needs it")
-    runner = runners.PythonOrtRunner(threads=1, device="cpu")
-    return runner, runner.session(DEEPER_CNN)
+    return PythonOrtRuntime(threads=1, device="cpu").open(DEEPER_CNN)
 
 
 def accuracy(pixels: list[np.ndarray], labels: list[int]) -> float:
-    runner, session = deeper_cnn()
-    predicted = runner.infer(session, to_input(np.stack(pixels))).argmax(axis=1)
+    predicted = deeper_cnn().predict(to_input(np.stack(pixels))).argmax(axis=1)
     return float(np.mean(predicted == np.array(labels)))
 
 
@@ -604,8 +602,8 @@ def test_two_thousand_rerendered_test_digits_are_read_by_deeper_cnn():
 
 
 def test_strips_read_as_their_numbers(expected):
-    runner, session = deeper_cnn()
+    model = deeper_cnn()
     mnist, _ = expected
     for row in STRIPS:
-        probabilities = runner.infer(session, to_input(mnist[rows(row[3])]))
+        probabilities = model.predict(to_input(mnist[rows(row[3])]))
         assert "".join(str(v) for v in probabilities.argmax(axis=1)) == row[2], row[0]

@@ -14,7 +14,7 @@ import training
 from pybridge import contract as model_contract
 from pybridge import data
 from pybridge.contract import to_input
-from pybridge.runners import PythonOrtRunner
+from pybridge.runtimes.python_ort import PythonOrtRuntime
 from tests.conftest import ROOT
 from training import cv, export, fit, models, train
 
@@ -24,7 +24,7 @@ SHIPPED = sorted(p.stem for p in MODELS_DIR.glob("*.onnx"))
 
 def golden_diff(model: bytes | Path, contract: dict) -> float:
     """Python ONNX Runtime on CPU re-running the contract's golden pairs: the max |difference|."""
-    return PythonOrtRunner(device="cpu").golden_max_diff(model, contract)
+    return PythonOrtRuntime(device="cpu").golden_max_diff(model, contract)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ It rewrites ``tests/data/images/`` deterministically (fixed seed, fixed encoder 
 - ``bad-*``: inputs that must be refused with a given reason (not an image, empty, truncated, no ink, a header
   claiming 50000 x 50000 pixels, ...);
 - ``manifest.tsv``: file, kind, expected label / number / reason, rows of the expected arrays, identity class;
-- ``expected-mnist.idx`` / ``expected-raw.idx``: ubyte [N, 28, 28], what ``pybridge.preprocess`` made of each
+- ``expected-mnist.idx`` / ``expected-raw.idx``: ubyte [N, 28, 28], what ``pybridge.image`` made of each
   file in mnist mode (one row per digit; one per segmented digit for strips) and raw mode. The Java tests
   compare their own output with these bytes: that is the cross-language identity test.
 
@@ -39,7 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pybridge import data, idx  # noqa: E402  (the repository root must be importable first)
-from pybridge import preprocess as pp  # noqa: E402
+from pybridge import image as pp  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "images"
 SEED = 20260601

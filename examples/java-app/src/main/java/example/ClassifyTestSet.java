@@ -25,8 +25,9 @@ public final class ClassifyTestSet {
         MnistDataset.load(
             mnist.resolve("t10k-images-idx3-ubyte.gz"), mnist.resolve("t10k-labels-idx1-ubyte.gz"));
     try (DigitClassifier classifier = DigitClassifier.open(model)) {
-      Evaluation evaluation = classifier.evaluate(test);
-      System.out.printf("%s (%s): accuracy %s%n", classifier.name(), model, evaluation.accuracyText());
+      Evaluation evaluation = Evaluation.of(classifier, test);
+      System.out.printf(
+          "%s (%s): accuracy %s%n", classifier.name(), model, evaluation.accuracyText());
     }
   }
 

@@ -3,6 +3,7 @@ package io.github.digitbridge.cli;
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.idx.IdxReader;
+import io.github.digitbridge.model.ClassifierOptions;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.ModelCard;
 import io.github.digitbridge.model.ModelException;
@@ -80,7 +81,7 @@ final class BenchInferCommand extends Subcommand {
   /** The command line, once checked. */
   private record Options(
       ModelOptions model,
-      DigitClassifier.Options modelOptions,
+      ClassifierOptions modelOptions,
       Path images,
       int limit,
       int repeat,

@@ -2,6 +2,7 @@ package io.github.digitbridge.cli;
 
 import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.idx.MnistDataset;
+import io.github.digitbridge.model.ClassifierOptions;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.Evaluation;
 import io.github.digitbridge.model.ModelCard;
@@ -42,7 +43,7 @@ final class EvaluateCommand extends Subcommand {
 
   @Override
   int run(Console console) throws IdxException, ModelException {
-    DigitClassifier.Options options = model.options(console);
+    ClassifierOptions options = model.options(console);
     MnistDataset dataset = MnistDataset.load(images, labels);
     Optional<ModelCard> card =
         expectCard != null ? Optional.of(ModelCard.read(expectCard)) : Optional.empty();
@@ -56,7 +57,7 @@ final class EvaluateCommand extends Subcommand {
     String name;
     String settings;
     try (DigitClassifier classifier = model.open(options)) {
-      evaluation = classifier.evaluate(dataset);
+      evaluation = Evaluation.of(classifier, dataset);
       name = classifier.name();
       settings = ModelOptions.settings(classifier);
     }

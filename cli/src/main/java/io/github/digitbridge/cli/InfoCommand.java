@@ -1,5 +1,6 @@
 package io.github.digitbridge.cli;
 
+import io.github.digitbridge.model.ClassifierOptions;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.GoldenCheck;
 import io.github.digitbridge.model.ModelCard;
@@ -29,7 +30,7 @@ final class InfoCommand extends Subcommand {
 
   @Override
   int run(Console console) throws ModelException {
-    DigitClassifier.Options options = model.options(console);
+    ClassifierOptions options = model.options(console);
     Optional<ModelCard> card = ModelCard.findBeside(model.model);
     try (DigitClassifier classifier = model.open(options)) {
       PrintStream out = console.out();

@@ -1,7 +1,6 @@
 package io.github.digitbridge.cli;
 
 import io.github.digitbridge.DigitBridgeException;
-import io.github.digitbridge.model.ModelException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -42,10 +41,10 @@ public final class Main {
   public static final int OK = 0;
 
   /** Exit code: the command ran but a check it makes failed. */
-  public static final int CHECK_FAILED = 1;
+  public static final int CHECK_FAILED = DigitBridgeException.EXIT_CHECK_FAILED;
 
   /** Exit code: bad usage or bad input. */
-  public static final int BAD_INPUT = 2;
+  public static final int BAD_INPUT = DigitBridgeException.EXIT_BAD_INPUT;
 
   static final String PROGRAM = "digitbridge";
 
@@ -113,12 +112,7 @@ public final class Main {
       return BAD_INPUT;
     } catch (DigitBridgeException e) {
       console.report(e);
-      // A model that no longer computes its golden outputs failed a check; anything else (a bad
-      // file, a model that is missing, corrupt, without contract or with the wrong interface) is
-      // bad input.
-      return e instanceof ModelException m && m.reason() == ModelException.Reason.GOLDEN_MISMATCH
-          ? CHECK_FAILED
-          : BAD_INPUT;
+      return e.exitCode();
     }
   }
 

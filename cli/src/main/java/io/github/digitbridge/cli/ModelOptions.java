@@ -1,8 +1,8 @@
 package io.github.digitbridge.cli;
 
+import io.github.digitbridge.model.ClassifierOptions;
+import io.github.digitbridge.model.ClassifierOptions.ExecutionProvider;
 import io.github.digitbridge.model.DigitClassifier;
-import io.github.digitbridge.model.DigitClassifier.Options;
-import io.github.digitbridge.model.DigitClassifier.Options.ExecutionProvider;
 import io.github.digitbridge.model.ModelException;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * The options every model command takes, mixed into each. Their defaults are the library's ({@link
- * Options#defaults()}), so the CLI runs a model as an embedding application would.
+ * ClassifierOptions#defaults()}), so the CLI runs a model as an embedding application would.
  */
 final class ModelOptions {
   @Spec(Spec.Target.MIXEE)
@@ -24,13 +24,13 @@ final class ModelOptions {
       names = "--batch",
       paramLabel = "N",
       description = "Images per ONNX Runtime call (default: ${DEFAULT-VALUE}).")
-  int batch = Options.DEFAULT_BATCH_SIZE;
+  int batch = ClassifierOptions.DEFAULT_BATCH_SIZE;
 
   @Option(
       names = "--threads",
       paramLabel = "T",
       description = "Intra-op threads, 0 for ONNX Runtime's default (default: ${DEFAULT-VALUE}).")
-  int threads = Options.DEFAULT_INTRA_OP_THREADS;
+  int threads = ClassifierOptions.DEFAULT_INTRA_OP_THREADS;
 
   @Option(
       names = "--provider",
@@ -48,8 +48,8 @@ final class ModelOptions {
    * @throws picocli.CommandLine.ParameterException if {@code --batch} is below 1 or {@code
    *     --threads} below 0
    */
-  Options options(Console console) {
-    return Options.builder()
+  ClassifierOptions options(Console console) {
+    return ClassifierOptions.builder()
         .batchSize(Subcommand.atLeast(command, "--batch", batch, 1))
         .intraOpThreads(Subcommand.atLeast(command, "--threads", threads, 0))
         .executionProvider(provider)
@@ -59,7 +59,7 @@ final class ModelOptions {
   }
 
   /** Opens the model; the caller closes it. */
-  DigitClassifier open(Options options) throws ModelException {
+  DigitClassifier open(ClassifierOptions options) throws ModelException {
     return DigitClassifier.open(model, options);
   }
 

@@ -11,6 +11,7 @@ import io.github.digitbridge.image.ImageException;
 import io.github.digitbridge.image.ImageFormat;
 import io.github.digitbridge.image.Preprocessor;
 import io.github.digitbridge.image.Segmentation;
+import io.github.digitbridge.model.ClassifierOptions;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.ModelException;
 import io.github.digitbridge.model.Prediction;
@@ -78,7 +79,7 @@ final class PredictCommand extends Subcommand {
 
   @Override
   int run(Console console) throws IdxException, ModelException {
-    DigitClassifier.Options modelOptions = model.options(console);
+    ClassifierOptions modelOptions = model.options(console);
     atLeast("--top", top, 1);
     if (segment && mode != Preprocessor.Mode.MNIST) {
       throw usage(

@@ -37,7 +37,7 @@ class ModelCommandsTest {
     labels = TestModels.mnistTestLabels().toString();
     card = TestModels.file("linear.json").toString();
     try (DigitClassifier classifier = DigitClassifier.open(TestModels.linear())) {
-      Evaluation evaluation = classifier.evaluate(TestModels.mnistTest());
+      Evaluation evaluation = Evaluation.of(classifier, TestModels.mnistTest());
       accuracyLine = "accuracy " + evaluation.accuracyText();
     }
   }

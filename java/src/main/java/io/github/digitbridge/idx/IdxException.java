@@ -17,7 +17,7 @@ public final class IdxException extends DigitBridgeException {
    * Why a file was refused. The names are the reason codes of the specification, shared with the
    * Python reader; the order is the order in which the checks are made.
    */
-  public enum Reason {
+  public enum Reason implements ReasonCode {
     /** The file cannot be opened or read: missing, a directory, no permission. */
     IO,
     /** Fewer than 4 bytes, or fewer than 4·d bytes of dimension sizes after them. */
@@ -44,7 +44,6 @@ public final class IdxException extends DigitBridgeException {
     LABEL_RANGE
   }
 
-  private final Reason reason;
   private final Path file;
 
   /**
@@ -61,23 +60,19 @@ public final class IdxException extends DigitBridgeException {
   /**
    * Creates an exception with an underlying cause, typically an {@link java.io.IOException}.
    *
-   * @param reason the reason code
-   * @param file the file concerned, as the caller named it
-   * @param detail what was expected and what was found
    * @param cause the underlying exception, or null
    */
   public IdxException(Reason reason, Path file, String detail, Throwable cause) {
     super(file, reason, detail, cause);
-    this.reason = reason;
     this.file = file;
   }
 
-  /** The reason code. */
+  @Override
   public Reason reason() {
-    return reason;
+    return (Reason) super.reason();
   }
 
-  /** The file concerned, exactly as it was passed to the reader. */
+  /** The file concerned, exactly as it was passed to the reader; {@link #subject()} as a path. */
   public Path file() {
     return file;
   }

@@ -6,7 +6,7 @@ import io.github.digitbridge.DigitBridgeException;
  * An image file that cannot be turned into a digit.
  *
  * <p>Every failure carries one {@link Reason} (the codes of docs/preprocessing.md, shared with the
- * Python twin {@code pybridge.preprocess}), the file it concerns and a detail that says what was
+ * Python twin {@code pybridge.image}), the file it concerns and a detail that says what was
  * expected and what was found. The message reads {@code <file>: <REASON>: <detail>}, the form the
  * CLI prints after {@code error: }.
  */
@@ -14,7 +14,7 @@ public final class ImageException extends DigitBridgeException {
   private static final long serialVersionUID = 1L;
 
   /** Why an image was refused; the checks are made in this order. */
-  public enum Reason {
+  public enum Reason implements ReasonCode {
     /** The file cannot be opened or read: missing, a directory, no permission. */
     IO,
     /** The file has no bytes. */
@@ -33,9 +33,6 @@ public final class ImageException extends DigitBridgeException {
     NO_INK
   }
 
-  private final Reason reason;
-  private final String file;
-
   /**
    * Creates an exception.
    *
@@ -47,27 +44,18 @@ public final class ImageException extends DigitBridgeException {
     this(reason, file, detail, null);
   }
 
-  /**
-   * Creates an exception with an underlying cause, such as the decoder's {@code IIOException}.
-   *
-   * @param reason the reason code
-   * @param file the file concerned, as the caller named it
-   * @param detail what was expected and what was found
-   * @param cause the underlying exception, or null
-   */
+  /** Creates an exception with an underlying cause, such as the decoder's {@code IIOException}. */
   public ImageException(Reason reason, String file, String detail, Throwable cause) {
     super(file, reason, detail, cause);
-    this.reason = reason;
-    this.file = file;
   }
 
-  /** The reason code. */
+  @Override
   public Reason reason() {
-    return reason;
+    return (Reason) super.reason();
   }
 
-  /** The file concerned, as the caller named it ({@code <N bytes>} for bytes in memory). */
+  /** The file concerned: {@link #subject()}. */
   public String file() {
-    return file;
+    return subject();
   }
 }

@@ -14,7 +14,7 @@ import java.util.Objects;
 
 /**
  * Users' own digit images to 28x28 uint8 model inputs, as docs/preprocessing.md specifies (the Java
- * twin of {@code pybridge.preprocess}).
+ * twin of {@code pybridge.image}).
  *
  * <p>javax.imageio decodes (PNG, JPEG, GIF's first frame, BMP); every later step is integer
  * arithmetic, so this class and the Python twin give the same bytes for the same decoded pixels.

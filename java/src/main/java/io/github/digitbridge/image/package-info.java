@@ -1,6 +1,6 @@
 /**
  * Users' own digit images to 28x28 model inputs, as docs/preprocessing.md specifies: the Java twin
- * of {@code pybridge.preprocess}.
+ * of {@code pybridge.image}.
  *
  * <p>{@link io.github.digitbridge.image.Preprocessor} decodes a PNG, JPEG, GIF or BMP with
  * javax.imageio, refuses what it cannot read with an {@link

@@ -1,13 +1,9 @@
 package io.github.digitbridge.model;
 
-import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
-import ai.onnxruntime.TensorInfo;
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxType;
 import io.github.digitbridge.idx.MnistDataset;
@@ -16,231 +12,42 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * A digit classifier: an ONNX model that carries a {@link ModelContract}, run by ONNX Runtime.
  *
- * <p>{@link #open(Path, Options)} loads the model, checks the session's input and output against
- * the contract and re-runs the contract's golden images, refusing a model that fails either check
- * with a {@link ModelException}. Predictions take images as uint8 pixels (an {@link IdxArray}, a
- * {@link ByteBuffer}), scaled {@code v / 255.0f} as the contract prescribes, or as floats already
- * scaled; inputs larger than {@link Options#batchSize()} run in chunks of that size, decoded into a
- * direct native-order buffer that ONNX Runtime reads without another copy, and the model writes its
- * probabilities straight into the buffer the {@link Predictions} keep.
+ * <p>{@link #open(Path, ClassifierOptions)} loads the model, checks the session's input and output
+ * against the contract and re-runs the contract's golden images, refusing a model that fails either
+ * check with a {@link ModelException}. Predictions take images as uint8 pixels (an {@link
+ * IdxArray}, a {@link ByteBuffer}), scaled {@code v / 255.0f} as the contract prescribes, or as
+ * floats already scaled; inputs larger than {@link ClassifierOptions#batchSize()} run in chunks of
+ * that size, decoded into a direct native-order buffer that ONNX Runtime reads without another
+ * copy, and the model writes its probabilities straight into the buffer the {@link Predictions}
+ * keep.
  *
  * <p>Thread-safe: one classifier (one ONNX Runtime session) may serve any number of threads at
  * once, and they get the same bits as one thread would. {@link #close()} waits for predictions in
  * progress; afterwards every method that needs the session throws {@link IllegalStateException}.
  *
+ * <p>Its options are a {@link ClassifierOptions}; {@link Evaluation#of(DigitClassifier,
+ * MnistDataset)} scores it on a labelled dataset.
+ *
  * <pre>{@code
  * try (DigitClassifier classifier = DigitClassifier.open(Path.of("models/deeper_cnn.onnx"))) {
- *   Evaluation evaluation = classifier.evaluate(MnistDataset.load(images, labels));
- *   System.out.println(evaluation.accuracyText());
+ *   Predictions predictions = classifier.predict(IdxReader.read(Path.of("digits.idx")));
+ *   System.out.println(predictions.get(0).label());
  * }
  * }</pre>
  */
 public final class DigitClassifier implements AutoCloseable {
-  /**
-   * How a classifier is built. Immutable; make one with {@link #builder()} or take {@link
-   * #defaults()}.
-   */
-  public static final class Options {
-    /** Where the model runs. */
-    public enum ExecutionProvider {
-      /** ONNX Runtime's CPU provider; always available. */
-      CPU,
-      /**
-       * NVIDIA CUDA; needs the {@code onnxruntime_gpu} artifact (build with {@code -Pgpu}), a GPU
-       * and its drivers. When any is missing the classifier warns once and runs on CPU.
-       */
-      CUDA
-    }
-
-    /** ONNX Runtime's graph optimisation levels. */
-    public enum OptimizationLevel {
-      /** No graph rewrites. */
-      NONE(OptLevel.NO_OPT),
-      /** Constant folding and redundant-node elimination. */
-      BASIC(OptLevel.BASIC_OPT),
-      /** Basic plus node fusions. */
-      EXTENDED(OptLevel.EXTENDED_OPT),
-      /**
-       * Everything, including layout optimisations: the level Python's {@code InferenceSession}
-       * uses by default, so this is the default here too. Fusions change the arithmetic, so the two
-       * runtimes give identical bits only at the same level.
-       */
-      ALL(OptLevel.ALL_OPT);
-
-      private final OptLevel ort;
-
-      OptimizationLevel(OptLevel ort) {
-        this.ort = ort;
-      }
-    }
-
-    /** Default {@link #batchSize()}. */
-    public static final int DEFAULT_BATCH_SIZE = 256;
-
-    /**
-     * Default {@link #intraOpThreads()}: one. A server that calls one classifier from many threads
-     * gets its parallelism from them, and ONNX Runtime's own default (one thread per physical core
-     * for every session) would oversubscribe the CPU; a single job that wants all cores asks.
-     */
-    public static final int DEFAULT_INTRA_OP_THREADS = 1;
-
-    private static final Consumer<String> STDERR_WARNINGS =
-        message -> System.err.println("digitbridge: warning: " + message);
-
-    private final int batchSize;
-    private final int intraOpThreads;
-    private final OptimizationLevel optimizationLevel;
-    private final ExecutionProvider executionProvider;
-    private final boolean verifyGolden;
-    private final Consumer<String> warnings;
-
-    private Options(Builder b) {
-      this.batchSize = b.batchSize;
-      this.intraOpThreads = b.intraOpThreads;
-      this.optimizationLevel = b.optimizationLevel;
-      this.executionProvider = b.executionProvider;
-      this.verifyGolden = b.verifyGolden;
-      this.warnings = b.warnings;
-    }
-
-    /** Batch 256, one intra-op thread, optimisation ALL, CPU, golden check on. */
-    public static Options defaults() {
-      return builder().build();
-    }
-
-    /** A builder starting from the defaults. */
-    public static Builder builder() {
-      return new Builder();
-    }
-
-    /** The most images handed to ONNX Runtime in one run. */
-    public int batchSize() {
-      return batchSize;
-    }
-
-    /** ONNX Runtime's intra-op thread count; 0 lets ONNX Runtime choose (one per core). */
-    public int intraOpThreads() {
-      return intraOpThreads;
-    }
-
-    /** The graph optimisation level. */
-    public OptimizationLevel optimizationLevel() {
-      return optimizationLevel;
-    }
-
-    /** The execution provider asked for (see {@link DigitClassifier#executionProvider()}). */
-    public ExecutionProvider executionProvider() {
-      return executionProvider;
-    }
-
-    /** Whether {@code open} re-runs the golden pairs and refuses a model that fails them. */
-    public boolean verifyGolden() {
-      return verifyGolden;
-    }
-
-    /** Where the one-line warnings go (CUDA unavailable); by default standard error. */
-    public Consumer<String> warnings() {
-      return warnings;
-    }
-
-    /** E.g. {@code batch 256, 1 intra-op thread, optimization ALL}, plus what differs from CPU. */
-    @Override
-    public String toString() {
-      return String.format(
-          Locale.ROOT,
-          "batch %d, %s, optimization %s%s%s",
-          batchSize,
-          intraOpThreads == 0
-              ? "ONNX Runtime's default intra-op threads"
-              : intraOpThreads + " intra-op thread" + (intraOpThreads == 1 ? "" : "s"),
-          optimizationLevel,
-          executionProvider == ExecutionProvider.CPU ? "" : ", " + executionProvider + " requested",
-          verifyGolden ? "" : ", golden check skipped");
-    }
-
-    /** Sets options one by one; each setter checks its value. */
-    public static final class Builder {
-      private int batchSize = DEFAULT_BATCH_SIZE;
-      private int intraOpThreads = DEFAULT_INTRA_OP_THREADS;
-      private OptimizationLevel optimizationLevel = OptimizationLevel.ALL;
-      private ExecutionProvider executionProvider = ExecutionProvider.CPU;
-      private boolean verifyGolden = true;
-      private Consumer<String> warnings = STDERR_WARNINGS;
-
-      private Builder() {}
-
-      /**
-       * The most images per ONNX Runtime run.
-       *
-       * @throws IllegalArgumentException if below 1
-       */
-      public Builder batchSize(int batchSize) {
-        if (batchSize < 1) {
-          throw new IllegalArgumentException("expected a batch size >= 1, found " + batchSize);
-        }
-        this.batchSize = batchSize;
-        return this;
-      }
-
-      /**
-       * ONNX Runtime's intra-op threads; 0 lets it choose.
-       *
-       * @throws IllegalArgumentException if negative
-       */
-      public Builder intraOpThreads(int threads) {
-        if (threads < 0) {
-          throw new IllegalArgumentException("expected intra-op threads >= 0, found " + threads);
-        }
-        this.intraOpThreads = threads;
-        return this;
-      }
-
-      /** The graph optimisation level. */
-      public Builder optimizationLevel(OptimizationLevel level) {
-        this.optimizationLevel = Objects.requireNonNull(level, "level");
-        return this;
-      }
-
-      /** The execution provider to ask for. */
-      public Builder executionProvider(ExecutionProvider provider) {
-        this.executionProvider = Objects.requireNonNull(provider, "provider");
-        return this;
-      }
-
-      /** Whether to re-run the golden pairs at load (default true). */
-      public Builder verifyGolden(boolean verify) {
-        this.verifyGolden = verify;
-        return this;
-      }
-
-      /** Where warnings go, one line each. */
-      public Builder warnings(Consumer<String> sink) {
-        this.warnings = Objects.requireNonNull(sink, "sink");
-        return this;
-      }
-
-      /** The options. */
-      public Options build() {
-        return new Options(this);
-      }
-    }
-  }
-
   /** Hands ONNX Runtime the floats of {@code n} images starting at image {@code first}. */
   @FunctionalInterface
   private interface Feed {
@@ -249,9 +56,9 @@ public final class DigitClassifier implements AutoCloseable {
 
   private final String source;
   private final String modelSha256;
-  private final Options options;
+  private final ClassifierOptions options;
   private final ModelContract contract;
-  private final Options.ExecutionProvider executionProvider;
+  private final ClassifierOptions.ExecutionProvider executionProvider;
   private final OrtEnvironment env;
   private final OrtSession session;
   private final int pixels;
@@ -261,14 +68,14 @@ public final class DigitClassifier implements AutoCloseable {
   private boolean closed; // written under the write lock, read under the read lock
   // Chunk buffers for uint8 and heap inputs: one per concurrent call, reused across calls.
   private final ConcurrentLinkedQueue<FloatBuffer> scratch = new ConcurrentLinkedQueue<>();
-  private volatile GoldenCheck golden; // set once, by open, before the classifier is returned
+  private volatile GoldenCheck golden; // set once, by the loader, before the classifier is returned
 
-  private DigitClassifier(
+  DigitClassifier(
       String source,
       String modelSha256,
-      Options options,
+      ClassifierOptions options,
       ModelContract contract,
-      Options.ExecutionProvider executionProvider,
+      ClassifierOptions.ExecutionProvider executionProvider,
       OrtEnvironment env,
       OrtSession session) {
     this.source = source;
@@ -283,9 +90,9 @@ public final class DigitClassifier implements AutoCloseable {
     this.imageDims = new long[] {contract.height(), contract.width(), 1};
   }
 
-  /** Opens a model file with {@link Options#defaults()}. */
+  /** Opens a model file with {@link ClassifierOptions#defaults()}. */
   public static DigitClassifier open(Path model) throws ModelException {
-    return open(model, Options.defaults());
+    return open(model, ClassifierOptions.defaults());
   }
 
   /**
@@ -299,8 +106,8 @@ public final class DigitClassifier implements AutoCloseable {
    *     folder), {@link Reason#CONTRACT_MISSING}, {@link Reason#CONTRACT_INVALID}, {@link
    *     Reason#CONTRACT_MISMATCH} or {@link Reason#GOLDEN_MISMATCH}, naming the file
    */
-  public static DigitClassifier open(Path model, Options options) throws ModelException {
-    return load(ModelFile.read(model), options);
+  public static DigitClassifier open(Path model, ClassifierOptions options) throws ModelException {
+    return ModelLoader.load(ModelFile.read(model), options);
   }
 
   /**
@@ -309,178 +116,18 @@ public final class DigitClassifier implements AutoCloseable {
    * @param model the bytes of an ONNX file with a contract
    * @param options how to run it
    * @return the classifier; close it when done
-   * @throws ModelException as {@link #open(Path, Options)} does, naming the model {@code <N
-   *     bytes>}; {@link Reason#EXTERNAL_DATA} for any external data, as bytes have no folder
+   * @throws ModelException as {@link #open(Path, ClassifierOptions)} does, naming the model {@code
+   *     <N bytes>}; {@link Reason#EXTERNAL_DATA} for any external data, as bytes have no folder
    */
-  public static DigitClassifier open(byte[] model, Options options) throws ModelException {
+  public static DigitClassifier open(byte[] model, ClassifierOptions options)
+      throws ModelException {
     // No defensive copy: ONNX Runtime parses the bytes into the session and keeps no reference,
     // and the classifier keeps only their hash.
-    return load(ModelFile.of(model, "<" + model.length + " bytes>"), options);
+    return ModelLoader.load(ModelFile.of(model, "<" + model.length + " bytes>"), options);
   }
 
-  private static DigitClassifier load(ModelFile file, Options options) throws ModelException {
-    byte[] bytes = file.bytes();
-    String source = file.source();
-    // The contract is checked before ONNX Runtime parses the graph: a refused model costs nothing.
-    ModelContract contract = readContract(file);
-    OrtEnvironment env = NativeRuntime.environment(source);
-    Options.ExecutionProvider provider = chooseProvider(options, source);
-    OrtSession session;
-    try {
-      session = createSession(env, file, options, provider);
-    } catch (OrtException e) {
-      if (provider != Options.ExecutionProvider.CUDA) {
-        throw unloadable(source, e);
-      }
-      options
-          .warnings()
-          .accept(
-              source
-                  + ": CUDA requested but ONNX Runtime could not start a CUDA session ("
-                  + oneLine(e)
-                  + "); running on CPU");
-      provider = Options.ExecutionProvider.CPU;
-      try {
-        session = createSession(env, file, options, provider);
-      } catch (OrtException again) {
-        throw unloadable(source, again);
-      }
-    }
-    try {
-      single("input", session.getInputInfo(), contract.input(), source);
-      single("output", session.getOutputInfo(), contract.output(), source);
-      DigitClassifier classifier =
-          new DigitClassifier(
-              source, Pixels.sha256(bytes), options, contract, provider, env, session);
-      if (options.verifyGolden()) {
-        classifier.verifyGolden();
-      }
-      return classifier;
-    } catch (ModelException | RuntimeException e) {
-      closeQuietly(session, e);
-      throw e;
-    } catch (OrtException e) {
-      closeQuietly(session, e);
-      throw new ModelException(
-          Reason.MODEL_INVALID, source, "expected session metadata, found: " + oneLine(e), e);
-    }
-  }
-
-  private static ModelException unloadable(String source, OrtException e) {
-    return new ModelException(
-        Reason.MODEL_INVALID,
-        source,
-        "expected an ONNX model that ONNX Runtime can load, found: " + oneLine(e),
-        e);
-  }
-
-  private static Options.ExecutionProvider chooseProvider(Options options, String source) {
-    if (options.executionProvider() != Options.ExecutionProvider.CUDA) {
-      return Options.ExecutionProvider.CPU;
-    }
-    if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-      options
-          .warnings()
-          .accept(
-              source
-                  + ": CUDA requested but this ONNX Runtime build has none (available: "
-                  + availableProviders()
-                  + "; the onnxruntime_gpu artifact comes with -Pgpu); running on CPU");
-      return Options.ExecutionProvider.CPU;
-    }
-    return Options.ExecutionProvider.CUDA;
-  }
-
-  private static OrtSession createSession(
-      OrtEnvironment env, ModelFile file, Options options, Options.ExecutionProvider provider)
-      throws OrtException {
-    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-      so.setOptimizationLevel(options.optimizationLevel().ort);
-      so.setIntraOpNumThreads(options.intraOpThreads());
-      if (file.folder().isPresent()) {
-        so.addConfigEntry(ModelFile.EXTERNAL_FOLDER_CONFIG, file.folder().get().toString());
-      }
-      if (provider == Options.ExecutionProvider.CUDA) {
-        so.addCUDA();
-      }
-      return env.createSession(file.bytes(), so); // the session keeps its own copy of the options
-    }
-  }
-
-  private static ModelContract readContract(ModelFile file) throws ModelException {
-    Optional<String> text = file.contract();
-    if (text.isEmpty()) {
-      throw new ModelException(
-          Reason.CONTRACT_MISSING,
-          file.source(),
-          "expected a model contract in metadata_props[\""
-              + ModelContract.METADATA_KEY
-              + "\"] (docs/model-contract.md), found none");
-    }
-    return ModelContract.parse(text.get(), file.source());
-  }
-
-  /** Refuses a session unless its one input (or output) is the one the contract declares. */
-  private static void single(
-      String role, Map<String, NodeInfo> declared, ModelContract.Tensor expected, String source)
-      throws ModelException {
-    List<ModelContract.Tensor> found = new ArrayList<>();
-    for (NodeInfo node : declared.values()) {
-      found.add(describe(node));
-    }
-    if (!found.equals(List.of(expected))) {
-      throw new ModelException(
-          Reason.CONTRACT_MISMATCH,
-          source,
-          "expected the "
-              + role
-              + " ["
-              + expected
-              + "] as the contract declares it, found "
-              + found
-              + " in the session");
-    }
-  }
-
-  private static ModelContract.Tensor describe(NodeInfo node) {
-    if (!(node.getInfo() instanceof TensorInfo info)) {
-      return new ModelContract.Tensor(
-          node.getName(), node.getInfo().getClass().getSimpleName(), List.of());
-    }
-    long[] shape = info.getShape();
-    String[] names = info.getDimensionNames();
-    List<String> dims = new ArrayList<>();
-    for (int i = 0; i < shape.length; i++) {
-      if (shape[i] >= 0) {
-        dims.add(Long.toString(shape[i]));
-      } else {
-        dims.add(i < names.length && !names[i].isEmpty() ? names[i] : "?");
-      }
-    }
-    return new ModelContract.Tensor(node.getName(), dtype(info.onnxType), dims);
-  }
-
-  /** ONNX's element type names as the contract spells them: float32, float64, int64... */
-  private static String dtype(TensorInfo.OnnxTensorType type) {
-    String name =
-        type.name().replace("ONNX_TENSOR_ELEMENT_DATA_TYPE_", "").toLowerCase(Locale.ROOT);
-    return switch (name) {
-      case "float" -> "float32";
-      case "double" -> "float64";
-      default -> name;
-    };
-  }
-
-  private void verifyGolden() throws ModelException {
-    ModelContract.Golden pairs = contract.golden();
-    GoldenCheck check =
-        GoldenCheck.compare(pairs, predict(ByteBuffer.wrap(pairs.pixels()), pairs.count()));
-    if (!check.passed()) {
-      throw new ModelException(
-          Reason.GOLDEN_MISMATCH,
-          source,
-          "expected the contract's golden probabilities within atol, found: " + check.describe());
-    }
+  /** Records the golden check the loader made with this classifier. */
+  void goldenChecked(GoldenCheck check) {
     golden = check;
   }
 
@@ -573,57 +220,6 @@ public final class DigitClassifier implements AutoCloseable {
   public Prediction predictOne(float[] scaledPixels) throws ModelException {
     requireOne(scaledPixels.length);
     return predict(scaledPixels, 1).get(0);
-  }
-
-  /**
-   * Classifies a dataset and compares the predictions with its labels.
-   *
-   * @throws ModelException {@link Reason#BAD_INPUT} if a label is not a class of this model, {@link
-   *     Reason#ORT_ERROR} if ONNX Runtime fails
-   */
-  public Evaluation evaluate(MnistDataset dataset) throws ModelException {
-    return evaluate(dataset.imageArray(), dataset.labelArray());
-  }
-
-  /**
-   * Classifies the images of an IDX file and compares the predictions with the labels of another.
-   *
-   * @param images ubyte {@code [N, 28, 28]}
-   * @param labels ubyte {@code [N]}, each a class of this model
-   * @throws ModelException {@link Reason#BAD_INPUT} naming the file at fault if a shape or type is
-   *     wrong, the counts differ or a label is out of range; {@link Reason#ORT_ERROR} if ONNX
-   *     Runtime fails
-   */
-  public Evaluation evaluate(IdxArray images, IdxArray labels) throws ModelException {
-    int count = imageCount(images);
-    if (labels.type() != IdxType.UBYTE || labels.shape().length != 1) {
-      throw badInput(
-          labels,
-          "expected labels of ubyte [N], found "
-              + labels.type().typeName()
-              + " "
-              + labels.header().shapeText());
-    }
-    if (labels.count() != count) {
-      throw badInput(
-          labels,
-          "expected "
-              + count
-              + " labels, one per image in "
-              + images.file()
-              + ", found "
-              + labels.count());
-    }
-    ByteBuffer data = labels.data();
-    for (int i = 0; i < count; i++) {
-      int label = data.get(i) & 0xff;
-      if (label >= classes) {
-        throw badInput(
-            labels,
-            "expected labels in 0.." + (classes - 1) + ", found " + label + " at index " + i);
-      }
-    }
-    return Evaluation.of(predict(images), data);
   }
 
   /**
@@ -745,7 +341,7 @@ public final class DigitClassifier implements AutoCloseable {
       throw new ModelException(
           Reason.ORT_ERROR,
           source,
-          "expected ONNX Runtime to run a batch of " + n + ", found: " + oneLine(e),
+          "expected ONNX Runtime to run a batch of " + n + ", found: " + NativeRuntime.oneLine(e),
           e);
     }
   }
@@ -819,7 +415,7 @@ public final class DigitClassifier implements AutoCloseable {
   }
 
   /** The options the classifier was opened with. */
-  public Options options() {
+  public ClassifierOptions options() {
     return options;
   }
 
@@ -834,7 +430,7 @@ public final class DigitClassifier implements AutoCloseable {
   }
 
   /** The provider the session runs on: CPU when CUDA was asked for but could not be had. */
-  public Options.ExecutionProvider executionProvider() {
+  public ClassifierOptions.ExecutionProvider executionProvider() {
     return executionProvider;
   }
 
@@ -879,19 +475,5 @@ public final class DigitClassifier implements AutoCloseable {
   @Override
   public String toString() {
     return "DigitClassifier[" + contract.name() + " from " + source + "]";
-  }
-
-  private static void closeQuietly(OrtSession session, Exception primary) {
-    try {
-      session.close();
-    } catch (OrtException e) {
-      primary.addSuppressed(e);
-    }
-  }
-
-  /** ONNX Runtime's messages can span lines; ours are one line. */
-  private static String oneLine(OrtException e) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return message.strip().replaceAll("\\s*\\R\\s*", " ");
   }
 }

@@ -3,6 +3,10 @@ package io.github.digitbridge.model;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.digitbridge.idx.IdxArray;
+import io.github.digitbridge.idx.IdxType;
+import io.github.digitbridge.idx.MnistDataset;
+import io.github.digitbridge.model.ModelException.Reason;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Locale;
@@ -14,6 +18,13 @@ import java.util.Locale;
  * <p>{@link #accuracy()} is {@code correct / count} as a double, the figure Python's {@code
  * float(np.mean(predicted == labels))} gives, so it can be compared exactly with a model card.
  * Instances are immutable.
+ *
+ * <pre>{@code
+ * try (DigitClassifier classifier = DigitClassifier.open(Path.of("models/deeper_cnn.onnx"))) {
+ *   Evaluation evaluation = Evaluation.of(classifier, MnistDataset.load(images, labels));
+ *   System.out.println(evaluation.accuracyText());
+ * }
+ * }</pre>
  */
 public final class Evaluation {
   private final int classes;
@@ -62,6 +73,64 @@ public final class Evaluation {
       }
     }
     return new Evaluation(classes, count, count - misses, confusion, Arrays.copyOf(wrong, misses));
+  }
+
+  /**
+   * Classifies a dataset and compares the predictions with its labels.
+   *
+   * @throws ModelException {@link Reason#BAD_INPUT} if a label is not a class of this model, {@link
+   *     Reason#ORT_ERROR} if ONNX Runtime fails
+   */
+  public static Evaluation of(DigitClassifier classifier, MnistDataset dataset)
+      throws ModelException {
+    return of(classifier, dataset.imageArray(), dataset.labelArray());
+  }
+
+  /**
+   * Classifies the images of an IDX file and compares the predictions with the labels of another.
+   *
+   * @param images ubyte {@code [N, 28, 28]}
+   * @param labels ubyte {@code [N]}, each a class of this model
+   * @throws ModelException {@link Reason#BAD_INPUT} naming the file at fault if a shape or type is
+   *     wrong, the counts differ or a label is out of range; {@link Reason#ORT_ERROR} if ONNX
+   *     Runtime fails
+   */
+  public static Evaluation of(DigitClassifier classifier, IdxArray images, IdxArray labels)
+      throws ModelException {
+    int count = classifier.imageCount(images);
+    int classes = classifier.contract().classes();
+    if (labels.type() != IdxType.UBYTE || labels.shape().length != 1) {
+      throw badLabels(
+          labels,
+          "expected labels of ubyte [N], found "
+              + labels.type().typeName()
+              + " "
+              + labels.header().shapeText());
+    }
+    if (labels.count() != count) {
+      throw badLabels(
+          labels,
+          "expected "
+              + count
+              + " labels, one per image in "
+              + images.file()
+              + ", found "
+              + labels.count());
+    }
+    ByteBuffer data = labels.data();
+    for (int i = 0; i < count; i++) {
+      int label = data.get(i) & 0xff;
+      if (label >= classes) {
+        throw badLabels(
+            labels,
+            "expected labels in 0.." + (classes - 1) + ", found " + label + " at index " + i);
+      }
+    }
+    return of(classifier.predict(images), data);
+  }
+
+  private static ModelException badLabels(IdxArray labels, String detail) {
+    return new ModelException(Reason.BAD_INPUT, labels.file().toString(), detail);
   }
 
   /** Number of images evaluated. */

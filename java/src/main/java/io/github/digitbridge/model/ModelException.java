@@ -18,7 +18,7 @@ public final class ModelException extends DigitBridgeException {
   private static final long serialVersionUID = 1L;
 
   /** Why a model, a card or an input was refused. */
-  public enum Reason {
+  public enum Reason implements ReasonCode {
     /** The model or card file cannot be read: missing, a directory, no permission. */
     IO,
     /**
@@ -35,8 +35,11 @@ public final class ModelException extends DigitBridgeException {
     CONTRACT_INVALID,
     /** The session's inputs or outputs differ from the contract's (name, element type, shape). */
     CONTRACT_MISMATCH,
-    /** The model's outputs on the contract's golden images differ beyond the contract's atol. */
-    GOLDEN_MISMATCH,
+    /**
+     * The model's outputs on the contract's golden images differ beyond the contract's atol: the
+     * file changed after export, a failed check rather than bad input.
+     */
+    GOLDEN_MISMATCH(EXIT_CHECK_FAILED),
     /** A model card (the {@code <name>.json} beside a model) is not the JSON it should be. */
     CARD_INVALID,
     /** Input data that cannot be classified: wrong element type or shape, counts that differ. */
@@ -44,11 +47,23 @@ public final class ModelException extends DigitBridgeException {
     /** ONNX Runtime failed while running the model. */
     ORT_ERROR,
     /** This ONNX Runtime would crash the process here (see docs/java.md); nothing was loaded. */
-    RUNTIME_UNSAFE
-  }
+    RUNTIME_UNSAFE;
 
-  private final Reason reason;
-  private final String model;
+    private final int exitCode;
+
+    Reason() {
+      this(EXIT_BAD_INPUT);
+    }
+
+    Reason(int exitCode) {
+      this.exitCode = exitCode;
+    }
+
+    @Override
+    public int exitCode() {
+      return exitCode;
+    }
+  }
 
   /**
    * Creates an exception.
@@ -61,27 +76,18 @@ public final class ModelException extends DigitBridgeException {
     this(reason, model, detail, null);
   }
 
-  /**
-   * Creates an exception with an underlying cause, such as an {@code OrtException}.
-   *
-   * @param reason the reason code
-   * @param model the model or file concerned, as the caller named it
-   * @param detail what was expected and what was found
-   * @param cause the underlying exception, or null
-   */
+  /** Creates an exception with an underlying cause, such as an {@code OrtException}. */
   public ModelException(Reason reason, String model, String detail, Throwable cause) {
     super(model, reason, detail, cause);
-    this.reason = reason;
-    this.model = model;
   }
 
-  /** The reason code. */
+  @Override
   public Reason reason() {
-    return reason;
+    return (Reason) super.reason();
   }
 
-  /** The model or file concerned, as the caller named it. */
+  /** The model or file concerned: {@link #subject()}. */
   public String model() {
-    return model;
+    return subject();
   }
 }

@@ -1,6 +1,7 @@
 package io.github.digitbridge.model;
 
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -88,6 +89,12 @@ final class NativeRuntime {
     } catch (ReflectiveOperationException | RuntimeException e) {
       return null;
     }
+  }
+
+  /** ONNX Runtime's message for an error, on one line: its messages can span lines, ours do not. */
+  static String oneLine(OrtException e) {
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return message.strip().replaceAll("\\s*\\R\\s*", " ");
   }
 
   private static long commandLineBytes() {

@@ -9,8 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxReader;
 import io.github.digitbridge.idx.MnistDataset;
-import io.github.digitbridge.model.DigitClassifier.Options;
-import io.github.digitbridge.model.DigitClassifier.Options.ExecutionProvider;
+import io.github.digitbridge.model.ClassifierOptions.ExecutionProvider;
 import io.github.digitbridge.model.ModelException.Reason;
 import io.github.digitbridge.testing.Fixtures;
 import io.github.digitbridge.testing.TestModels;
@@ -63,7 +62,7 @@ class DigitClassifierTest {
     return bits;
   }
 
-  private static ModelException refused(String model, Options options) {
+  private static ModelException refused(String model, ClassifierOptions options) {
     return assertThrows(
         ModelException.class, () -> DigitClassifier.open(TestModels.file(model), options).close());
   }
@@ -177,8 +176,11 @@ class DigitClassifierTest {
   @Test
   void cudaOnAMachineWithoutItWarnsOnceAndGivesTheCpuBits() throws ModelException {
     List<String> warnings = new ArrayList<>();
-    Options cuda =
-        Options.builder().executionProvider(ExecutionProvider.CUDA).warnings(warnings::add).build();
+    ClassifierOptions cuda =
+        ClassifierOptions.builder()
+            .executionProvider(ExecutionProvider.CUDA)
+            .warnings(warnings::add)
+            .build();
     try (DigitClassifier classifier = DigitClassifier.open(TestModels.linear(), cuda)) {
       assertEquals(1, warnings.size(), () -> "expected one warning, found " + warnings);
       assertTrue(warnings.get(0).contains("CUDA requested"), warnings.get(0));
@@ -191,12 +193,13 @@ class DigitClassifierTest {
 
   @Test
   void optionsRefuseImpossibleValues() {
-    assertThrows(IllegalArgumentException.class, () -> Options.builder().batchSize(0));
-    assertThrows(IllegalArgumentException.class, () -> Options.builder().intraOpThreads(-1));
-    Options defaults = Options.defaults();
+    assertThrows(IllegalArgumentException.class, () -> ClassifierOptions.builder().batchSize(0));
+    assertThrows(
+        IllegalArgumentException.class, () -> ClassifierOptions.builder().intraOpThreads(-1));
+    ClassifierOptions defaults = ClassifierOptions.defaults();
     assertEquals(256, defaults.batchSize());
     assertEquals(1, defaults.intraOpThreads());
-    assertEquals(Options.OptimizationLevel.ALL, defaults.optimizationLevel());
+    assertEquals(ClassifierOptions.OptimizationLevel.ALL, defaults.optimizationLevel());
     assertEquals(ExecutionProvider.CPU, defaults.executionProvider());
     assertTrue(defaults.verifyGolden());
   }
@@ -339,7 +342,7 @@ class DigitClassifierTest {
   void evaluateRefusesLabelsThatDoNotFit(String labelsFile, String expected) throws Exception {
     IdxArray labels = IdxReader.read(Fixtures.file(labelsFile));
     ModelException e =
-        assertThrows(ModelException.class, () -> shared.evaluate(mnist.imageArray(), labels));
+        assertThrows(ModelException.class, () -> Evaluation.of(shared, mnist.imageArray(), labels));
     assertEquals(Reason.BAD_INPUT, e.reason());
     assertTrue(e.model().endsWith(labelsFile), e.model());
     assertTrue(e.detail().contains(expected), e.getMessage());

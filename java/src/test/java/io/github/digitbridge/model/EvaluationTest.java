@@ -25,7 +25,7 @@ class EvaluationTest {
     float[] probabilities;
     try (DigitClassifier classifier =
         DigitClassifier.open(TestModels.linear(), TestModels.options().build())) {
-      evaluation = classifier.evaluate(mnist);
+      evaluation = Evaluation.of(classifier, mnist);
       probabilities = classifier.predict(mnist.imageArray()).toArray();
     }
     // The independent count: a plain argmax (first maximum) over the flat array.

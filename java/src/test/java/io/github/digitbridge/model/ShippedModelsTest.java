@@ -43,13 +43,13 @@ class ShippedModelsTest {
     assertTrue(card.onnxSha256().isPresent(), cardFile + " has no onnx_sha256");
     MnistDataset mnist = TestModels.mnistTest();
     // Intra-op threads 0 is ONNX Runtime's own default, which is what the card's Python run used.
-    DigitClassifier.Options options = TestModels.options().intraOpThreads(0).build();
+    ClassifierOptions options = TestModels.options().intraOpThreads(0).build();
     try (DigitClassifier classifier = DigitClassifier.open(model, options)) {
       assertEquals(
           card.onnxSha256().get(),
           classifier.modelSha256(),
           cardFile + " describes another file than " + model);
-      Evaluation evaluation = classifier.evaluate(mnist);
+      Evaluation evaluation = Evaluation.of(classifier, mnist);
       double expected = card.testAccuracy().getAsDouble();
       assertEquals(
           expected,

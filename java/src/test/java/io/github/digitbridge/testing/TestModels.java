@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.idx.MnistDataset;
-import io.github.digitbridge.model.DigitClassifier;
+import io.github.digitbridge.model.ClassifierOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,9 +55,8 @@ public final class TestModels {
   }
 
   /** Options for tests: the defaults, but a warning fails the test unless the test expects it. */
-  public static DigitClassifier.Options.Builder options() {
-    return DigitClassifier.Options.builder()
-        .warnings(message -> fail("unexpected warning: " + message));
+  public static ClassifierOptions.Builder options() {
+    return ClassifierOptions.builder().warnings(message -> fail("unexpected warning: " + message));
   }
 
   /** The 10k MNIST test images and labels, read once per test run. */
