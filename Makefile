@@ -6,8 +6,9 @@ PYTHON ?= python3.11
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-JAR := java/build/libs/digitbridge-all.jar
-JAVA_SOURCES := $(shell find java/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle build.gradle settings.gradle gradle.properties
+JAR := cli/build/libs/digitbridge-all.jar
+JAVA_SOURCES := $(shell find java/src/main cli/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle \
+	cli/build.gradle cli/gradle-4.gradle build.gradle settings.gradle gradle.properties
 
 .PHONY: test compare venv data jar java-test py-test lint fixtures bench soak install-java models clean
 
@@ -84,4 +85,4 @@ install-java:
 	tools/java-build.sh install
 
 clean:
-	rm -rf java/build build .pytest_cache
+	rm -rf java/build cli/build build .pytest_cache

@@ -2,8 +2,8 @@
 # Run Gradle for this repository: `tools/gradle.sh TASK...` runs a Gradle that can build it, installing one first
 # when none is on PATH.
 #
-# The build serves two Gradle generations (java/build.gradle): 8 and newer read the main script, 4.4 an applied
-# compatibility file. No registry our machines reach carries a modern Gradle distribution, so when PATH has no
+# The build serves two Gradle generations (java/build.gradle, cli/build.gradle): 8 and newer read the main
+# scripts, 4.4 an applied compatibility file. No registry our machines reach carries a modern Gradle distribution, so when PATH has no
 # Gradle of either kind, Debian's package `gradle` (4.4.1, runs on JDK 17) is installed with apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
 """The JPype bridge and the JVM runtime: one JVM per process, the Java library on its classpath, Java errors as
 Python errors, Java's ``DigitClassifier`` behind the ``Runtime`` interface.
 
-The classpath is exactly one file, the fat jar the Java build writes to ``java/build/libs/digitbridge-all.jar``.
+The classpath is exactly one file, the fat jar the Java build writes to ``cli/build/libs/digitbridge-all.jar``.
 A JVM cannot be restarted in a process, so ``start_jvm`` is idempotent and refuses a JVM someone else started
 without our jar. Data crosses without copies where it matters: the Java reader's preprocessed input tensor and
 the output probabilities are direct, native-order buffers that numpy views in place.
@@ -25,7 +25,7 @@ from pybridge import image as pp
 from pybridge.runtimes.base import OPTIMIZATION_LEVEL, Digits, Model, Phases, Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
-JAR = ROOT / "java" / "build" / "libs" / "digitbridge-all.jar"
+JAR = ROOT / "cli" / "build" / "libs" / "digitbridge-all.jar"
 BUILD_COMMAND = "tools/java-build.sh jar"
 # Serial GC: the JVM's allocations here are few and large, and parallel GC threads would compete with the
 # inference threads on a 2-core machine. Headless: the library never needs a display.

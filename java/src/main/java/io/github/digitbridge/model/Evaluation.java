@@ -1,5 +1,8 @@
 package io.github.digitbridge.model;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxType;
 import io.github.digitbridge.idx.MnistDataset;
@@ -211,34 +214,23 @@ public final class Evaluation {
    * {@code misclassified}. Spaced like Python's {@code json.dumps}.
    */
   public String toJson() {
-    StringBuilder sb = new StringBuilder("{");
-    sb.append("\"count\": ").append(count);
-    sb.append(", \"correct\": ").append(correct);
-    sb.append(", \"accuracy\": ").append(accuracy());
-    sb.append(", \"classes\": ").append(classes);
-    double[] precision = new double[classes];
-    double[] recall = new double[classes];
-    int[] support = new int[classes];
+    ObjectNode json = JsonNodeFactory.instance.objectNode();
+    json.put("count", count).put("correct", correct).put("accuracy", accuracy());
+    json.put("classes", classes);
+    ArrayNode precision = json.putArray("precision");
+    ArrayNode recall = json.putArray("recall");
+    ArrayNode support = json.putArray("support");
     for (int c = 0; c < classes; c++) {
-      precision[c] = precision(c);
-      recall[c] = recall(c);
-      support[c] = support(c);
+      precision.add(precision(c));
+      recall.add(recall(c));
+      support.add(support(c));
     }
-    sb.append(", \"precision\": ").append(list(Arrays.stream(precision).mapToObj(d -> "" + d)));
-    sb.append(", \"recall\": ").append(list(Arrays.stream(recall).mapToObj(d -> "" + d)));
-    sb.append(", \"support\": ").append(list(Arrays.stream(support).mapToObj(i -> "" + i)));
-    sb.append(", \"confusion\": ")
-        .append(list(Arrays.stream(confusionMatrix()).map(row -> intList(row))));
-    sb.append(", \"misclassified\": ").append(intList(misclassified));
-    return sb.append('}').toString();
-  }
-
-  private static String intList(int[] values) {
-    return list(Arrays.stream(values).mapToObj(i -> "" + i));
-  }
-
-  private static String list(java.util.stream.Stream<String> items) {
-    return "[" + String.join(", ", items.toList()) + "]";
+    ArrayNode rows = json.putArray("confusion");
+    for (int[] row : confusionMatrix()) {
+      Arrays.stream(row).forEach(rows.addArray()::add);
+    }
+    Arrays.stream(misclassified).forEach(json.putArray("misclassified")::add);
+    return JsonValue.write(json);
   }
 
   @Override

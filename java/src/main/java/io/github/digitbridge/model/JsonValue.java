@@ -1,21 +1,41 @@
 package io.github.digitbridge.model;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import java.io.IOException;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A parsed JSON value that remembers where it sits in its document ({@code golden.atol}), so a
  * failed lookup says which key was wrong and what it held.
  *
- * <p>Our own few lines rather than a library: the contract and the model cards are small documents
- * written by Python's {@code json} module, and the library keeps ONNX Runtime as its only
- * dependency. Like Python's {@code json.loads}, it accepts {@code NaN}, {@code Infinity} and {@code
- * -Infinity}, which {@code json.dumps} writes for such floats. Numbers keep their literal text and
- * are parsed only when read, so a float32 written exactly by Python reads back exactly.
+ * <p>Jackson's streaming parser reads the text, held to what Python's {@code json} module writes
+ * and nothing looser: no comments, trailing commas, leading zeros or other leniency; each key once
+ * per object; at most {@value #MAX_DEPTH} levels of nesting below the document. Like Python's
+ * {@code json.loads}, it accepts {@code NaN}, {@code Infinity} and {@code -Infinity}, which {@code
+ * json.dumps} writes for such floats. Numbers keep their literal text and are converted only when
+ * read, exactly: whole numbers through {@link BigInteger}, others straight from the text to the
+ * nearest double, so a float32 written exactly by Python reads back exactly and a fraction is never
+ * taken for a whole number. {@link #write} writes JSON as {@code json.dumps} spaces it.
  */
 final class JsonValue {
   /** A document that is not JSON, or a value of another kind than the reader expected. */
@@ -27,11 +47,31 @@ final class JsonValue {
     }
   }
 
-  /** A number as written, e.g. {@code 1e-05}. */
-  private record Number(String literal) {}
+  /**
+   * A number as written, e.g. {@code 1e-05}.
+   *
+   * @param whole written without fraction or exponent
+   */
+  private record Number(String literal, boolean whole) {}
 
-  private static final int MAX_DEPTH = 64;
+  /** Levels of nesting below the document's own value: the containers at this depth hold none. */
+  static final int MAX_DEPTH = 64;
+
+  private static final Set<String> NON_FINITE = Set.of("NaN", "Infinity", "-Infinity");
+  private static final Pattern DIGITS = Pattern.compile("-?[0-9]");
   private static final Object NULL = new Object();
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  // Jackson counts open containers: the document's own is one more than our levels.
+                  .maxNestingDepth(MAX_DEPTH + 1)
+                  .maxDocumentLength(ModelFile.MAX_JSON_BYTES)
+                  .build())
+          .build();
+  private static final ObjectWriter WRITER = new ObjectMapper(FACTORY).writer(new PythonSpacing());
 
   private final Object value;
   // Where this value sits, kept as a link to its parent and built into text only for a message:
@@ -51,14 +91,54 @@ final class JsonValue {
    * @throws Invalid if the text is not one JSON value, with the offset of the first problem
    */
   static JsonValue parse(String text) {
-    Parser parser = new Parser(text);
-    parser.skipSpace();
-    Object value = parser.value(0);
-    parser.skipSpace();
-    if (parser.pos != text.length()) {
-      throw parser.fail("expected the end of the document");
+    try (JsonParser parser = FACTORY.createParser(text)) {
+      if (parser.nextToken() == null) {
+        throw fail(parser, "expected a value");
+      }
+      Object value = value(parser, 0);
+      if (parser.nextToken() != null) {
+        throw fail(parser, "expected the end of the document");
+      }
+      return new JsonValue(value, null, null);
+    } catch (StreamConstraintsException e) {
+      throw nestingOrLimit(e);
+    } catch (JsonProcessingException e) {
+      throw new Invalid("expected JSON, found: " + e.getOriginalMessage() + offset(e));
+    } catch (IOException e) {
+      throw new Invalid("expected JSON, found: " + e.getMessage()); // a String has no I/O to fail
     }
-    return new JsonValue(value, null, null);
+  }
+
+  /**
+   * One line of JSON, spaced like Python's {@code json.dumps} ({@code ", "} and {@code ": "}) so
+   * that both sides print the same text; numbers as Java prints them.
+   */
+  static String write(JsonNode value) {
+    try {
+      return WRITER.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a tree of plain values always writes", e);
+    }
+  }
+
+  /** Python's default separators, on one line. */
+  private static final class PythonSpacing extends MinimalPrettyPrinter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(": ");
+    }
+
+    @Override
+    public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(", ");
+    }
+
+    @Override
+    public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(", ");
+    }
   }
 
   /**
@@ -139,7 +219,8 @@ final class JsonValue {
     if (!(value instanceof Number n)) {
       throw wrongKind("a number");
     }
-    return Double.parseDouble(n.literal()); // also reads NaN, Infinity, -Infinity
+    // The nearest double to the whole literal, in one rounding; also reads NaN and the infinities.
+    return Double.parseDouble(n.literal());
   }
 
   /**
@@ -148,12 +229,12 @@ final class JsonValue {
    * @throws Invalid if this is not a number written without fraction or exponent, or too large
    */
   long asLong() {
-    if (!(value instanceof Number n) || !n.literal().matches("-?\\d+")) {
+    if (!(value instanceof Number n) || !n.whole()) {
       throw wrongKind("a whole number");
     }
     try {
-      return Long.parseLong(n.literal());
-    } catch (NumberFormatException e) {
+      return new BigInteger(n.literal()).longValueExact();
+    } catch (ArithmeticException e) {
       throw wrongKind("a whole number within 64 bits");
     }
   }
@@ -207,219 +288,76 @@ final class JsonValue {
     return new Invalid("expected " + expected + " at " + where() + ", found " + describe());
   }
 
-  /** Recursive descent over the text; {@link #pos} is the next character to read. */
-  private static final class Parser {
-    private final String text;
-    private int pos;
-
-    Parser(String text) {
-      this.text = text;
+  /** The value whose first token the parser is on; {@code depth} levels below the document. */
+  private static Object value(JsonParser parser, int depth) throws IOException {
+    if (depth > MAX_DEPTH) {
+      throw fail(parser, "expected at most " + MAX_DEPTH + " levels of nesting");
     }
-
-    Object value(int depth) {
-      if (depth > MAX_DEPTH) {
-        throw fail("expected at most " + MAX_DEPTH + " levels of nesting");
-      }
-      if (pos >= text.length()) {
-        throw fail("expected a value");
-      }
-      char c = text.charAt(pos);
-      switch (c) {
-        case '{':
-          return object(depth);
-        case '[':
-          return array(depth);
-        case '"':
-          return string();
-        case 't':
-          return literal("true", Boolean.TRUE);
-        case 'f':
-          return literal("false", Boolean.FALSE);
-        case 'n':
-          return literal("null", NULL);
-        case 'N':
-          return literal("NaN", new Number("NaN"));
-        case 'I':
-          return literal("Infinity", new Number("Infinity"));
-        default:
-          if (c == '-' || (c >= '0' && c <= '9')) {
-            return number();
-          }
-          throw fail("expected a value");
-      }
-    }
-
-    private Map<String, Object> object(int depth) {
-      Map<String, Object> members = new LinkedHashMap<>();
-      pos++; // '{'
-      skipSpace();
-      if (peek('}')) {
-        pos++;
+    JsonToken token = parser.currentToken();
+    switch (token) {
+      case START_OBJECT:
+        Map<String, Object> members = new LinkedHashMap<>();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String key = parser.currentName();
+          parser.nextToken();
+          members.put(key, value(parser, depth + 1)); // a repeated key fails in the parser
+        }
         return members;
-      }
-      while (true) {
-        skipSpace();
-        if (!peek('"')) {
-          throw fail("expected a string key");
+      case START_ARRAY:
+        List<Object> elements = new ArrayList<>();
+        while (parser.nextToken() != JsonToken.END_ARRAY) {
+          elements.add(value(parser, depth + 1));
         }
-        String key = string();
-        skipSpace();
-        expect(':');
-        skipSpace();
-        if (members.put(key, value(depth + 1)) != null) {
-          throw fail("expected each key once, found \"" + key + "\" twice");
-        }
-        skipSpace();
-        if (peek(',')) {
-          pos++;
-        } else {
-          expect('}');
-          return members;
-        }
-      }
-    }
-
-    private List<Object> array(int depth) {
-      List<Object> elements = new ArrayList<>();
-      pos++; // '['
-      skipSpace();
-      if (peek(']')) {
-        pos++;
         return Collections.unmodifiableList(elements);
-      }
-      while (true) {
-        skipSpace();
-        elements.add(value(depth + 1));
-        skipSpace();
-        if (peek(',')) {
-          pos++;
-        } else {
-          expect(']');
-          return Collections.unmodifiableList(elements);
+      case VALUE_STRING:
+        return parser.getText();
+      case VALUE_NUMBER_INT:
+        return new Number(parser.getText(), true);
+      case VALUE_NUMBER_FLOAT:
+        String literal = parser.getText();
+        // Jackson's non-numeric numbers also take +Infinity and INF, which Python does not write.
+        if (!DIGITS.matcher(literal).lookingAt() && !NON_FINITE.contains(literal)) {
+          throw fail(parser, "expected a value");
         }
-      }
+        return new Number(literal, false);
+      case VALUE_TRUE:
+        return Boolean.TRUE;
+      case VALUE_FALSE:
+        return Boolean.FALSE;
+      case VALUE_NULL:
+        return NULL;
+      default:
+        throw fail(parser, "expected a value");
     }
+  }
 
-    private String string() {
-      StringBuilder sb = new StringBuilder();
-      pos++; // opening quote
-      while (true) {
-        if (pos >= text.length()) {
-          throw fail("expected a closing quote");
-        }
-        char c = text.charAt(pos++);
-        if (c == '"') {
-          return sb.toString();
-        }
-        if (c < 0x20) {
-          throw fail("expected no control characters inside a string");
-        }
-        if (c != '\\') {
-          sb.append(c);
-          continue;
-        }
-        if (pos >= text.length()) {
-          throw fail("expected an escape after a backslash");
-        }
-        char e = text.charAt(pos++);
-        switch (e) {
-          case '"', '\\', '/' -> sb.append(e);
-          case 'b' -> sb.append('\b');
-          case 'f' -> sb.append('\f');
-          case 'n' -> sb.append('\n');
-          case 'r' -> sb.append('\r');
-          case 't' -> sb.append('\t');
-          case 'u' -> {
-            if (pos + 4 > text.length()) {
-              throw fail("expected four hex digits after \\u");
-            }
-            try {
-              sb.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-            } catch (NumberFormatException ex) {
-              throw fail("expected four hex digits after \\u");
-            }
-            pos += 4;
-          }
-          default -> throw fail("expected a valid escape, found \\" + e);
-        }
-      }
-    }
+  private static Invalid fail(JsonParser parser, String expected) {
+    return new Invalid(
+        expected
+            + " at offset "
+            + parser.currentTokenLocation().getCharOffset()
+            + ", found "
+            + (parser.currentToken() == null ? "the end of the text" : "'" + text(parser) + "'"));
+  }
 
-    private Number number() {
-      int start = pos;
-      if (peek('-')) {
-        pos++;
-        if (text.startsWith("Infinity", pos)) {
-          pos += "Infinity".length();
-          return new Number("-Infinity");
-        }
-      }
-      if (peek('0')) {
-        pos++;
-      } else if (!digits()) {
-        throw fail("expected a digit");
-      }
-      if (peek('.')) {
-        pos++;
-        if (!digits()) {
-          throw fail("expected a digit after the decimal point");
-        }
-      }
-      if (peek('e') || peek('E')) {
-        pos++;
-        if (peek('+') || peek('-')) {
-          pos++;
-        }
-        if (!digits()) {
-          throw fail("expected a digit in the exponent");
-        }
-      }
-      return new Number(text.substring(start, pos));
+  private static String text(JsonParser parser) {
+    try {
+      String text = parser.getText();
+      return text.length() > 10 ? text.substring(0, 10) : text;
+    } catch (IOException e) {
+      return parser.currentToken().asString();
     }
+  }
 
-    private boolean digits() {
-      int start = pos;
-      while (pos < text.length() && text.charAt(pos) >= '0' && text.charAt(pos) <= '9') {
-        pos++;
-      }
-      return pos > start;
+  /** Too deep a document gets the same words as from our own check; other limits Jackson's. */
+  private static Invalid nestingOrLimit(StreamConstraintsException e) {
+    if (e.getOriginalMessage().contains("nesting depth")) {
+      return new Invalid("expected at most " + MAX_DEPTH + " levels of nesting" + offset(e));
     }
+    return new Invalid("expected JSON, found: " + e.getOriginalMessage() + offset(e));
+  }
 
-    private Object literal(String word, Object value) {
-      if (!text.startsWith(word, pos)) {
-        throw fail("expected a value");
-      }
-      pos += word.length();
-      return value;
-    }
-
-    private boolean peek(char c) {
-      return pos < text.length() && text.charAt(pos) == c;
-    }
-
-    private void expect(char c) {
-      if (!peek(c)) {
-        throw fail("expected '" + c + "'");
-      }
-      pos++;
-    }
-
-    void skipSpace() {
-      while (pos < text.length()) {
-        char c = text.charAt(pos);
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-          return;
-        }
-        pos++;
-      }
-    }
-
-    Invalid fail(String expected) {
-      String found =
-          pos >= text.length()
-              ? "the end of the text"
-              : "'" + text.substring(pos, Math.min(text.length(), pos + 10)) + "'";
-      return new Invalid(expected + " at offset " + pos + ", found " + found);
-    }
+  private static String offset(JsonProcessingException e) {
+    return e.getLocation() == null ? "" : " at offset " + e.getLocation().getCharOffset();
   }
 }

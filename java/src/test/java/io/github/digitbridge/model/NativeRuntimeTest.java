@@ -50,9 +50,7 @@ class NativeRuntimeTest {
                 "-Dpad=" + pad,
                 "-cp",
                 System.getProperty("java.class.path"),
-                "io.github.digitbridge.cli.Main",
-                "info",
-                "--model",
+                OpenModel.class.getName(),
                 TestModels.linear().toString())
             .redirectErrorStream(true)
             .redirectOutput(tmp.resolve("out.log").toFile());
@@ -62,5 +60,27 @@ class NativeRuntimeTest {
     String out = Files.readString(builder.redirectOutput().file().toPath(), StandardCharsets.UTF_8);
     assertEquals(0, process.exitValue(), out); // 139 (SIGSEGV) under ONNX Runtime 1.29.0
     assertTrue(out.contains("\nonnxruntime 1.28.0, "), out);
+  }
+
+  /** What the child JVM runs: opens a model with all its checks, as the CLI does, and answers. */
+  public static final class OpenModel {
+    private OpenModel() {}
+
+    /**
+     * Opens the model and prints its name and the runtime's version.
+     *
+     * @param args the model file
+     * @throws ModelException if the model cannot be opened
+     */
+    public static void main(String[] args) throws ModelException {
+      try (DigitClassifier classifier = DigitClassifier.open(Path.of(args[0]))) {
+        System.out.println("model: " + classifier.name());
+        System.out.println(
+            "onnxruntime "
+                + DigitClassifier.ortVersion()
+                + ", providers available "
+                + DigitClassifier.availableProviders());
+      }
+    }
   }
 }

@@ -5,37 +5,30 @@ import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.idx.IdxReader;
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code idx-info [--json] FILE...}: one line per file in the format of docs/idx-format.md; the
  * first bad file ends the run with its error line and exit code 2.
  */
-final class IdxInfoCommand extends Command {
-  private record Options(boolean json, List<String> files) {}
+@Command(
+    name = "idx-info",
+    description = "check IDX files and print type, shape, gzip, count and sha256 of each")
+final class IdxInfoCommand extends Subcommand {
+  @Option(names = "--json", description = "One JSON object per file.")
+  boolean json;
 
-  IdxInfoCommand() {
-    super(
-        "idx-info",
-        "[--json] FILE...",
-        "check IDX files and print type, shape, gzip, count and sha256 of each");
-  }
-
-  private static Options parse(Args args) throws UsageException {
-    boolean json = args.flag("--json");
-    List<String> files = args.positionals();
-    if (files.isEmpty()) {
-      throw new UsageException("expected at least one FILE");
-    }
-    return new Options(json, files);
-  }
+  @Parameters(paramLabel = "FILE", arity = "1..*", description = "IDX files, plain or gzip.")
+  List<String> files;
 
   @Override
-  int run(Args args, Console console) throws UsageException, IdxException {
-    Options options = parse(args);
+  int run(Console console) throws IdxException {
     // Stops at the first bad file, like the Python inspector, so both give the same output.
-    for (String name : options.files()) {
+    for (String name : files) {
       IdxArray array = IdxReader.read(Path.of(name));
-      console.out().println(options.json() ? json(name, array) : line(name, array));
+      console.out().println(json ? json(name, array) : line(name, array));
     }
     return Main.OK;
   }

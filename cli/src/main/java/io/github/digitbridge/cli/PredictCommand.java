@@ -11,6 +11,7 @@ import io.github.digitbridge.image.ImageException;
 import io.github.digitbridge.image.ImageFormat;
 import io.github.digitbridge.image.Preprocessor;
 import io.github.digitbridge.image.Segmentation;
+import io.github.digitbridge.model.ClassifierOptions;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.ModelException;
 import io.github.digitbridge.model.Prediction;
@@ -24,6 +25,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code predict --model M [--top K] [--json] [--segment] [--mode mnist|raw] FILE...}.
@@ -37,53 +42,53 @@ import java.util.stream.Collectors;
  * command exits 2 at the end. A bad IDX file (or one that is not images) is reported the same way,
  * with the IDX reader's reason code.
  */
-final class PredictCommand extends Command {
-  private static final int DEFAULT_TOP = 3;
-
+@Command(
+    name = "predict",
+    description =
+        "classify IDX image files, or digit images (PNG/JPEG/GIF/BMP; --segment reads a number)")
+final class PredictCommand extends Subcommand {
+  /** What the helpers below need of the command line, once checked. */
   private record Options(
-      ModelArgs model,
-      int top,
-      boolean json,
-      boolean segment,
-      Preprocessor.Mode mode,
-      List<String> files) {}
+      int top, boolean json, boolean segment, Preprocessor.Mode mode, List<String> files) {}
 
-  PredictCommand() {
-    super(
-        "predict",
-        ModelArgs.USAGE + " [--top K] [--json] [--segment] [--mode mnist|raw] FILE...",
-        "classify IDX image files, or digit images (PNG/JPEG/GIF/BMP; --segment reads a number)");
-  }
+  @Mixin ModelOptions model;
 
-  private static Options parse(Args args, Console console) throws UsageException {
-    boolean json = args.flag("--json");
-    boolean segment = args.flag("--segment");
-    ModelArgs model = ModelArgs.parse(args, console);
-    int top = args.intOption("--top", DEFAULT_TOP, 1);
-    String modeText = args.option("--mode").orElse("mnist");
-    Preprocessor.Mode mode;
-    switch (modeText) {
-      case "mnist" -> mode = Preprocessor.Mode.MNIST;
-      case "raw" -> mode = Preprocessor.Mode.RAW;
-      default -> throw new UsageException("expected --mode mnist or raw, found " + modeText);
-    }
-    if (segment && mode != Preprocessor.Mode.MNIST) {
-      throw new UsageException(
-          "--segment preprocesses each digit in mnist mode; it cannot be combined with --mode raw");
-    }
-    List<String> files = args.positionals();
-    if (files.isEmpty()) {
-      throw new UsageException("expected at least one FILE");
-    }
-    return new Options(model, top, json, segment, mode, files);
-  }
+  @Option(
+      names = "--top",
+      paramLabel = "K",
+      description = "Classes listed per image (default: ${DEFAULT-VALUE}).")
+  int top = 3;
+
+  @Option(names = "--json", description = "One JSON object per image.")
+  boolean json;
+
+  @Option(names = "--segment", description = "Read a line of digits as a number.")
+  boolean segment;
+
+  @Option(
+      names = "--mode",
+      paramLabel = "mnist|raw",
+      description = "Image preprocessing: mnist (docs/preprocessing.md) or raw (only resized).")
+  Preprocessor.Mode mode = Preprocessor.Mode.MNIST;
+
+  @Parameters(
+      paramLabel = "FILE",
+      arity = "1..*",
+      description = "IDX image files, or images; recognised by content.")
+  List<String> files;
 
   @Override
-  int run(Args args, Console console) throws UsageException, IdxException, ModelException {
-    Options options = parse(args, console);
+  int run(Console console) throws IdxException, ModelException {
+    ClassifierOptions modelOptions = model.options(console);
+    atLeast("--top", top, 1);
+    if (segment && mode != Preprocessor.Mode.MNIST) {
+      throw usage(
+          "--segment preprocesses each digit in mnist mode; it cannot be combined with --mode raw");
+    }
+    Options options = new Options(top, json, segment, mode, files);
     PrintStream out = console.out();
     int refused = 0;
-    try (DigitClassifier classifier = options.model().open()) {
+    try (DigitClassifier classifier = model.open(modelOptions)) {
       List<String> labels = classifier.contract().labels();
       for (String file : options.files()) {
         try {
@@ -119,12 +124,9 @@ final class PredictCommand extends Command {
           .out()
           .println(
               header(file, options)
-                  .raw(
+                  .field(
                       "error",
-                      new Json()
-                          .field("reason", reason.name())
-                          .field("detail", e.detail())
-                          .toString())
+                      new Json().field("reason", reason.name()).field("detail", e.detail()))
                   .toString());
     }
   }
@@ -247,15 +249,14 @@ final class PredictCommand extends Command {
         .collect(Collectors.joining(", "));
   }
 
-  private static String topJson(Prediction p, List<String> labels) {
+  private static List<Json> topJson(Prediction p, List<String> labels) {
     return p.top().stream()
         .map(
             s ->
                 new Json()
                     .field("label", labels.get(s.label()))
-                    .field("probability", (double) s.probability())
-                    .toString())
-        .collect(Collectors.joining(", ", "[", "]"));
+                    .field("probability", (double) s.probability()))
+        .toList();
   }
 
   private static String json(String file, Prediction p, List<String> labels) {
@@ -264,7 +265,7 @@ final class PredictCommand extends Command {
         .field("index", p.index())
         .field("label", labels.get(p.label()))
         .field("probability", (double) p.probability())
-        .raw("top", topJson(p, labels))
+        .objects("top", topJson(p, labels))
         .toString();
   }
 
@@ -278,20 +279,19 @@ final class PredictCommand extends Command {
       int specks,
       int marks,
       List<String> labels) {
-    List<String> each = new ArrayList<>();
+    List<Json> each = new ArrayList<>();
     for (int i = 0; i < digits.size(); i++) {
       Prediction p = predictions.get(i);
       each.add(
           new Json()
               .field("label", labels.get(p.label()))
               .field("probability", (double) p.probability())
-              .raw("top", topJson(p, labels))
-              .raw("preprocessing", describe(digits.get(i)))
-              .toString());
+              .objects("top", topJson(p, labels))
+              .field("preprocessing", describe(digits.get(i))));
     }
     return header(file, options)
         .field("number", number)
-        .raw("digits", each.stream().collect(Collectors.joining(", ", "[", "]")))
+        .objects("digits", each)
         .field("specks", specks)
         .field("marks", marks)
         .toString();
@@ -306,7 +306,7 @@ final class PredictCommand extends Command {
         .field("runtime", "jvm-ort");
   }
 
-  private static String describe(DigitImage d) {
+  private static Json describe(DigitImage d) {
     return new Json()
         .field("mode", d.mode().name().toLowerCase(Locale.ROOT))
         .field("format", d.header().format().name())
@@ -316,7 +316,6 @@ final class PredictCommand extends Command {
         .field("ink_max", d.inkMax())
         .field("box", new int[] {d.box().x(), d.box().y(), d.box().width(), d.box().height()})
         .field("scaled", new int[] {d.scaledWidth(), d.scaledHeight()})
-        .field("offset", new int[] {d.offsetX(), d.offsetY()})
-        .toString();
+        .field("offset", new int[] {d.offsetX(), d.offsetY()});
   }
 }

@@ -1,5 +1,6 @@
 package io.github.digitbridge.cli;
 
+import io.github.digitbridge.model.ClassifierOptions;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.GoldenCheck;
 import io.github.digitbridge.model.ModelCard;
@@ -8,37 +9,32 @@ import io.github.digitbridge.model.ModelException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code info --model M [--json]}: loads a model with all its checks and prints its contract, the
  * session's input and output, the golden check, the card beside it if any, and the ONNX Runtime
  * version and providers.
  */
-final class InfoCommand extends Command {
-  private record Options(ModelArgs model, boolean json) {}
+@Command(
+    name = "info",
+    description =
+        "load a model with its checks; print contract, input/output, golden check, ORT and providers")
+final class InfoCommand extends Subcommand {
+  @Mixin ModelOptions model;
 
-  InfoCommand() {
-    super(
-        "info",
-        ModelArgs.USAGE + " [--json]",
-        "load a model with its checks; print contract, input/output, golden check, ORT and providers");
-  }
-
-  private static Options parse(Args args, Console console) throws UsageException {
-    boolean json = args.flag("--json");
-    ModelArgs model = ModelArgs.parse(args, console);
-    args.requireNoPositionals();
-    return new Options(model, json);
-  }
+  @Option(names = "--json", description = "One JSON object.")
+  boolean json;
 
   @Override
-  int run(Args args, Console console) throws UsageException, ModelException {
-    Options options = parse(args, console);
-    Path model = options.model().model();
-    Optional<ModelCard> card = ModelCard.findBeside(model);
-    try (DigitClassifier classifier = options.model().open()) {
+  int run(Console console) throws ModelException {
+    ClassifierOptions options = model.options(console);
+    Optional<ModelCard> card = ModelCard.findBeside(model.model);
+    try (DigitClassifier classifier = model.open(options)) {
       PrintStream out = console.out();
-      out.println(options.json() ? json(classifier, card) : text(classifier, card, model));
+      out.println(json ? json(classifier, card) : text(classifier, card, model.model));
     }
     return Main.OK;
   }
@@ -89,7 +85,7 @@ final class InfoCommand extends Command {
         .append(", providers available ")
         .append(DigitClassifier.availableProviders())
         .append("; this session: ")
-        .append(ModelArgs.settings(c));
+        .append(ModelOptions.settings(c));
     return sb.toString();
   }
 
@@ -107,15 +103,14 @@ final class InfoCommand extends Command {
     c.goldenCheck()
         .ifPresent(
             g ->
-                json.raw(
+                json.field(
                     "golden",
                     new Json()
                         .field("passed", g.passed())
                         .field("images", g.images())
                         .field("atol", g.atol())
                         .field("max_abs_diff", g.maxAbsDiff())
-                        .field("source", g.source())
-                        .toString()));
+                        .field("source", g.source())));
     card.ifPresent(k -> json.field("card", k.file().toString()));
     return json.field("onnxruntime", DigitClassifier.ortVersion())
         .field("providers_available", DigitClassifier.availableProviders())

@@ -2,6 +2,7 @@ package io.github.digitbridge.cli;
 
 import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.idx.MnistDataset;
+import io.github.digitbridge.model.ClassifierOptions;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.Evaluation;
 import io.github.digitbridge.model.ModelCard;
@@ -9,41 +10,43 @@ import io.github.digitbridge.model.ModelException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code evaluate --model M --images I --labels L [--expect-card CARD] [--json]}: the accuracy of a
  * model on a dataset, {@code accuracy 99.09% (9909/10000)}; with {@code --expect-card}, exit 1
  * unless it equals the card's {@code test_accuracy} exactly.
  */
-final class EvaluateCommand extends Command {
-  private record Options(
-      ModelArgs model, Path images, Path labels, Optional<Path> card, boolean json) {}
+@Command(
+    name = "evaluate",
+    description =
+        "classify a dataset and print the accuracy; --expect-card: exit 1 unless it equals the card's")
+final class EvaluateCommand extends Subcommand {
+  @Mixin ModelOptions model;
 
-  EvaluateCommand() {
-    super(
-        "evaluate",
-        ModelArgs.USAGE + " --images FILE --labels FILE [--expect-card CARD.json] [--json]",
-        "classify a dataset and print the accuracy; --expect-card: exit 1 unless it equals the card's");
-  }
+  @Option(names = "--images", required = true, paramLabel = "FILE", description = "IDX images.")
+  Path images;
 
-  private static Options parse(Args args, Console console) throws UsageException {
-    boolean json = args.flag("--json");
-    ModelArgs model = ModelArgs.parse(args, console);
-    Path images = Path.of(args.requiredOption("--images"));
-    Path labels = Path.of(args.requiredOption("--labels"));
-    Optional<Path> card = args.option("--expect-card").map(Path::of);
-    args.requireNoPositionals();
-    return new Options(model, images, labels, card, json);
-  }
+  @Option(names = "--labels", required = true, paramLabel = "FILE", description = "IDX labels.")
+  Path labels;
+
+  @Option(
+      names = "--expect-card",
+      paramLabel = "CARD.json",
+      description = "Exit 1 unless the accuracy equals this card's test_accuracy.")
+  Path expectCard;
+
+  @Option(names = "--json", description = "One JSON object, with the whole evaluation.")
+  boolean json;
 
   @Override
-  int run(Args args, Console console) throws UsageException, IdxException, ModelException {
-    Options options = parse(args, console);
-    MnistDataset dataset = MnistDataset.load(options.images(), options.labels());
+  int run(Console console) throws IdxException, ModelException {
+    ClassifierOptions options = model.options(console);
+    MnistDataset dataset = MnistDataset.load(images, labels);
     Optional<ModelCard> card =
-        options.card().isPresent()
-            ? Optional.of(ModelCard.read(options.card().get()))
-            : Optional.empty();
+        expectCard != null ? Optional.of(ModelCard.read(expectCard)) : Optional.empty();
     if (card.isPresent() && card.get().testAccuracy().isEmpty()) {
       throw new ModelException(
           ModelException.Reason.CARD_INVALID,
@@ -53,41 +56,40 @@ final class EvaluateCommand extends Command {
     Evaluation evaluation;
     String name;
     String settings;
-    try (DigitClassifier classifier = options.model().open()) {
+    try (DigitClassifier classifier = model.open(options)) {
       evaluation = Evaluation.of(classifier, dataset);
       name = classifier.name();
-      settings = ModelArgs.settings(classifier);
+      settings = ModelOptions.settings(classifier);
     }
     // Exact: the card's figure is correct / count computed in double by numpy, as ours is.
     boolean match =
         card.map(c -> c.testAccuracy().getAsDouble() == evaluation.accuracy()).orElse(true);
     PrintStream out = console.out();
-    if (options.json()) {
-      Json json =
+    if (json) {
+      Json record =
           new Json()
-              .field("model", options.model().model().toString())
+              .field("model", model.model.toString())
               .field("name", name)
-              .field("images", options.images().toString())
-              .field("labels", options.labels().toString())
-              .field("batch", options.model().options().batchSize())
-              .field("threads", options.model().options().intraOpThreads())
+              .field("images", images.toString())
+              .field("labels", labels.toString())
+              .field("batch", options.batchSize())
+              .field("threads", options.intraOpThreads())
               .field("accuracy", evaluation.accuracy())
               .field("correct", evaluation.correct())
               .field("count", evaluation.count());
       if (card.isPresent()) {
-        json.raw(
+        record.field(
             "card",
             new Json()
                 .field("file", card.get().file().toString())
                 .field("test_accuracy", card.get().testAccuracy().getAsDouble())
-                .field("match", match)
-                .toString());
+                .field("match", match));
       }
-      out.println(json.raw("evaluation", evaluation.toJson()));
+      out.println(record.raw("evaluation", evaluation.toJson()));
     } else {
       out.printf(
           "%s (%s): %d images from %s; %s%n",
-          name, options.model().model(), evaluation.count(), options.images(), settings);
+          name, model.model, evaluation.count(), images, settings);
       out.println("accuracy " + evaluation.accuracyText());
       if (card.isPresent()) {
         double expected = card.get().testAccuracy().getAsDouble();

@@ -47,15 +47,15 @@ class MainTest {
     assertEquals(Main.OK, result.status());
     assertEquals(
         List.of(
-            "{\"file\": "
-                + Json.quote(gz)
-                + ", \"type\": \"ubyte\", \"shape\": [3, 28, 28],"
+            "{\"file\": \""
+                + gz
+                + "\", \"type\": \"ubyte\", \"shape\": [3, 28, 28],"
                 + " \"gzip\": true, \"count\": 3, \"sha256\": \""
                 + row("ok_gzip.idx.gz").sha256()
                 + "\"}",
-            "{\"file\": "
-                + Json.quote(plain)
-                + ", \"type\": \"short\", \"shape\": [2, 2],"
+            "{\"file\": \""
+                + plain
+                + "\", \"type\": \"short\", \"shape\": [2, 2],"
                 + " \"gzip\": false, \"count\": 2, \"sha256\": \""
                 + row("ok_short.idx").sha256()
                 + "\"}"),
@@ -259,6 +259,55 @@ class MainTest {
   @Test
   void jsonStringsAreEscapedLikePython() {
     assertEquals(
-        "\"a\\\"b\\\\c\\n\\t\\u0001\\u00e9\\u007f\"", Json.quote("a\"b\\c\n\t\u0001é\u007f"));
+        "{\"s\": \"a\\\"b\\\\c\\n\\t\\u0001\\u00e9\\u007f\"}",
+        new Json().field("s", "a\"b\\c\n\t\u0001é\u007f").toString());
+  }
+
+  @Test
+  void jsonEscapesAreLowerCaseAndPerUtf16UnitLikePython() {
+    // json.dumps("\x0b\x1f/\u2028\U0001f600") in Python.
+    assertEquals(
+        "{\"s\": \"\\u000b\\u001f/\\u2028\\ud83d\\ude00\"}",
+        new Json().field("s", "\u000b\u001f/\u2028\ud83d\ude00").toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "idx-info",
+        "dataset-info",
+        "bench-idx",
+        "info",
+        "predict",
+        "evaluate",
+        "bench-infer"
+      })
+  void helpAfterACommandDescribesThatCommand(String command) {
+    for (String help : List.of("--help", "-h")) {
+      CliRun result = run(command, help);
+      assertEquals(Main.OK, result.status(), result.all());
+      assertEquals(List.of(), result.err());
+      assertTrue(
+          result.out().get(0).startsWith("Usage: digitbridge " + command + " "), result.all());
+      assertTrue(result.all().contains("--debug"), result.all());
+    }
+  }
+
+  @Test
+  void debugAfterTheCommandAlsoAddsTheStackTrace() {
+    CliRun result = run("idx-info", Fixtures.file("bad_magic.idx").toString(), "--debug");
+    assertEquals(Main.BAD_INPUT, result.status());
+    assertTrue(result.err().get(0).startsWith("error: "));
+    assertTrue(result.err().size() > 2, "expected a stack trace after the error line");
+  }
+
+  @Test
+  void aUsageLineNamesTheCommandItsOptionsAndTheProblem() {
+    CliRun result = run("bench-idx", "a", "--repeat", "0");
+    assertEquals(
+        List.of(
+            "usage: digitbridge bench-idx [-h] [--debug] [--repeat=N] FILE"
+                + " (expected --repeat of at least 1, found 0)"),
+        result.err());
   }
 }

@@ -3,6 +3,7 @@ package io.github.digitbridge.cli;
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.idx.IdxReader;
+import io.github.digitbridge.model.ClassifierOptions;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.ModelCard;
 import io.github.digitbridge.model.ModelException;
@@ -18,6 +19,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code bench-infer --model M --images I [--limit N] [--repeat R] [--warmup W] [--json]
@@ -38,12 +42,46 @@ import java.util.OptionalLong;
  * by more than the difference being measured; rounds taken turn about with the driver's compare
  * both runtimes under the same load.
  */
-final class BenchInferCommand extends Command {
-  private static final int DEFAULT_REPEAT = 5;
-  private static final int DEFAULT_WARMUP = 2;
+@Command(
+    name = "bench-infer",
+    description =
+        "median images/s of batch inference (from uint8 and from float32), IDX read time, GFLOP/s")
+final class BenchInferCommand extends Subcommand {
+  @Mixin ModelOptions model;
 
+  @Option(names = "--images", required = true, paramLabel = "FILE", description = "IDX images.")
+  Path images;
+
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "Only the first N images (default: all).")
+  int limit = Integer.MAX_VALUE;
+
+  @Option(
+      names = "--repeat",
+      paramLabel = "R",
+      description = "Timed runs of each kind per round (default: ${DEFAULT-VALUE}).")
+  int repeat = 5;
+
+  @Option(
+      names = "--warmup",
+      paramLabel = "W",
+      description = "Untimed runs of each kind first (default: ${DEFAULT-VALUE}).")
+  int warmup = 2;
+
+  @Option(names = "--json", description = "One JSON object.")
+  boolean json;
+
+  @Option(
+      names = "--paired",
+      description = "Take turns with a driver: one round per line read on standard input.")
+  boolean paired;
+
+  /** The command line, once checked. */
   private record Options(
-      ModelArgs model,
+      ModelOptions model,
+      ClassifierOptions modelOptions,
       Path images,
       int limit,
       int repeat,
@@ -79,33 +117,22 @@ final class BenchInferCommand extends Command {
     }
   }
 
-  BenchInferCommand() {
-    super(
-        "bench-infer",
-        ModelArgs.USAGE
-            + " --images FILE [--limit N] [--repeat R] [--warmup W] [--json] [--paired]",
-        "median images/s of batch inference (from uint8 and from float32), IDX read time, GFLOP/s");
-  }
-
-  private static Options parse(Args args, Console console) throws UsageException {
-    boolean json = args.flag("--json");
-    boolean paired = args.flag("--paired");
-    ModelArgs model = ModelArgs.parse(args, console);
-    Path images = Path.of(args.requiredOption("--images"));
-    int limit = args.intOption("--limit", Integer.MAX_VALUE, 1);
-    int repeat = args.intOption("--repeat", DEFAULT_REPEAT, 1);
-    int warmup = args.intOption("--warmup", DEFAULT_WARMUP, 0);
-    args.requireNoPositionals();
-    return new Options(model, images, limit, repeat, warmup, json, paired);
-  }
-
   @Override
-  int run(Args args, Console console) throws UsageException, IdxException, ModelException {
-    Options options = parse(args, console);
-    IdxArray images = IdxReader.read(options.images()); // a bad file fails here, before any timing
-    try (DigitClassifier classifier = options.model().open()) {
-      int count = Math.min(options.limit(), classifier.imageCount(images));
-      ByteBuffer uint8 = images.data();
+  int run(Console console) throws IdxException, ModelException {
+    Options options =
+        new Options(
+            model,
+            model.options(console),
+            images,
+            atLeast("--limit", limit, 1),
+            atLeast("--repeat", repeat, 1),
+            atLeast("--warmup", warmup, 0),
+            json,
+            paired);
+    IdxArray data = IdxReader.read(images); // a bad file fails here, before any timing
+    try (DigitClassifier classifier = model.open(options.modelOptions())) {
+      int count = Math.min(options.limit(), classifier.imageCount(data));
+      ByteBuffer uint8 = data.data();
       Batch batch = new Batch(classifier, uint8, classifier.preprocess(uint8, count), count);
       batch.warmUp(options.warmup());
       return options.paired() ? paired(options, batch, console) : single(options, batch, console);
@@ -115,7 +142,7 @@ final class BenchInferCommand extends Command {
   /** One round, with the IDX read time and the GFLOP/s, as text or one JSON line. */
   private static int single(Options options, Batch batch, Console console)
       throws IdxException, ModelException {
-    Optional<ModelCard> card = ModelCard.findBeside(options.model().model());
+    Optional<ModelCard> card = ModelCard.findBeside(options.model().model);
     OptionalLong flops = card.map(ModelCard::flopsPerImage).orElse(OptionalLong.empty());
     double[] readMs = new double[options.repeat()];
     for (int i = 0; i < options.repeat(); i++) {
@@ -146,10 +173,10 @@ final class BenchInferCommand extends Command {
         Locale.ROOT,
         "bench-infer: %s (%s): %d images from %s; %s; %d runs after %d warm-up runs%n",
         batch.classifier().name(),
-        options.model().model(),
+        options.model().model,
         count,
         options.images(),
-        ModelArgs.settings(batch.classifier()),
+        ModelOptions.settings(batch.classifier()),
         options.repeat(),
         options.warmup());
     out.printf(Locale.ROOT, "idx read: median %.1f ms%n", read);
@@ -172,7 +199,7 @@ final class BenchInferCommand extends Command {
           flops.getAsLong() * floatRate / 1e9);
     } else {
       out.println(
-          "flops: unknown (no card at " + ModelCard.besideModel(options.model().model()) + ")");
+          "flops: unknown (no card at " + ModelCard.besideModel(options.model().model) + ")");
     }
     return Main.OK;
   }
@@ -184,7 +211,7 @@ final class BenchInferCommand extends Command {
         new BufferedReader(new InputStreamReader(console.in(), StandardCharsets.UTF_8));
     out.println(
         settings(new Json().field("ready", true), options, batch.count())
-            .field("settings", ModelArgs.settings(batch.classifier())));
+            .field("settings", ModelOptions.settings(batch.classifier())));
     out.flush();
     try {
       int index = 0;
@@ -204,11 +231,11 @@ final class BenchInferCommand extends Command {
   }
 
   private static Json settings(Json json, Options options, int count) {
-    return json.field("model", options.model().model().toString())
+    return json.field("model", options.model().model.toString())
         .field("images", options.images().toString())
         .field("count", count)
-        .field("batch", options.model().options().batchSize())
-        .field("threads", options.model().options().intraOpThreads())
+        .field("batch", options.modelOptions().batchSize())
+        .field("threads", options.modelOptions().intraOpThreads())
         .field("repeat", options.repeat())
         .field("warmup", options.warmup());
   }

@@ -11,10 +11,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.Locale;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code bench-idx FILE [--repeat N]}: the median time of {@link IdxReader#read} against the median
@@ -24,32 +26,25 @@ import java.util.zip.Inflater;
  * <p>The baselines skip every check on purpose, and do not share code with the reader, so the ratio
  * is the price of the checks, the CRC and the byte-order conversion.
  */
-final class BenchIdxCommand extends Command {
-  private static final int DEFAULT_REPEAT = 5;
+@Command(
+    name = "bench-idx",
+    description =
+        "time IdxReader.read against a plain FileChannel read (gzip: a plain Inflater run)")
+final class BenchIdxCommand extends Subcommand {
   private static final int WARMUP = 2;
 
-  private record Options(Path file, int repeat) {}
+  @Parameters(paramLabel = "FILE", arity = "1", description = "An IDX file, plain or gzip.")
+  Path file;
 
-  BenchIdxCommand() {
-    super(
-        "bench-idx",
-        "FILE [--repeat N]",
-        "time IdxReader.read against a plain FileChannel read (gzip: a plain Inflater run)");
-  }
-
-  private static Options parse(Args args) throws UsageException {
-    int repeat = args.intOption("--repeat", DEFAULT_REPEAT, 1);
-    List<String> files = args.positionals();
-    if (files.size() != 1) {
-      throw new UsageException("expected one FILE, found " + files.size());
-    }
-    return new Options(Path.of(files.get(0)), repeat);
-  }
+  @Option(
+      names = "--repeat",
+      paramLabel = "N",
+      description = "Timed runs of each kind (default: ${DEFAULT-VALUE}).")
+  int repeat = 5;
 
   @Override
-  int run(Args args, Console console) throws UsageException, IdxException {
-    Options options = parse(args);
-    Path file = options.file();
+  int run(Console console) throws IdxException {
+    atLeast("--repeat", repeat, 1);
     IdxArray checked = IdxReader.read(file); // a bad file fails here, before any timing
     IdxHeader header = checked.header();
     Timing.Timed<IdxException> reader = () -> IdxReader.read(file).data().get(0);
@@ -57,15 +52,15 @@ final class BenchIdxCommand extends Command {
         header.gzip() ? () -> inflateWholeFile(file) : () -> readWholeFile(file);
     String baselineName = header.gzip() ? "Inflater baseline" : "FileChannel baseline";
 
-    double[] readerTimes = new double[options.repeat()];
-    double[] baselineTimes = new double[options.repeat()];
+    double[] readerTimes = new double[repeat];
+    double[] baselineTimes = new double[repeat];
     long onDisk;
     try {
       for (int i = 0; i < WARMUP; i++) {
         reader.run();
         baseline.run();
       }
-      for (int i = 0; i < options.repeat(); i++) { // interleaved, so drift hits both alike
+      for (int i = 0; i < repeat; i++) { // interleaved, so drift hits both alike
         readerTimes[i] = Timing.millis(reader);
         baselineTimes[i] = Timing.millis(baseline);
       }
@@ -89,7 +84,7 @@ final class BenchIdxCommand extends Command {
         header.gzip() ? "gzip" : "plain",
         onDisk,
         header.dataBytes(),
-        options.repeat(),
+        repeat,
         WARMUP);
     out.printf(Locale.ROOT, "IdxReader.read: median %.1f ms%n", readerMedian);
     out.printf(Locale.ROOT, "%s: median %.1f ms%n", baselineName, baselineMedian);

@@ -1,0 +1,52 @@
+package io.github.digitbridge.cli;
+
+import io.github.digitbridge.idx.IdxException;
+import io.github.digitbridge.idx.MnistDataset;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dataset-info --images I --labels L [--json]}: loads a dataset with all its checks and
+ * prints the count, the class histogram and both checksums.
+ */
+@Command(
+    name = "dataset-info",
+    description = "check an image file and a label file together; print count, classes and sha256s")
+final class DatasetInfoCommand extends Subcommand {
+  @Option(names = "--images", required = true, paramLabel = "FILE", description = "IDX images.")
+  Path images;
+
+  @Option(names = "--labels", required = true, paramLabel = "FILE", description = "IDX labels.")
+  Path labels;
+
+  @Option(names = "--json", description = "One JSON object.")
+  boolean json;
+
+  @Override
+  int run(Console console) throws IdxException {
+    MnistDataset dataset = MnistDataset.load(images, labels);
+    PrintStream out = console.out();
+    if (json) {
+      out.println(
+          new Json()
+              .field("images", images.toString())
+              .field("labels", labels.toString())
+              .field("count", dataset.count())
+              .field("class_counts", dataset.classCounts())
+              .field("images_sha256", dataset.imageArray().sha256())
+              .field("labels_sha256", dataset.labelArray().sha256()));
+    } else {
+      StringBuilder classes = new StringBuilder();
+      int[] counts = dataset.classCounts();
+      for (int label = 0; label < counts.length; label++) {
+        classes.append(label == 0 ? "" : " ").append(label).append(':').append(counts[label]);
+      }
+      out.println("images: " + images + " sha256=" + dataset.imageArray().sha256());
+      out.println("labels: " + labels + " sha256=" + dataset.labelArray().sha256());
+      out.println("count=" + dataset.count() + " classes=" + classes);
+    }
+    return Main.OK;
+  }
+}

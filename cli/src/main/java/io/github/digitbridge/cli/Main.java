@@ -1,0 +1,128 @@
+package io.github.digitbridge.cli;
+
+import io.github.digitbridge.DigitBridgeException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code digitbridge} command line.
+ *
+ * <p>{@code digitbridge [--debug] COMMAND ARGS...}; {@code --help} lists the commands, {@code
+ * COMMAND --help} describes one. Exit codes: 0 success, 1 a check failed (a model's golden check,
+ * an accuracy that differs from its card), 2 bad usage or bad input. Problems are reported as one
+ * line {@code error: <file>: <REASON>: <detail>} on standard error; {@code --debug}, anywhere on
+ * the line, adds the stack trace. A usage error is one line {@code usage: digitbridge COMMAND ...
+ * (<problem>)}.
+ */
+@Command(
+    name = Main.PROGRAM,
+    synopsisSubcommandLabel = "COMMAND",
+    description = "Check IDX files and digit models, classify and benchmark.",
+    footer = "exit codes: 0 ok, 1 check failed, 2 bad usage or input; --debug adds stack traces",
+    subcommands = {
+      IdxInfoCommand.class,
+      DatasetInfoCommand.class,
+      BenchIdxCommand.class,
+      InfoCommand.class,
+      PredictCommand.class,
+      EvaluateCommand.class,
+      BenchInferCommand.class
+    })
+public final class Main {
+  /** Exit code: success. */
+  public static final int OK = 0;
+
+  /** Exit code: the command ran but a check it makes failed. */
+  public static final int CHECK_FAILED = DigitBridgeException.EXIT_CHECK_FAILED;
+
+  /** Exit code: bad usage or bad input. */
+  public static final int BAD_INPUT = DigitBridgeException.EXIT_BAD_INPUT;
+
+  static final String PROGRAM = "digitbridge";
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "List the commands and exit.")
+  boolean help;
+
+  // Inherited: accepted before the command and among its own options alike.
+  @Option(
+      names = "--debug",
+      scope = ScopeType.INHERIT,
+      description = "Print the stack trace after an error line.")
+  boolean debug;
+
+  private Main() {}
+
+  /**
+   * Runs the CLI and exits the JVM with its exit code.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(run(args, System.in, System.out, System.err));
+  }
+
+  /**
+   * Runs the CLI without exiting, so tests can call it.
+   *
+   * @param args the command line
+   * @param in standard input
+   * @param out standard output
+   * @param err standard error
+   * @return the exit code
+   */
+  static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+    Main main = new Main();
+    CommandLine cli =
+        new CommandLine(main)
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF))
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+    ParseResult parsed;
+    try {
+      parsed = cli.parseArgs(args);
+    } catch (ParameterException e) {
+      err.println(usage(e.getCommandLine(), e.getMessage()));
+      return BAD_INPUT;
+    }
+    if (CommandLine.printHelpIfRequested(parsed)) {
+      return OK;
+    }
+    if (!parsed.hasSubcommand()) {
+      err.println(usage(cli, "expected a command; --help lists the commands"));
+      return BAD_INPUT;
+    }
+    CommandLine chosen = parsed.subcommand().commandSpec().commandLine();
+    Console console = new Console(in, out, err, main.debug);
+    try {
+      return ((Subcommand) chosen.getCommand()).run(console);
+    } catch (ParameterException e) {
+      err.println(usage(chosen, e.getMessage()));
+      return BAD_INPUT;
+    } catch (DigitBridgeException e) {
+      console.report(e);
+      return e.exitCode();
+    }
+  }
+
+  /** One line: {@code usage: digitbridge idx-info [-h] [--json] FILE... (<problem>)}. */
+  private static String usage(CommandLine command, String problem) {
+    String synopsis = command.getHelp().synopsis(0).replaceAll("\\s+", " ").strip();
+    return "usage: "
+        + synopsis.replaceFirst("^Usage: ", "")
+        + " ("
+        + problem.replaceAll("\\R", "; ")
+        + ")";
+  }
+}
