@@ -10,7 +10,7 @@ import pytest
 from pybridge import commands, idx
 from tests.conftest import FIXTURES, ROOT
 
-JAVA_CLI = ROOT / "java" / "src" / "main" / "java" / "io" / "github" / "digitbridge" / "cli"
+JAVA_CLI = ROOT / "cli" / "src" / "main" / "java" / "io" / "github" / "digitbridge" / "cli"
 
 
 def test_help_lists_every_command(capsys):
@@ -22,7 +22,8 @@ def test_help_lists_every_command(capsys):
 
 
 def test_shared_commands_have_the_java_clis_names():
-    java = set(re.findall(r'super\(\s*"([a-z-]+)"', "".join(p.read_text() for p in JAVA_CLI.glob("*Command.java"))))
+    sources = "".join(p.read_text() for p in JAVA_CLI.glob("*Command.java"))
+    java = set(re.findall(r'@Command\(\s*name = "([a-z-]+)"', sources))
     assert {"idx-info", "predict", "bench-idx", "bench-infer", "info"} <= java  # the regex found the names
     assert set(commands.COMMANDS) & java == {"idx-info", "predict", "bench-idx", "bench-infer"}
 
