@@ -113,7 +113,7 @@ def java_error(exc: Exception) -> errors.DigitBridgeError:
             return errors.UsageError(errors.UsageReason.BAD_INPUT, f"{reason}: {message}")
         return errors.ModelError(errors.ModelReason[reason], str(exc.model()), str(exc.detail()))
     if isinstance(exc, jpype.JClass(f"{PACKAGE}.image.ImageException")):
-        return errors.ImageError(errors.ImageReason[str(exc.reason().name())], str(exc.file()), str(exc.detail()))
+        return errors.ImageError(errors.ImageReason[str(exc.reason().name())], str(exc.subject()), str(exc.detail()))
     java_class = str(exc.getClass().getName()) if hasattr(exc, "getClass") else type(exc).__name__
     if java_class == "java.lang.IllegalStateException":  # exactly: its subclasses are other kinds of failure
         return errors.UsageError(errors.UsageReason.ILLEGAL_STATE, message)

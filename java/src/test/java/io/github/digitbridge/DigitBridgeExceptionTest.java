@@ -18,7 +18,8 @@ class DigitBridgeExceptionTest {
         new IdxException(
             IdxException.Reason.TRUNCATED_DATA, Path.of("a.idx"), "expected 4 bytes, found 3");
     DigitBridgeException image =
-        new ImageException(ImageException.Reason.IO, "b.png", "expected a file", cause);
+        new ImageException(ImageException.Reason.IO, "b.png", "expected a file");
+    image.initCause(cause);
     DigitBridgeException model =
         new ModelException(ModelException.Reason.ORT_ERROR, "<3 bytes>", "expected a run");
 

@@ -41,21 +41,11 @@ public final class ImageException extends DigitBridgeException {
    * @param detail what was expected and what was found
    */
   public ImageException(Reason reason, String file, String detail) {
-    this(reason, file, detail, null);
-  }
-
-  /** Creates an exception with an underlying cause, such as the decoder's {@code IIOException}. */
-  public ImageException(Reason reason, String file, String detail, Throwable cause) {
-    super(file, reason, detail, cause);
+    super(file, reason, detail, null);
   }
 
   @Override
   public Reason reason() {
     return (Reason) super.reason();
-  }
-
-  /** The file concerned: {@link #subject()}. */
-  public String file() {
-    return subject();
   }
 }

@@ -254,11 +254,18 @@ public final class Preprocessor {
       System.arraycopy(rest, 0, all, head.length, rest.length);
       return all;
     } catch (NoSuchFileException e) {
-      throw new ImageException(
-          Reason.IO, name, "expected a readable file, found: No such file or directory", e);
+      throw unreadable(name, "No such file or directory", e);
     } catch (IOException e) {
-      throw new ImageException(Reason.IO, name, "expected a readable file, found: " + e, e);
+      throw unreadable(name, e.toString(), e);
     }
+  }
+
+  private static ImageException unreadable(String name, String found, IOException cause) {
+    ImageException failure =
+        new ImageException(Reason.IO, name, "expected a readable file, found: " + found);
+    failure.initCause(
+        cause); // the only image failure with a cause: no constructor of its own for it
+    return failure;
   }
 
   private static void checkBytes(byte[] bytes, String name) throws ImageException {

@@ -114,7 +114,7 @@ class CorpusIdentityTest {
                                 ImageException.class,
                                 () -> Preprocessor.preprocess(row.path(), mode));
                         assertEquals(row.expected(), e.reason().name(), e.getMessage());
-                        assertEquals(row.path().toString(), e.file());
+                        assertEquals(row.path().toString(), e.subject());
                         assertTrue(
                             e.getMessage().startsWith(row.path() + ": " + row.expected() + ": "),
                             e.getMessage());
