@@ -587,7 +587,7 @@ def test_corpus_digits_are_read_by_deeper_cnn(expected):
 
 @pytest.mark.slow
 def test_two_thousand_rerendered_test_digits_are_read_by_deeper_cnn():
-    """The issue's target: >= 98% on MNIST test digits re-rendered in every corpus style (about 30 s)."""
+    """The target: >= 98% on MNIST test digits re-rendered in every corpus style (about 30 s)."""
     test = data.load("t10k")
     rng = np.random.default_rng(2026)
     styles = corpus.STYLES + corpus.JPEG_STYLES

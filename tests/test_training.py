@@ -56,7 +56,7 @@ def test_every_builder_trains_on_a_small_slice(name, slices):
 
 
 def test_builders_match_the_tutorial_parameter_counts():
-    # Counts follow from the layer lists in SEEDS.md; a changed layer changes them.
+    # Counts follow from the tutorials' layer lists (training/models.py); a changed layer changes them.
     counts = {
         name: models.RECIPES[name].build().count_params()
         for name in ("mlp", "dense_dropout", "simple_cnn", "baseline_cnn", "deeper_cnn")

@@ -1,4 +1,4 @@
-"""Keras training, k-fold evaluation and ONNX export of the MNIST model zoo (see the training issue)."""
+"""Keras training, k-fold evaluation and ONNX export of the MNIST model zoo (README, "Models")."""
 
 # The zoo in table order: the seven tutorial models, then ours. Kept free of Keras so that reading the cards
 # (training.cards) and listing the models (make models) need no TensorFlow.

@@ -1,4 +1,4 @@
-"""The model zoo: the tutorials' architectures exactly as ../shared/SEEDS.md describes them, and ``best``.
+"""The model zoo: the four public Keras MNIST tutorials' architectures and settings, and our own ``best``.
 
 Every model takes the same input, ``image``: float32 [N, 28, 28, 1] (pixels / 255, white digit on black), and
 ends in a 10-way softmax, so one ONNX contract fits them all; the MLPs flatten inside the graph.
