@@ -55,8 +55,11 @@ public abstract class DigitBridgeException extends Exception {
             + ": "
             + Objects.requireNonNull(reason, "reason").name()
             + ": "
-            + Objects.requireNonNull(detail, "detail"),
-        cause);
+            + Objects.requireNonNull(detail, "detail"));
+    // Only a real cause is set: a null one would still forbid a later initCause.
+    if (cause != null) {
+      initCause(cause);
+    }
     this.subject = subject.toString();
     this.reason = reason;
     this.detail = detail;

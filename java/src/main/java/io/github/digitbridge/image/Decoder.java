@@ -50,7 +50,7 @@ final class Decoder {
     } catch (IOException | RuntimeException e) {
       // Decoders throw IIOException for bad data and sometimes runtime exceptions
       // (ArrayIndexOutOfBounds on malformed streams): both mean the data is corrupt.
-      throw new ImageException(
+      throw ImageException.withCause(
           Reason.CORRUPT,
           file,
           "expected " + format + " data the decoder accepts, found: " + oneLine(e),
@@ -65,7 +65,7 @@ final class Decoder {
     } catch (RuntimeException e) {
       // A raster the decoder built from bad data (an index past its palette...): corrupt, not a
       // crash.
-      throw new ImageException(
+      throw ImageException.withCause(
           Reason.CORRUPT,
           file,
           "expected " + format + " data the decoder accepts, found: " + oneLine(e),

@@ -44,6 +44,13 @@ public final class ImageException extends DigitBridgeException {
     super(file, reason, detail, null);
   }
 
+  /** As the constructor, with the decoder's or the file system's exception as the cause. */
+  static ImageException withCause(Reason reason, String file, String detail, Throwable cause) {
+    ImageException failure = new ImageException(reason, file, detail);
+    failure.initCause(cause);
+    return failure;
+  }
+
   @Override
   public Reason reason() {
     return (Reason) super.reason();

@@ -261,11 +261,8 @@ public final class Preprocessor {
   }
 
   private static ImageException unreadable(String name, String found, IOException cause) {
-    ImageException failure =
-        new ImageException(Reason.IO, name, "expected a readable file, found: " + found);
-    failure.initCause(
-        cause); // the only image failure with a cause: no constructor of its own for it
-    return failure;
+    return ImageException.withCause(
+        Reason.IO, name, "expected a readable file, found: " + found, cause);
   }
 
   private static void checkBytes(byte[] bytes, String name) throws ImageException {
