@@ -158,11 +158,14 @@ def measure(model: Path, images: Path, runners: list[Runtime], limit: int | None
     return Measurement(model, float(contract["golden"]["atol"]), outputs)
 
 
-def judge(m: Measurement, labels: np.ndarray, tol: Tolerance, *, canonical_data: bool = True) -> ModelComparison:
+def judge(
+    m: Measurement, labels: np.ndarray, tol: Tolerance, *, canonical_data: bool = True, model_name: str | None = None
+) -> ModelComparison:
     """Checks (a)-(f) on a measurement; ``labels`` must be cut to the images that ran.
 
     ``canonical_data``: the labels are canonical MNIST's, the data the cards' accuracy was measured on;
-    otherwise check (e) against the card is not made.
+    otherwise check (e) against the card is not made. ``model_name``: the model's name in the results (default: the
+    file's stem).
     """
     outputs = m.outputs
     names = list(outputs)
@@ -205,7 +208,7 @@ def judge(m: Measurement, labels: np.ndarray, tol: Tolerance, *, canonical_data:
                 failures.append(f"(e) {name} accuracy {accuracy[name]:.4%} differs from the card's {card_accuracy:.4%}")
     runs = {n: {"provider": o.provider, "seconds": o.seconds, **o.details} for n, o in outputs.items()}
     return ModelComparison(
-        model=m.model.stem,
+        model=model_name or m.model.stem,
         path=str(m.model),
         tolerance=tol,
         runs=runs,
@@ -326,9 +329,12 @@ def make_runner(name: str, args: argparse.Namespace) -> Runtime:
     return runtimes.create(name, threads=args.threads, batch=args.batch, strict_fp32=args.strict_fp32)
 
 
-def _missing_hint(path: Path) -> str:
-    """Where a relative path was looked for, and where the shipped models are (a wrong working directory is
-    the usual cause, not a missing model)."""
+def _relative_hint(path: Path) -> str:
+    """Where a relative path was looked for: a wrong working directory is the usual cause of a missing one."""
+    return "" if path.is_absolute() else f" (relative to the working directory {Path.cwd()})"
+
+
+def _missing_model_hint(path: Path) -> str:
     if path.is_absolute():
         return ""
     return (
@@ -352,7 +358,7 @@ def find_models(paths: list[Path]) -> list[Path]:
         else:
             raise errors.UsageError(
                 errors.UsageReason.MISSING_FILE,
-                f"{path}: expected an .onnx file or a folder of them, found no such path{_missing_hint(path)}",
+                f"{path}: expected an .onnx file or a folder of them, found no such path{_missing_model_hint(path)}",
             )
     if not found:
         shipped = any(p.resolve() == ROOT / "models" for p in paths)
@@ -413,7 +419,7 @@ def check_destinations(args: argparse.Namespace) -> None:
     elif args.report is not None and target.parent == Path(os.path.realpath(args.report)):
         return  # the report folder is made before the JSON is written
     elif not target.parent.is_dir():
-        raise _destination_error(args.json, option, f"no folder {target.parent}{_missing_hint(args.json)}")
+        raise _destination_error(args.json, option, f"no folder {target.parent}{_relative_hint(args.json)}")
     _writable_folder(target.parent, args.json, option)
 
 
@@ -472,9 +478,6 @@ def _progress(message: str) -> None:
     print(f"progress: {message}", file=sys.stderr, flush=True)
 
 
-SLOW_START = {"jvm-ort": "starting the JVM", "keras": "loading TensorFlow"}
-
-
 def run(args: argparse.Namespace) -> int:
     # With --json -, stdout carries the JSON alone and the human summary moves to stderr.
     out = sys.stderr if args.json == STDOUT else sys.stdout
@@ -491,16 +494,15 @@ def run(args: argparse.Namespace) -> int:
     subset = args.limit is not None and args.limit < count
     clock["data check"] = time.perf_counter() - t
     t = time.perf_counter()
-    runners = []
-    for name in args.runtimes:
-        if name in SLOW_START:
-            _progress(f"{SLOW_START[name]} for {name}")
-        runners.append(make_runner(name, args))
+    if "jvm-ort" in args.runtimes:
+        _progress("starting the JVM for jvm-ort")
+    runners = [make_runner(name, args) for name in args.runtimes]
     clock["runtime start (JVM)" if "jvm-ort" in args.runtimes else "runtime start"] = time.perf_counter() - t
     results: list[Result] = []
     all_outputs = {}
     for number, (model, name) in enumerate(zip(models, _names(models), strict=True), 1):
-        _progress(f"model {number}/{len(models)} {name}: {', '.join(args.runtimes)}")
+        slow = " (keras: loading TensorFlow and the Keras original)" if "keras" in args.runtimes else ""
+        _progress(f"model {number}/{len(models)} {name}: {', '.join(args.runtimes)}{slow}")
         try:
             measured = measure(model, images, runners, args.limit)
         except errors.DigitBridgeError as exc:
@@ -511,9 +513,7 @@ def run(args: argparse.Namespace) -> int:
         # The budget depends on the providers that actually ran, so it is chosen after running.
         tol = choose_tolerance([o.provider for o in outputs.values()], args.atol, args.rtol, args.strict_fp32)
         t = time.perf_counter()
-        result = judge(measured, labels[: args.limit], tol, canonical_data=test_set.card_data)
-        result.model = name
-        results.append(result)
+        results.append(judge(measured, labels[: args.limit], tol, canonical_data=test_set.card_data, model_name=name))
         clock["comparison"] = clock.get("comparison", 0.0) + time.perf_counter() - t
         all_outputs[name] = outputs
         for runtime, output in outputs.items():

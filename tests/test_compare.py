@@ -335,6 +335,10 @@ def test_outside_the_repository_the_hint_names_the_working_directory(tmp_path, m
     err = capsys.readouterr().err
     assert f"relative to the working directory {tmp_path}" in err and str(ROOT / "models") in err
     assert "make models" not in err and len(err.splitlines()) == 1
+    assert compare.main(["--models", str(TEST_MODELS), "--json", "out/p.json"]) == 2
+    err = capsys.readouterr().err
+    assert f"found no folder {tmp_path / 'out'} (relative to the working directory {tmp_path})" in err
+    assert "models are in" not in err
 
 
 def test_help_states_the_exit_codes(capsys):
