@@ -20,6 +20,7 @@ before anything runs.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import stat
@@ -437,17 +438,31 @@ def write_json(path: Path, payload: bytes) -> None:
 
 
 def _non_negative(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
     if not value >= 0 or value == float("inf"):  # NaN compares false: refused with the negatives
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, found {text}")
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, found {text!r}")
     return value
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}")
     return value
+
+
+def _is_stdout(path: Path) -> bool:
+    """True when ``path`` is this process's standard output (``/dev/stdout``, ``/proc/self/fd/1``)."""
+    try:
+        return os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # no such path, or stdout is no file
+        return False
 
 
 def parse_args(argv: Sequence[str] | None, prog: str) -> argparse.Namespace:
@@ -479,8 +494,9 @@ def _progress(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    # With --json -, stdout carries the JSON alone and the human summary moves to stderr.
-    out = sys.stderr if args.json == STDOUT else sys.stdout
+    # With --json - (or /dev/stdout), stdout carries the JSON alone and the human summary moves to stderr.
+    json_to_stdout = args.json is not None and (args.json == STDOUT or _is_stdout(args.json))
+    out = sys.stderr if json_to_stdout else sys.stdout
     check_destinations(args)
     clock: dict[str, float] = {}
     start = time.perf_counter()
@@ -582,7 +598,7 @@ def run(args: argparse.Namespace) -> int:
             "data": test_set.to_json(),
             "models": [r.to_json() for r in results],
         }
-        write_json(args.json, (json.dumps(summary, indent=2) + "\n").encode())
+        write_json(STDOUT if json_to_stdout else args.json, (json.dumps(summary, indent=2) + "\n").encode())
     return status
 
 
