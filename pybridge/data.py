@@ -149,11 +149,18 @@ def load(split: str = "train", directory: str | Path | None = None, dataset: str
 TEST_KEYS = ("t10k-images", "t10k-labels")
 
 
+# What each dataset is called where people read it, and the MD5s of its canonical files.
+DATASETS = {"mnist": ("MNIST", MNIST_MD5), "fashion": ("Fashion-MNIST", FASHION_MD5)}
+CARD_DATASET = "mnist"  # the model cards' accuracy was measured on canonical MNIST's test split
+
+
 @dataclass(frozen=True)
 class TestSet:
-    """The test split a comparison runs on, and whether it is the canonical MNIST one the model cards score.
+    """The test split a comparison runs on, which dataset it is, and whether it is that dataset's canonical one.
 
-    ``md5``: the uncompressed MD5 of the two files; ``recorded``: what ``SOURCE.json`` says of them, if any.
+    ``name``: a key of ``DATASETS``: the dataset whose canonical MD5s the files match, else the one asked for;
+    ``canonical``: the files match that dataset's canonical MD5s; ``md5``: the uncompressed MD5 of the two
+    files; ``recorded``: what ``SOURCE.json`` says of them, if any.
     """
 
     __test__ = False  # a data class, not a pytest test case
@@ -163,18 +170,30 @@ class TestSet:
     canonical: bool
     md5: dict[str, str]
     recorded: str | None
+    name: str = "mnist"
+
+    @property
+    def title(self) -> str:
+        """The dataset's name as people write it (``MNIST``, ``Fashion-MNIST``)."""
+        return DATASETS[self.name][0]
+
+    @property
+    def card_data(self) -> bool:
+        """True when these are the very images the model cards' accuracy was measured on."""
+        return self.canonical and self.name == CARD_DATASET
 
     def describe(self) -> str:
         """One line: the directory, canonical or not (with the differing digests), and the provenance."""
         if self.canonical:
-            state = "canonical MNIST test set (MD5 verified)"
+            state = f"canonical {self.title} test set (MD5 verified)"
         else:
-            expected = {k: MNIST_MD5[k] for k in TEST_KEYS}
-            state = f"NOT the canonical MNIST test set ({_mismatches(self.md5, expected)})"
+            expected = {k: DATASETS[self.name][1][k] for k in TEST_KEYS}
+            state = f"NOT the canonical {self.title} test set ({_mismatches(self.md5, expected)})"
         return f"{self.directory}: {state}" + (f"; {self.recorded}" if self.recorded else "")
 
     def to_json(self) -> dict:
         return {
+            "dataset": self.title,
             "directory": str(self.directory),
             "canonical": self.canonical,
             "uncompressed_md5": self.md5,
@@ -183,29 +202,37 @@ class TestSet:
         }
 
 
-def load_test_set(directory: Path | None = None) -> TestSet:
-    """The t10k split checked against the canonical MD5s.
+def load_test_set(directory: Path | None = None, dataset: str = "mnist") -> TestSet:
+    """The t10k split, named by the canonical MD5s it matches (MNIST's or Fashion-MNIST's).
 
-    Without ``directory``: the default MNIST directory (fetched when missing), which must be canonical. With
-    one: any valid dataset, reported as canonical or not (so a caller can refuse what needs the canonical data).
+    Without ``directory``: ``dataset``'s default directory (MNIST is fetched when missing), which must hold its
+    canonical files. With one: any valid dataset, named by its MD5s, else reported as a non-canonical
+    ``dataset`` (so a caller can refuse what needs the canonical data).
 
     Raises:
         IdxError: the files are missing or malformed.
         DataError: the default files are not canonical, or the directory's SOURCE.json is unreadable.
+        UsageError: ``dataset`` is not a key of ``DATASETS``.
     """
+    if dataset not in DATASETS:
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT, f"expected a dataset among {', '.join(DATASETS)}, found {dataset!r}"
+        )
     chosen = directory is not None
-    directory = Path(directory) if chosen else default_dir()
+    directory = Path(directory) if chosen else default_dir(dataset)
     if not chosen and not all((directory / FILES[k]).exists() for k in TEST_KEYS):
-        fetch(directory)
+        fetch(None if dataset == "fashion" else directory, dataset=dataset)
     test = load("t10k", directory)
     md5 = {"t10k-images": uncompressed_md5(test.images), "t10k-labels": uncompressed_md5(test.labels)}
-    expected = {k: MNIST_MD5[k] for k in TEST_KEYS}
-    if not chosen and md5 != expected:
+    known = [key for key, (_, sums) in DATASETS.items() if md5 == {k: sums[k] for k in TEST_KEYS}]
+    if not chosen and known != [dataset]:
+        expected = {k: DATASETS[dataset][1][k] for k in TEST_KEYS}
         raise errors.DataError(
             errors.DataReason.NOT_CANONICAL,
-            f"{directory}: {_mismatches(md5, expected)}; run `python -m pybridge.data fetch`",
+            f"{directory}: {_mismatches(md5, expected)}; run `python -m pybridge.data fetch --dataset {dataset}`",
         )
-    return TestSet(test, directory, md5 == expected, md5, _recorded_state(directory, md5))
+    name = known[0] if known else dataset
+    return TestSet(test, directory, bool(known), md5, _recorded_state(directory, md5), name)
 
 
 def _recorded_state(directory: Path, md5: dict[str, str]) -> str | None:

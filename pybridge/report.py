@@ -155,6 +155,10 @@ def write_report(folder: Path, results: list, outputs: dict[str, dict[str, RunOu
     pixels, all_labels = test_set.dataset.images.data, test_set.dataset.labels.data
     body = []
     for result in results:
+        if result.model not in outputs:  # a model that could not be compared: its reason, nothing to draw
+            failure = html.escape("; ".join(result.failures))
+            body.append(f"<h2>{html.escape(result.model)}: <span class=fail>ERROR</span></h2><p>{failure}</p>")
+            continue
         runs = outputs[result.model]
         n = len(next(iter(runs.values())).probabilities)
         body.append(_model_section(result, runs, all_labels[:n], pixels, test_set.canonical))

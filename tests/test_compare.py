@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -85,8 +86,14 @@ def test_model_without_contract_or_corrupt_is_bad_input_exit_2(jvm, mnist_dir, c
     assert compare.main(["--models", str(TEST_MODELS / "no_contract.onnx"), "--data", str(mnist_dir)]) == 2
     assert "expected a 'digitbridge.contract' entry" in capsys.readouterr().err
     assert compare.main(["--models", str(TEST_MODELS / "corrupt.onnx"), "--data", str(mnist_dir)]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1
+    out, err = capsys.readouterr()
+    assert _errors(err) == [err.splitlines()[-1]] and err.splitlines()[-1].startswith("error: ")
+    assert "ERROR (MODEL_INVALID)" in out  # nothing compared: exit 2, but the model still has its row
+
+
+def _errors(err: str) -> list[str]:
+    """stderr without the progress lines."""
+    return [line for line in err.splitlines() if not line.startswith("progress: ")]
 
 
 def test_bad_usage_is_exit_2(tmp_path, capsys):
@@ -188,7 +195,154 @@ def test_a_hostile_model_or_card_is_refused_without_traceback(jvm, mnist_dir, tm
     assert compare.main(["--models", str(model), "--data", str(mnist_dir), "--limit", "10"]) == status
     out, err = capsys.readouterr()
     if status == 1:  # a failed check is reported in the table, not as an error
-        assert err == "" and "(b) golden pairs fail in python-ort: max |diff| nan" in out
+        assert _errors(err) == [] and "(b) golden pairs fail in python-ort: max |diff| nan" in out
     else:
-        assert len(err.splitlines()) == 1 and err.startswith(f"error: {tmp_path / 'model'}."), err
+        assert len(_errors(err)) == 1 and _errors(err)[0].startswith(f"error: {tmp_path / 'model'}."), err
         assert f": {reason}: " in err and "expected" in err, err
+
+
+# --- the command line a user meets -----------------------------------------------------------------------------
+
+
+def _linear(mnist_dir, *more):
+    return ["--models", str(TEST_MODELS / "linear.onnx"), "--data", str(mnist_dir), *more]
+
+
+def _report_is_a_file(tmp_path):
+    (tmp_path / "README.md").write_text("keep me\n")
+    return ["--report", str(tmp_path / "README.md")]
+
+
+def _index_is_a_folder(tmp_path):
+    (tmp_path / "report" / "index.html").mkdir(parents=True)
+    return ["--report", str(tmp_path / "report")]
+
+
+def _report_under_a_file(tmp_path):
+    (tmp_path / "file").write_text("")
+    return ["--report", str(tmp_path / "file" / "report")]
+
+
+DESTINATIONS = {
+    "json in a missing folder": (lambda tmp: ["--json", str(tmp / "missing" / "x.json")], "no folder"),
+    "json is a folder": (lambda tmp: ["--json", str(tmp)], "a folder"),
+    "report is a file": (_report_is_a_file, "a file"),
+    "report index.html is a folder": (_index_is_a_folder, "index.html in it is a folder"),
+    "report under a file": (_report_under_a_file, "a file at"),
+}
+
+
+@pytest.mark.parametrize(("make", "found"), DESTINATIONS.values(), ids=DESTINATIONS.keys())
+def test_an_unwritable_destination_is_refused_before_anything_runs(mnist_dir, tmp_path, capsys, make, found):
+    assert compare.main(_linear(mnist_dir, *make(tmp_path))) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1, err  # not even a progress line: nothing ran
+    assert err.startswith("error: ") and ": expected a f" in err and f"found {found}" in err, err
+    assert not (tmp_path / "README.md").exists() or (tmp_path / "README.md").read_text() == "keep me\n"
+
+
+def test_json_dash_is_stdout_and_a_symlink_is_never_replaced(jvm, mnist_dir, tmp_path, capsys):
+    assert compare.main(_linear(mnist_dir, "--limit", "10", "--json", "-")) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["models"][0]["passed"] and "PASS" in err  # stdout is the JSON alone
+    device, regular = tmp_path / "stdout", tmp_path / "link"
+    device.symlink_to("/dev/null")  # as /dev/stdout is a symlink to a device
+    (tmp_path / "real.json").write_text("old")
+    regular.symlink_to(tmp_path / "real.json")
+    for link in (device, regular):
+        assert compare.main(_linear(mnist_dir, "--limit", "10", "--json", str(link))) == 0
+    assert device.is_symlink() and device.resolve() == Path("/dev/null") and Path("/dev/null").is_char_device()
+    assert regular.is_symlink() and json.loads((tmp_path / "real.json").read_text())["passed"]
+
+
+def test_one_unusable_model_among_several_gets_an_error_row_and_exit_1(jvm, mnist_dir, tmp_path, capsys):
+    args = ["--models", str(TEST_MODELS / "linear.onnx"), str(TEST_MODELS / "corrupt.onnx"), "--data", str(mnist_dir)]
+    args += ["--limit", "20", "--json", str(tmp_path / "report" / "p.json"), "--report", str(tmp_path / "report")]
+    assert compare.main(args) == 1
+    out, err = capsys.readouterr()
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith(("linear ", "corrupt "))}
+    assert rows["linear"].endswith("PASS") and rows["corrupt"].endswith("ERROR (MODEL_INVALID)")
+    assert "  corrupt: " in out and "MODEL_INVALID: expected an ONNX protobuf" in out
+    assert len(_errors(err)) == 1 and "progress: starting the JVM for jvm-ort" in err
+    result = json.loads((tmp_path / "report" / "p.json").read_text())
+    assert result["passed"] is False and result["exit_code"] == 1
+    assert [m["model"] for m in result["models"]] == ["linear", "corrupt"] and result["models"][1]["error"] is True
+    assert result["models"][1]["reason"] == "MODEL_INVALID"
+    page = (tmp_path / "report" / "index.html").read_text()
+    assert "corrupt: <span class=fail>ERROR</span>" in page and "Confusion matrix" in page
+
+
+def test_models_sharing_a_name_are_told_apart(jvm, mnist_dir, tmp_path, capsys):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        shutil.copyfile(TEST_MODELS / "linear.onnx", tmp_path / folder / "linear.onnx")
+    args = ["--models", str(tmp_path / "a"), str(tmp_path / "b"), "--data", str(mnist_dir), "--limit", "10"]
+    assert compare.main(args) == 0
+    out = capsys.readouterr().out
+    assert f"\n{tmp_path / 'a' / 'linear'} " in out and f"\n{tmp_path / 'b' / 'linear'} " in out
+
+
+@pytest.mark.skipif(not data.FASHION_SYSTEM_DIR.is_dir(), reason="Fashion-MNIST is not installed")
+@pytest.mark.parametrize("how", [["--data", str(data.FASHION_SYSTEM_DIR)], ["--dataset", "fashion"]])
+def test_another_dataset_is_named_and_reported_not_held_to_the_mnist_card(jvm, tmp_path, capsys, how):
+    args = ["--models", str(TEST_MODELS / "linear.onnx"), *how, "--json", str(tmp_path / "p.json")]
+    assert compare.main(args) == 0  # bit-identical runtimes; the MNIST card says nothing about Fashion-MNIST
+    out = capsys.readouterr().out
+    assert f"test set: {data.FASHION_SYSTEM_DIR}: canonical Fashion-MNIST test set (MD5 verified)" in out
+    assert "(e) not checked" in out and "accuracy (python-ort / jvm-ort) " in out
+    result = json.loads((tmp_path / "p.json").read_text())
+    assert result["data"]["dataset"] == "Fashion-MNIST" and not result["models"][0]["card_checked"]
+
+
+def test_a_subset_is_said_to_be_one_and_not_judged_as_a_whole(jvm, mnist_dir, capsys):
+    assert compare.main(_linear(mnist_dir, "--limit", "50")) == 0
+    out = capsys.readouterr().out
+    assert "(e) not checked: accuracy is on the first 50 of 10000 images" in out
+    assert "accuracy on 50 images (python-ort / jvm-ort) " in out and "card" not in out.split("\n")[2]
+    assert "not judged: on 50 of 10000 images" in out and "target <= 1.5:" not in out
+    timing = out[out.index("\ntime:") :].splitlines()
+    assert max(map(len, timing)) <= 120 and any(line.strip().startswith("jvm-ort inference") for line in timing)
+
+
+def test_the_whole_set_shows_the_card_and_the_overhead_verdict(jvm, mnist_dir, capsys):
+    assert compare.main(_linear(mnist_dir)) == 0
+    out = capsys.readouterr().out
+    assert "accuracy (python-ort / jvm-ort / card)" in out and "82.03% / 82.03% / 82.03%" in out
+    assert "(target <= 1.5: " in out and "(e) not checked" not in out
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        *(["--atol", v] for v in ("-1", "nan", "inf")),
+        *(["--rtol", v] for v in ("-0.1", "nan")),
+        *([option, "0"] for option in ("--batch", "--threads", "--limit")),
+        ["--limit", "x"],
+        ["--dataset", "cifar"],
+    ],
+    ids=" ".join,
+)
+def test_a_bad_value_is_a_usage_error(tmp_path, capsys, bad):
+    with pytest.raises(SystemExit) as refused:
+        compare.main(["--models", str(tmp_path / "missing.onnx"), *bad])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {bad[0]}: " in err and ("expected a " in err or "invalid choice" in err), err
+
+
+def test_outside_the_repository_the_hint_names_the_working_directory(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert compare.main([]) == 2
+    err = capsys.readouterr().err
+    assert f"relative to the working directory {tmp_path}" in err and str(ROOT / "models") in err
+    assert "make models" not in err and len(err.splitlines()) == 1
+    assert compare.main(["--models", str(TEST_MODELS), "--json", "out/p.json"]) == 2
+    err = capsys.readouterr().err
+    assert f"found no folder {tmp_path / 'out'} (relative to the working directory {tmp_path})" in err
+    assert "models are in" not in err
+
+
+def test_help_states_the_exit_codes(capsys):
+    with pytest.raises(SystemExit):
+        compare.main(["--help"])
+    assert "exit codes: 0 every model passed; 1 a check failed" in " ".join(capsys.readouterr().out.split())
