@@ -322,7 +322,7 @@ def run(args: argparse.Namespace) -> int:
         t = time.perf_counter()
         results.append(judge(measured, labels[: args.limit], tol, canonical_data=test_set.canonical))
         clock["comparison"] = clock.get("comparison", 0.0) + time.perf_counter() - t
-        all_outputs[model.stem] = outputs
+        all_outputs[str(model)] = outputs  # by path: models in different folders may share a file name
         for name, out in outputs.items():
             for phase, seconds in out.seconds.items():
                 clock[f"{name} {phase}"] = clock.get(f"{name} {phase}", 0.0) + seconds
@@ -338,10 +338,12 @@ def run(args: argparse.Namespace) -> int:
     print("\ntime: " + ", ".join(f"{k} {v:.2f} s" for k, v in clock.items()))
     print(f"wall {wall:.2f} s; pure inference {inference:.2f} s; overhead ratio {wall / inference:.2f} (target <= 1.5)")
     if args.report:
-        from pybridge.report import write_report
+        from pybridge.report import RunInfo, write_report
 
         t = time.perf_counter()
-        page = write_report(args.report, results, all_outputs, test_set)
+        # The report's run metadata (command line, versions, commit) and the timings printed above.
+        info = RunInfo.collect(args, clock=clock, wall=wall, inference=inference)
+        page = write_report(args.report, results, all_outputs, test_set, info)
         print(f"report: {page} ({time.perf_counter() - t:.2f} s)")
     if args.json:
         summary = {
