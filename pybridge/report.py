@@ -337,18 +337,23 @@ def _who(i: int, predictions: dict[str, np.ndarray], labels: np.ndarray) -> str:
 
 
 def _card(i: int, pixels: np.ndarray, label: int, outputs: dict[str, RunOutput], why: str) -> str:
-    lines = []
+    """One image: its label, each runtime's two likeliest digits (one line for runtimes that agree bit for bit
+    on this image), a wrong prediction marked, and why it is shown."""
+    lines: dict[bytes, list[str]] = {}
     for name, out in outputs.items():
-        probs = out.probabilities[i]
+        lines.setdefault(out.probabilities[i].tobytes(), []).append(name)
+    rendered = []
+    for names in lines.values():
+        probs = outputs[names[0]].probabilities[i]
         first, second = np.argsort(-probs, kind="stable")[:2]
         mark = ' class="wrong"' if first != label else ""
-        lines.append(
-            f"<div>{html.escape(name)}: <span{mark}>{first}</span> ({probs[first]:.4f}), "
+        rendered.append(
+            f"<div>{html.escape(' = '.join(names))}: <span{mark}>{first}</span> ({probs[first]:.4f}), "
             f"then {second} ({probs[second]:.4f})</div>"
         )
     return (
         f'<div class="card"><img src="{_png(pixels[i])}" alt="test image {i}, label {label}">'
-        f"<div>image #{i} &middot; <b>label {label}</b></div>{''.join(lines)}"
+        f"<div>image #{i} &middot; <b>label {label}</b></div>{''.join(rendered)}"
         f'<div class="why">shown: {html.escape(why)}</div></div>'
     )
 
