@@ -145,7 +145,8 @@ def _java_version() -> str | None:
 
 
 def what_failed(result) -> list[str]:
-    """One plain sentence per failed check of ``result`` (a ``compare.ModelComparison``); empty when it passed.
+    """What failed for ``result`` (a ``compare.ModelComparison``), one plain phrase per failed check; empty when
+    it passed. Each phrase reads after the model's path ("models/x.onnx failed its golden check: ...").
 
     Failures this report does not know are given as they are.
     """
@@ -154,7 +155,7 @@ def what_failed(result) -> list[str]:
     said: list[str] = []
     known = ("(a)", "(b)", "(c)", "(d)", "(e)")
     if len(set(result.input_sha256.values())) > 1:
-        said.append("the runtimes fed the model different input tensors (the images were read or prepared differently)")
+        said.append("was given different input tensors by the runtimes (they read or prepared the images differently)")
     golden = [n for n, d in result.golden_max_diff.items() if not d <= result.golden_atol]
     if golden:
         worst = max(result.golden_max_diff[n] for n in golden)
@@ -172,17 +173,17 @@ def what_failed(result) -> list[str]:
     for p in result.pairs:
         if p.argmax_agreement != p.images:
             said.append(
-                f"{p.other} and {p.reference} disagree: different digits for {p.images - p.argmax_agreement} "
+                f"gives different digits in {p.other} and {p.reference} for {p.images - p.argmax_agreement} "
                 f"of {p.images} images"
             )
         if not p.within_tolerance:
             said.append(
-                f"{p.other} and {p.reference} disagree: probabilities differ by up to {p.max_abs:.3g}, more than the "
-                f"tolerance (atol {result.tolerance.atol:g})"
+                f"gives probabilities in {p.other} that differ from {p.reference}'s by up to {p.max_abs:.3g}, more "
+                f"than the tolerance (atol {result.tolerance.atol:g})"
             )
     for name, acc in result.accuracy.items():
         if any(f.startswith(f"(e) {name} ") for f in result.failures):
-            said.append(f"{name} accuracy {acc:.2%} differs from the model card's {result.card_accuracy:.2%}")
+            said.append(f"scores {acc:.2%} in {name}, not the model card's {result.card_accuracy:.2%}")
     said += [f for f in result.failures if not f.startswith(known)]
     return said
 

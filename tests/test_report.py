@@ -122,6 +122,24 @@ def test_gallery_shows_mistakes_disagreements_and_near_flips_with_why_and_a_boun
     assert '<span class="wrong">' in page  # a wrong prediction is marked
 
 
+def test_the_headline_tells_a_runtime_disagreement_from_a_changed_file(tmp_path, test_set):
+    labels = test_set.dataset.labels.data[:100]
+    python = _one_hot(labels)
+    jvm = python.copy()
+    jvm[5] = _one_hot(np.array([(labels[5] + 1) % 10]))[0]
+    model = tmp_path / "models" / "x.onnx"
+    page = _write(tmp_path, test_set, [_fake(model, {"python-ort": python, "jvm-ort": jvm})])
+    h1 = re.search(r"<h1[^>]*>(.*?)</h1>", page).group(1)
+    assert h1 == (
+        f"FAIL: {report.display_path(str(model))} gives different digits in jvm-ort and python-ort for 1 of 100 "
+        "images; gives probabilities in jvm-ort that differ from python-ort&#x27;s by up to 0.889, more than the "
+        "tolerance (atol 1e-06)"
+    )
+    changed = _write(tmp_path, test_set, [_fake(model, {"python-ort": python, "jvm-ort": python}, golden=0.5)])
+    h1 = re.search(r"<h1[^>]*>(.*?)</h1>", changed).group(1)
+    assert h1.startswith(f"FAIL: {report.display_path(str(model))} failed its golden check in every runtime: the file")
+
+
 def test_histogram_labels_are_readable_and_the_tolerance_is_marked(tmp_path, test_set):
     p = _one_hot(test_set.dataset.labels.data[:50])
     q = p.copy()
