@@ -475,7 +475,10 @@ def _summary(results: list) -> str:
     for number, r in enumerate(results, 1):
         failed = "".join(f"<div>{html.escape(s)}</div>" for s in what_failed(r)) or "&mdash;"
         agree = "; ".join(f"{p.argmax_agreement}/{p.images}" for p in r.pairs) or "&mdash;"
-        accuracy = ", ".join(f"{html.escape(n)} {a:.2%}" for n, a in r.accuracy.items())
+        if len(set(r.accuracy.values())) == 1:
+            accuracy = f"{next(iter(r.accuracy.values())):.2%} in every runtime"
+        else:
+            accuracy = "".join(f"<div>{html.escape(n)} {a:.2%}</div>" for n, a in r.accuracy.items())
         rows.append(
             f'<tr><td>{number}</td><td><a href="#{_anchor(number)}">{html.escape(display_path(r.path))}</a></td>'
             f"<td>{html.escape(', '.join(r.runs))}</td><td>{_verdict(r.passed)}</td><td>{failed}</td>"
