@@ -50,8 +50,15 @@ $(JAR): $(JAVA_SOURCES)
 
 jar: $(JAR)
 
-py-test: $(STAMP) data $(JAR)
+CHROMIUM := /usr/bin/chromium
+
+py-test: $(STAMP) data $(JAR) $(CHROMIUM)
 	$(VPY) -m pytest
+
+# The report tests render the HTML report in headless Chromium, from Debian's package.
+$(CHROMIUM):
+	$(SUDO) apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium
 
 lint: $(STAMP)
 	$(VPY) -m ruff check pybridge training tests

@@ -257,6 +257,18 @@ class Unusable:
     def failures(self) -> list[str]:
         return [self.message]
 
+    @property
+    def runs(self) -> dict:
+        return {}  # no runtime ran it to the end
+
+    @property
+    def pairs(self) -> tuple:
+        return ()
+
+    @property
+    def accuracy(self) -> dict:
+        return {}
+
     def to_json(self) -> dict:
         return {**asdict(self), "passed": False, "error": True}
 
@@ -531,7 +543,7 @@ def run(args: argparse.Namespace) -> int:
         t = time.perf_counter()
         results.append(judge(measured, labels[: args.limit], tol, canonical_data=test_set.card_data, model_name=name))
         clock["comparison"] = clock.get("comparison", 0.0) + time.perf_counter() - t
-        all_outputs[name] = outputs
+        all_outputs[str(model)] = outputs  # by path: models in different folders may share a file name
         for runtime, output in outputs.items():
             for phase, seconds in output.seconds.items():
                 clock[f"{runtime} {phase}"] = clock.get(f"{runtime} {phase}", 0.0) + seconds
@@ -579,10 +591,12 @@ def run(args: argparse.Namespace) -> int:
         overhead = f"{ratio:8.2f}   (target <= {OVERHEAD_TARGET}: {verdict})"
     print("\n" + timings(clock, wall, inference, overhead, note), file=out)
     if args.report:
-        from pybridge.report import write_report
+        from pybridge.report import RunInfo, write_report
 
         t = time.perf_counter()
-        page = write_report(args.report, results, all_outputs, test_set)
+        # The report's run metadata (command line, versions, commit) and the timings printed above.
+        info = RunInfo.collect(args, clock=clock, wall=wall, inference=inference)
+        page = write_report(args.report, results, all_outputs, test_set, info)
         print(f"report: {page} ({time.perf_counter() - t:.2f} s)", file=out)
     if args.json:
         summary = {

@@ -269,7 +269,8 @@ def test_one_unusable_model_among_several_gets_an_error_row_and_exit_1(jvm, mnis
     assert [m["model"] for m in result["models"]] == ["linear", "corrupt"] and result["models"][1]["error"] is True
     assert result["models"][1]["reason"] == "MODEL_INVALID"
     page = (tmp_path / "report" / "index.html").read_text()
-    assert "corrupt: <span class=fail>ERROR</span>" in page and "Confusion matrix" in page
+    assert "corrupt.onnx: <span class=fail>ERROR</span>" in page and "Confusion matrix" in page
+    assert "could not be compared: " in page  # its row in the summary says why
 
 
 def test_models_sharing_a_name_are_told_apart(jvm, mnist_dir, tmp_path, capsys):
