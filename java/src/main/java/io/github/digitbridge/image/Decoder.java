@@ -50,11 +50,7 @@ final class Decoder {
     } catch (IOException | RuntimeException e) {
       // Decoders throw IIOException for bad data and sometimes runtime exceptions
       // (ArrayIndexOutOfBounds on malformed streams): both mean the data is corrupt.
-      throw new ImageException(
-          Reason.CORRUPT,
-          file,
-          "expected " + format + " data the decoder accepts, found: " + oneLine(e),
-          e);
+      throw corrupt(file, format, e);
     } finally {
       reader.dispose();
     }
@@ -65,11 +61,7 @@ final class Decoder {
     } catch (RuntimeException e) {
       // A raster the decoder built from bad data (an index past its palette...): corrupt, not a
       // crash.
-      throw new ImageException(
-          Reason.CORRUPT,
-          file,
-          "expected " + format + " data the decoder accepts, found: " + oneLine(e),
-          e);
+      throw corrupt(file, format, e);
     }
   }
 
@@ -227,5 +219,15 @@ final class Decoder {
       message += " (" + cause.getMessage() + ")";
     }
     return message.strip().replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  private static ImageException corrupt(String file, ImageFormat format, Exception cause) {
+    ImageException failure =
+        new ImageException(
+            Reason.CORRUPT,
+            file,
+            "expected " + format + " data the decoder accepts, found: " + oneLine(cause));
+    failure.initCause(cause);
+    return failure;
   }
 }
