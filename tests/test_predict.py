@@ -234,3 +234,34 @@ def test_a_hostile_model_is_one_error_line_without_traceback(tmp_path, capsys, m
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1, err
     assert err.startswith(f"error: {model}: {reason}: ") and "expected" in err, err
+
+
+def _gray_png(path, paper: int, ink: int) -> str:
+    from PIL import Image
+
+    a = np.full((30, 30), paper, np.uint8)
+    a[10:20, 12:16] = ink
+    Image.fromarray(a).save(path)
+    return str(path)
+
+
+def test_no_ink_says_what_was_measured_in_the_users_grey_levels_in_both_clis(tmp_path, capsys):
+    files = [
+        _gray_png(tmp_path / "blank.png", 255, 255),
+        _gray_png(tmp_path / "faint-pencil.png", 255, 230),  # black-on-white drawn too lightly
+        _gray_png(tmp_path / "faint-chalk.png", 5, 19),  # light on dark
+    ]
+    status, out, err = run(capsys, *files)
+    assert status == 2
+    assert err == [
+        f"error: {files[0]}: NO_INK: no digit found: expected strokes at least 32 grey levels darker or lighter than "
+        "the page, found a blank page (every pixel grey level 255; 0 is black, 255 white)",
+        f"error: {files[1]}: NO_INK: no digit found: expected strokes at least 32 grey levels darker than the page, "
+        "found a page of grey level 255 (0 is black, 255 white) whose darkest pixel is only 25 levels darker",
+        f"error: {files[2]}: NO_INK: no digit found: expected strokes at least 32 grey levels lighter than the page, "
+        "found a page of grey level 5 (0 is black, 255 white) whose lightest pixel is only 14 levels lighter",
+    ]
+    java = subprocess.run(
+        ["java", "-jar", str(JAR), "predict", "--model", LINEAR, *files], capture_output=True, text=True, timeout=120
+    )
+    assert java.returncode == 2 and java.stderr.splitlines() == err
