@@ -55,8 +55,12 @@ public abstract class DigitBridgeException extends Exception {
             + ": "
             + Objects.requireNonNull(reason, "reason").name()
             + ": "
-            + Objects.requireNonNull(detail, "detail"),
-        cause);
+            + Objects.requireNonNull(detail, "detail"));
+    // Left unset when null (not set to null), so that a subclass with one constructor can still
+    // give the odd failure its cause with initCause.
+    if (cause != null) {
+      initCause(cause);
+    }
     this.subject = subject.toString();
     this.reason = reason;
     this.detail = detail;
