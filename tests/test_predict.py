@@ -251,7 +251,7 @@ def test_no_ink_says_what_was_measured_in_the_users_grey_levels_in_both_clis(tmp
         _gray_png(tmp_path / "faint-pencil.png", 255, 230),  # black-on-white drawn too lightly
         _gray_png(tmp_path / "faint-chalk.png", 5, 19),  # light on dark
     ]
-    status, out, err = run(capsys, *files)
+    status, _, err = run(capsys, *files)
     assert status == 2
     assert err == [
         f"error: {files[0]}: NO_INK: no digit found: expected strokes at least 32 grey levels darker or lighter than "
