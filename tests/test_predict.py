@@ -265,3 +265,25 @@ def test_no_ink_says_what_was_measured_in_the_users_grey_levels_in_both_clis(tmp
         ["java", "-jar", str(JAR), "predict", "--model", LINEAR, *files], capture_output=True, text=True, timeout=120
     )
     assert java.returncode == 2 and java.stderr.splitlines() == err
+
+
+def test_a_strip_read_without_segment_says_how_many_digits_and_suggests_segment(capsys):
+    strip = str(IMAGES / "strip-2024.png")
+    status, out, _ = run(capsys, strip, DIGIT)
+    assert status == 0
+    assert out[0].endswith("; 4 digits found, read here as one: add --segment to read the number")
+    assert "digits found" not in out[1]
+    status, out, _ = run(capsys, "--json", strip, DIGIT)
+    strip_record, digit_record = (json.loads(line) for line in out)
+    assert strip_record["digits_found"] == 4 and "--segment" in strip_record["hint"]
+    assert digit_record["digits_found"] == 1 and "hint" not in digit_record
+
+
+def test_a_low_confidence_answer_is_flagged_in_the_line_and_the_json(capsys):
+    unsure = str(IMAGES / "digit-001-black-on-white.png")  # the linear model: p = 0.30
+    status, out, _ = run(capsys, unsure, DIGIT)
+    assert status == 0
+    assert out[0].endswith(" (low confidence: p < 0.6)") and float(out[0].split("p=")[1][:8]) < predict.LOW_CONFIDENCE
+    assert "low confidence" not in out[1]
+    _, out, _ = run(capsys, "--json", unsure, DIGIT)
+    assert [json.loads(line)["digits"][0]["low_confidence"] for line in out] == [True, False]
