@@ -259,6 +259,16 @@ def parse(argv: Sequence[str] | None, prog: str) -> Options:
     )
 
 
+def missing_model_detail(model: Path) -> str:
+    """Why a model is missing, as the Java CLI's predict says it: run elsewhere, a relative path misses."""
+    if model.is_absolute():
+        return "expected an ONNX model, found no such file (train one with `make models`, or pass --model)"
+    return (
+        f"expected an ONNX model, found no such file under the working directory {Path.cwd()} "
+        "(run from the repository root, or pass --model)"
+    )
+
+
 def read_contract(model: Path) -> dict:
     """The model's contract, read once for every runtime.
 
@@ -266,11 +276,7 @@ def read_contract(model: Path) -> dict:
         ModelError: the model is missing or cannot be loaded, or it has no usable contract.
     """
     if not model.exists():
-        raise errors.ModelError(
-            errors.ModelReason.IO,
-            model,
-            "expected an ONNX model, found no such file (train one with `make models`, or pass --model)",
-        )
+        raise errors.ModelError(errors.ModelReason.IO, model, missing_model_detail(model))
     return model_contract.read(model)
 
 

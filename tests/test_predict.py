@@ -287,3 +287,65 @@ def test_a_low_confidence_answer_is_flagged_in_the_line_and_the_json(capsys):
     assert "low confidence" not in out[1]
     _, out, _ = run(capsys, "--json", unsure, DIGIT)
     assert [json.loads(line)["digits"][0]["low_confidence"] for line in out] == [True, False]
+
+
+def test_the_java_cli_words_the_several_digits_hint_and_low_confidence_as_python_does(capsys):
+    files = [str(IMAGES / "strip-2024.png"), str(IMAGES / "digit-001-black-on-white.png"), DIGIT]
+    for extra in ([], ["--json"]):
+        java = subprocess.run(
+            ["java", "-jar", str(JAR), "predict", "--model", LINEAR, *extra, *files],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert java.returncode == 0, java.stderr
+        status, out, _ = run(capsys, *extra, *files)
+        assert status == 0
+        if extra:
+            assert [json.loads(line) for line in java.stdout.splitlines()] == [
+                {**json.loads(line), "runtime": "jvm-ort"} for line in out
+            ]
+        else:
+            assert java.stdout.splitlines() == out[:-1]  # all but Python's summary line
+            assert "digits found" in out[0] and "low confidence" in out[1] and "low confidence" not in out[2]
+
+
+def test_the_java_cli_defaults_to_the_python_default_model(tmp_path):
+    help_text = subprocess.run(
+        ["java", "-jar", str(JAR), "predict", "--help"], capture_output=True, text=True, timeout=120
+    ).stdout
+    assert str(predict.DEFAULT_MODEL) in help_text and "[--model=FILE]" in help_text
+    # Run where no models/ folder exists: the default is resolved against the working directory in both CLIs.
+    java = subprocess.run(
+        ["java", "-jar", str(JAR), "predict", DIGIT], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    python = subprocess.run(
+        [sys.executable, "-m", "pybridge.predict", DIGIT],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert java.returncode == python.returncode == 2
+    assert (
+        java.stderr
+        == python.stderr
+        == (
+            f"error: {predict.DEFAULT_MODEL}: IO: expected an ONNX model, found no such file under the working "
+            f"directory {tmp_path} (run from the repository root, or pass --model)\n"
+        )
+    )
+    if DEEPER_CNN.exists():  # and from the repository root both read it
+        java = subprocess.run(
+            ["java", "-jar", str(JAR), "predict", DIGIT], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert java.returncode == 0 and java.stdout == "".join(f"{line}\n" for line in _python_default(DIGIT))
+
+
+def _python_default(*files: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "pybridge.predict", *files], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
