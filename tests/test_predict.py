@@ -234,3 +234,118 @@ def test_a_hostile_model_is_one_error_line_without_traceback(tmp_path, capsys, m
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1, err
     assert err.startswith(f"error: {model}: {reason}: ") and "expected" in err, err
+
+
+def _gray_png(path, paper: int, ink: int) -> str:
+    from PIL import Image
+
+    a = np.full((30, 30), paper, np.uint8)
+    a[10:20, 12:16] = ink
+    Image.fromarray(a).save(path)
+    return str(path)
+
+
+def test_no_ink_says_what_was_measured_in_the_users_grey_levels_in_both_clis(tmp_path, capsys):
+    files = [
+        _gray_png(tmp_path / "blank.png", 255, 255),
+        _gray_png(tmp_path / "faint-pencil.png", 255, 230),  # black-on-white drawn too lightly
+        _gray_png(tmp_path / "faint-chalk.png", 5, 19),  # light on dark
+    ]
+    status, _, err = run(capsys, *files)
+    assert status == 2
+    assert err == [
+        f"error: {files[0]}: NO_INK: no digit found: expected strokes at least 32 grey levels darker or lighter than "
+        "the page, found a blank page (every pixel grey level 255; 0 is black, 255 white)",
+        f"error: {files[1]}: NO_INK: no digit found: expected strokes at least 32 grey levels darker than the page, "
+        "found a page of grey level 255 (0 is black, 255 white) whose darkest pixel is only 25 levels darker",
+        f"error: {files[2]}: NO_INK: no digit found: expected strokes at least 32 grey levels lighter than the page, "
+        "found a page of grey level 5 (0 is black, 255 white) whose lightest pixel is only 14 levels lighter",
+    ]
+    java = subprocess.run(
+        ["java", "-jar", str(JAR), "predict", "--model", LINEAR, *files], capture_output=True, text=True, timeout=120
+    )
+    assert java.returncode == 2 and java.stderr.splitlines() == err
+
+
+def test_a_strip_read_without_segment_says_how_many_digits_and_suggests_segment(capsys):
+    strip = str(IMAGES / "strip-2024.png")
+    status, out, _ = run(capsys, strip, DIGIT)
+    assert status == 0
+    assert out[0].endswith("; 4 digits found, read here as one: add --segment to read the number")
+    assert "digits found" not in out[1]
+    status, out, _ = run(capsys, "--json", strip, DIGIT)
+    strip_record, digit_record = (json.loads(line) for line in out)
+    assert strip_record["digits_found"] == 4 and "--segment" in strip_record["hint"]
+    assert digit_record["digits_found"] == 1 and "hint" not in digit_record
+
+
+def test_a_low_confidence_answer_is_flagged_in_the_line_and_the_json(capsys):
+    unsure = str(IMAGES / "digit-001-black-on-white.png")  # the linear model: p = 0.30
+    status, out, _ = run(capsys, unsure, DIGIT)
+    assert status == 0
+    assert out[0].endswith(" (low confidence: p < 0.6)") and float(out[0].split("p=")[1][:8]) < predict.LOW_CONFIDENCE
+    assert "low confidence" not in out[1]
+    _, out, _ = run(capsys, "--json", unsure, DIGIT)
+    assert [json.loads(line)["digits"][0]["low_confidence"] for line in out] == [True, False]
+
+
+def test_the_java_cli_words_the_several_digits_hint_and_low_confidence_as_python_does(capsys):
+    files = [str(IMAGES / "strip-2024.png"), str(IMAGES / "digit-001-black-on-white.png"), DIGIT]
+    for extra in ([], ["--json"]):
+        java = subprocess.run(
+            ["java", "-jar", str(JAR), "predict", "--model", LINEAR, *extra, *files],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert java.returncode == 0, java.stderr
+        status, out, _ = run(capsys, *extra, *files)
+        assert status == 0
+        if extra:
+            assert [json.loads(line) for line in java.stdout.splitlines()] == [
+                {**json.loads(line), "runtime": "jvm-ort"} for line in out
+            ]
+        else:
+            assert java.stdout.splitlines() == out[:-1]  # all but Python's summary line
+            assert "digits found" in out[0] and "low confidence" in out[1] and "low confidence" not in out[2]
+
+
+def test_the_java_cli_defaults_to_the_python_default_model(tmp_path):
+    help_text = subprocess.run(
+        ["java", "-jar", str(JAR), "predict", "--help"], capture_output=True, text=True, timeout=120
+    ).stdout
+    assert str(predict.DEFAULT_MODEL) in help_text and "[--model=FILE]" in help_text
+    # Run where no models/ folder exists: the default is resolved against the working directory in both CLIs.
+    java = subprocess.run(
+        ["java", "-jar", str(JAR), "predict", DIGIT], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    python = subprocess.run(
+        [sys.executable, "-m", "pybridge.predict", DIGIT],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert java.returncode == python.returncode == 2
+    assert (
+        java.stderr
+        == python.stderr
+        == (
+            f"error: {predict.DEFAULT_MODEL}: IO: expected an ONNX model, found no such file under the working "
+            f"directory {tmp_path} (run from the repository root, or pass --model)\n"
+        )
+    )
+    if DEEPER_CNN.exists():  # and from the repository root both read it
+        java = subprocess.run(
+            ["java", "-jar", str(JAR), "predict", DIGIT], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
+        assert java.returncode == 0 and java.stdout == "".join(f"{line}\n" for line in _python_default(DIGIT))
+
+
+def _python_default(*files: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "pybridge.predict", *files], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()

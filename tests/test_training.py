@@ -174,3 +174,8 @@ def test_shipped_model_matches_its_card(name):
 def test_model_cards_are_generated_for_every_model():
     cards = {p.stem for p in MODELS_DIR.glob("*.json")}
     assert set(SHIPPED) <= cards
+
+
+def test_the_trainers_model_names_are_the_recipes():
+    # train.py lists them so that --help need not import Keras.
+    assert tuple(models.RECIPES) == train.MODEL_NAMES

@@ -181,17 +181,30 @@ def _normalize(header: Header, gray: np.ndarray, name: str | Path) -> _Normalize
     background = _lower_median(_border(v))
     ink_max = int(v.max())
     if ink_max - background < MIN_CONTRAST:
-        raise ImageError(
-            ImageReason.NO_INK,
-            name,
-            f"no digit found: expected ink at least {MIN_CONTRAST} levels brighter than the background "
-            f"{background}, found at most {ink_max - background}",
-        )
+        raise ImageError(ImageReason.NO_INK, name, _no_ink(inverted, background, ink_max - background))
     span = ink_max - background
     d = v.astype(np.int32) - background
     stretched = np.where(d > 0, (d * 255 + span // 2) // span, 0).astype(np.uint8)
     polarity = Polarity.DARK_ON_LIGHT if inverted else Polarity.LIGHT_ON_DARK
     return _Normalized(header, stretched, polarity, background, ink_max)
+
+
+def _no_ink(inverted: bool, background: int, contrast: int) -> str:
+    """The NO_INK detail in the user's own grey levels: the page as drawn, and how far its strokes stand out."""
+    # Worded on the image as the user drew it, not on the inverted values the test works on: a pen on paper
+    # reads "darker", chalk on a board "lighter". Only a uniform image has no contrast at all.
+    page = 255 - background if inverted else background
+    if contrast == 0:
+        return (
+            f"no digit found: expected strokes at least {MIN_CONTRAST} grey levels darker or lighter than the page, "
+            f"found a blank page (every pixel grey level {page}; 0 is black, 255 white)"
+        )
+    direction, extreme = ("darker", "darkest") if inverted else ("lighter", "lightest")
+    return (
+        f"no digit found: expected strokes at least {MIN_CONTRAST} grey levels {direction} than the page, "
+        f"found a page of grey level {page} (0 is black, 255 white) whose {extreme} pixel is only {contrast} "
+        f"levels {direction}"
+    )
 
 
 def _border(gray: np.ndarray) -> np.ndarray:

@@ -26,7 +26,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -44,9 +47,44 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "predict",
-    description =
-        "classify IDX image files, or digit images (PNG/JPEG/GIF/BMP; --segment reads a number)")
+    defaultValueProvider = PredictCommand.DefaultModel.class,
+    description = {
+      "classify IDX image files, or digit images (PNG/JPEG/GIF/BMP; --segment reads a number)",
+      "Without --model it reads "
+          + PredictCommand.DEFAULT_MODEL
+          + " (relative to the working directory), as python -m pybridge.predict does.",
+      "A probability below "
+          + PredictCommand.LOW_CONFIDENCE_TEXT
+          + " is marked low confidence; an image read as one digit in which segmentation finds"
+          + " several says so and suggests --segment."
+    })
 final class PredictCommand extends Subcommand {
+  /**
+   * The model read without {@code --model}: the Python command's default, resolved the same way.
+   */
+  static final String DEFAULT_MODEL = "models/deeper_cnn.onnx";
+
+  /**
+   * Below this an answer is a coin toss: on the MNIST test set deeper_cnn falls below 0.6 on 21 of
+   * 10,000 images and is wrong on 38% of them (0.9% of the rest). The Python command's threshold.
+   */
+  static final double LOW_CONFIDENCE = 0.6;
+
+  static final String LOW_CONFIDENCE_TEXT = "0.6";
+
+  /**
+   * Gives {@code --model}, which the other model commands require, a default in this command only
+   * (picocli then treats it as optional here).
+   */
+  static final class DefaultModel implements IDefaultValueProvider {
+    @Override
+    public String defaultValue(ArgSpec argument) {
+      return argument instanceof OptionSpec option && option.longestName().equals("--model")
+          ? DEFAULT_MODEL
+          : null;
+    }
+  }
+
   /** What the helpers below need of the command line, once checked. */
   private record Options(
       int top, boolean json, boolean segment, Preprocessor.Mode mode, List<String> files) {}
@@ -88,6 +126,10 @@ final class PredictCommand extends Subcommand {
     Options options = new Options(top, json, segment, mode, files);
     PrintStream out = console.out();
     int refused = 0;
+    if (!Files.exists(model.model)) {
+      throw new ModelException(
+          ModelException.Reason.IO, model.model.toString(), missingModelDetail(model.model));
+    }
     try (DigitClassifier classifier = model.open(modelOptions)) {
       List<String> labels = classifier.contract().labels();
       for (String file : options.files()) {
@@ -113,6 +155,19 @@ final class PredictCommand extends Subcommand {
       }
     }
     return refused == 0 ? Main.OK : Main.BAD_INPUT;
+  }
+
+  /**
+   * Why a model is missing, as the Python command says it: run elsewhere, a relative path misses.
+   */
+  static String missingModelDetail(Path model) {
+    if (model.isAbsolute()) {
+      return "expected an ONNX model, found no such file (train one with `make models`, or pass"
+          + " --model)";
+    }
+    return "expected an ONNX model, found no such file under the working directory "
+        + Path.of("").toAbsolutePath()
+        + " (run from the repository root, or pass --model)";
   }
 
   /** One file's error line, and with {@code --json} its record. */
@@ -199,6 +254,7 @@ final class PredictCommand extends Subcommand {
     } else {
       digits = List.of(Preprocessor.preprocess(Path.of(file), options.mode()));
     }
+    Integer found = options.segment() ? null : digitsFound(file, options.mode());
     Predictions predictions = classifier.predict(DigitImage.batch(digits), digits.size());
     List<Prediction> each = new ArrayList<>();
     for (int i = 0; i < digits.size(); i++) {
@@ -206,9 +262,10 @@ final class PredictCommand extends Subcommand {
     }
     String number = each.stream().map(p -> labels.get(p.label())).collect(Collectors.joining());
     if (options.json()) {
-      out.println(imageJson(file, options, number, digits, each, specks, marks, labels));
+      out.println(imageJson(file, options, number, digits, each, specks, marks, found, labels));
     } else if (!options.segment()) {
-      out.println(line(file, each.get(0), labels));
+      String hint = severalDigitsHint(found);
+      out.println(line(file, each.get(0), labels) + (hint == null ? "" : "; " + hint));
     } else {
       List<String> aside = new ArrayList<>();
       if (marks > 0) {
@@ -231,16 +288,46 @@ final class PredictCommand extends Subcommand {
     }
   }
 
-  /** {@code NAME: 7 p=0.982351 top-3: 7 0.982351, 9 0.010231, 4 0.003012}. */
+  /**
+   * How many digits segmentation finds in an image read as one digit (null: not an mnist-mode read,
+   * or segmentation refuses the image), so that a strip read without --segment can say so.
+   */
+  private static Integer digitsFound(String file, Preprocessor.Mode mode) {
+    if (mode != Preprocessor.Mode.MNIST) {
+      return null;
+    }
+    try {
+      return Preprocessor.segment(Path.of(file)).digits().size();
+    } catch (ImageException e) {
+      return null; // read as one digit all the same: the hint is only a hint
+    }
+  }
+
+  /** What to tell a user whose image was read as one digit when segmentation finds several. */
+  private static String severalDigitsHint(Integer found) {
+    return found == null || found < 2
+        ? null
+        : found + " digits found, read here as one: add --segment to read the number";
+  }
+
+  private static boolean lowConfidence(Prediction p) {
+    return p.probability() < LOW_CONFIDENCE;
+  }
+
+  /**
+   * {@code NAME: 7 p=0.982351 top-3: 7 0.982351, 9 0.010231, 4 0.003012}, and {@code (low
+   * confidence: p < 0.6)} after it below {@link #LOW_CONFIDENCE}.
+   */
   private static String line(String name, Prediction p, List<String> labels) {
     return String.format(
         Locale.ROOT,
-        "%s: %s p=%.6f top-%d: %s",
+        "%s: %s p=%.6f top-%d: %s%s",
         name,
         labels.get(p.label()),
         p.probability(),
         p.top().size(),
-        topText(p, labels));
+        topText(p, labels),
+        lowConfidence(p) ? " (low confidence: p < " + LOW_CONFIDENCE_TEXT + ")" : "");
   }
 
   private static String topText(Prediction p, List<String> labels) {
@@ -266,6 +353,7 @@ final class PredictCommand extends Subcommand {
         .field("label", labels.get(p.label()))
         .field("probability", (double) p.probability())
         .objects("top", topJson(p, labels))
+        .field("low_confidence", lowConfidence(p))
         .toString();
   }
 
@@ -278,6 +366,7 @@ final class PredictCommand extends Subcommand {
       List<Prediction> predictions,
       int specks,
       int marks,
+      Integer found,
       List<String> labels) {
     List<Json> each = new ArrayList<>();
     for (int i = 0; i < digits.size(); i++) {
@@ -287,14 +376,23 @@ final class PredictCommand extends Subcommand {
               .field("label", labels.get(p.label()))
               .field("probability", (double) p.probability())
               .objects("top", topJson(p, labels))
+              .field("low_confidence", lowConfidence(p))
               .field("preprocessing", describe(digits.get(i))));
     }
-    return header(file, options)
-        .field("number", number)
-        .objects("digits", each)
-        .field("specks", specks)
-        .field("marks", marks)
-        .toString();
+    Json record =
+        header(file, options)
+            .field("number", number)
+            .objects("digits", each)
+            .field("specks", specks)
+            .field("marks", marks);
+    if (found != null) {
+      record.field("digits_found", found);
+      String hint = severalDigitsHint(found);
+      if (hint != null) {
+        record.field("hint", hint);
+      }
+    }
+    return record.toString();
   }
 
   /** The fields every image record starts with, as in the Python command's JSON. */

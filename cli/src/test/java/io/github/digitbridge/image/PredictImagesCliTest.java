@@ -26,6 +26,9 @@ class PredictImagesCliTest {
   private static final String LINE =
       " p=[01]\\.\\d{6} top-3: \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}";
 
+  /** {@link #LINE} and the flag a probability below 0.6 adds. */
+  private static final String LINE_MAYBE_UNSURE = LINE + "( \\(low confidence: p < 0\\.6\\))?";
+
   private static String corpus(String name) {
     return ImageCorpus.dir().resolve(name).toString();
   }
@@ -57,7 +60,9 @@ class PredictImagesCliTest {
         run.all());
     for (int i = 0; i < 4; i++) {
       assertTrue(
-          run.out().get(i + 1).matches(Pattern.quote(file + "[" + i + "]") + ": \\d" + LINE),
+          run.out()
+              .get(i + 1)
+              .matches(Pattern.quote(file + "[" + i + "]") + ": \\d" + LINE_MAYBE_UNSURE),
           run.all());
     }
   }
@@ -182,5 +187,54 @@ class PredictImagesCliTest {
       assertTrue(
           run.out().get(0).startsWith(row.path() + ": number " + row.expected() + " ("), run.all());
     }
+  }
+
+  @Test
+  void aStripReadAsOneDigitSaysHowManyDigitsAndSuggestsSegment() {
+    String strip = corpus("strip-2024.png");
+    String digit = corpus("digit-000-black-on-white.png");
+    CliRun run = CliRun.of("predict", "--model", linear(), strip, digit);
+    assertEquals(0, run.status(), run.all());
+    assertTrue(
+        run.out()
+            .get(0)
+            .endsWith("; 4 digits found, read here as one: add --segment to read the number"),
+        run.all());
+    assertTrue(run.out().get(1).matches(Pattern.quote(digit) + ": \\d" + LINE), run.all());
+    CliRun json = CliRun.of("predict", "--model", linear(), "--json", strip, digit);
+    assertTrue(json.out().get(0).contains("\"digits_found\": 4, \"hint\": \""), json.all());
+    assertTrue(json.out().get(1).endsWith("\"digits_found\": 1}"), json.all());
+  }
+
+  @Test
+  void aLowConfidenceAnswerIsFlaggedInTheLineAndTheJson() {
+    String unsure = corpus("digit-001-black-on-white.png"); // the linear model: p = 0.30
+    String sure = corpus("digit-000-black-on-white.png");
+    CliRun run = CliRun.of("predict", "--model", linear(), unsure, sure);
+    assertEquals(0, run.status(), run.all());
+    assertTrue(run.out().get(0).endsWith(" (low confidence: p < 0.6)"), run.all());
+    assertTrue(run.out().get(1).matches(Pattern.quote(sure) + ": \\d" + LINE), run.all());
+    CliRun json = CliRun.of("predict", "--model", linear(), "--json", unsure, sure);
+    assertTrue(json.out().get(0).contains("\"low_confidence\": true"), json.all());
+    assertTrue(json.out().get(1).contains("\"low_confidence\": false"), json.all());
+  }
+
+  @Test
+  void withoutModelItReadsThePythonDefaultRelativeToTheWorkingDirectory() {
+    CliRun help = CliRun.of("predict", "--help");
+    assertTrue(help.all().contains("[--model=FILE]"), help.all());
+    assertTrue(help.all().contains("Without --model it reads models/deeper_cnn.onnx"), help.all());
+    Assumptions.assumeFalse(
+        Files.exists(Path.of("models/deeper_cnn.onnx")), "the tests run where the default exists");
+    CliRun run = CliRun.of("predict", corpus("digit-000-black-on-white.png"));
+    assertEquals(2, run.status(), run.all());
+    assertEquals(
+        List.of(
+            "error: models/deeper_cnn.onnx: IO: expected an ONNX model, found no such file under the"
+                + " working directory "
+                + Path.of("").toAbsolutePath()
+                + " (run from the repository root, or pass --model)"),
+        run.err(),
+        run.all());
   }
 }

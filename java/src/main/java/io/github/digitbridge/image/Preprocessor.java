@@ -317,14 +317,7 @@ public final class Preprocessor {
     }
     if (inkMax - background < MIN_CONTRAST) {
       throw new ImageException(
-          Reason.NO_INK,
-          name,
-          "no digit found: expected ink at least "
-              + MIN_CONTRAST
-              + " levels brighter than the background "
-              + background
-              + ", found at most "
-              + (inkMax - background));
+          Reason.NO_INK, name, noInk(inverted, background, inkMax - background));
     }
     int span = inkMax - background;
     byte[] out = new byte[gray.length];
@@ -336,6 +329,37 @@ public final class Preprocessor {
     DigitImage.Polarity polarity =
         inverted ? DigitImage.Polarity.DARK_ON_LIGHT : DigitImage.Polarity.LIGHT_ON_DARK;
     return new Normalized(header, out, polarity, background, inkMax);
+  }
+
+  /**
+   * The NO_INK detail in the user's own grey levels: the page as drawn, and how far its strokes
+   * stand out. Worded on the image as the user drew it, not on the inverted values the test works
+   * on: a pen on paper reads "darker", chalk on a board "lighter". Only a uniform image has no
+   * contrast at all.
+   */
+  private static String noInk(boolean inverted, int background, int contrast) {
+    int page = inverted ? 255 - background : background;
+    if (contrast == 0) {
+      return "no digit found: expected strokes at least "
+          + MIN_CONTRAST
+          + " grey levels darker or lighter than the page, found a blank page (every pixel grey"
+          + " level "
+          + page
+          + "; 0 is black, 255 white)";
+    }
+    String direction = inverted ? "darker" : "lighter";
+    return "no digit found: expected strokes at least "
+        + MIN_CONTRAST
+        + " grey levels "
+        + direction
+        + " than the page, found a page of grey level "
+        + page
+        + " (0 is black, 255 white) whose "
+        + (inverted ? "darkest" : "lightest")
+        + " pixel is only "
+        + contrast
+        + " levels "
+        + direction;
   }
 
   /** Histogram of the border pixels (each once; the whole image when a side is at most 2). */
