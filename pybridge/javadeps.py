@@ -114,15 +114,14 @@ def sha256(path: Path) -> str:
 
 def _fetch(artifact: Artifact, base: str, target: Path) -> str | None:
     """Download ``artifact`` to ``target`` if its bytes match the pin; else why not (None when done)."""
-    url = artifact.url(base)
     try:
-        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:
+        with urllib.request.urlopen(artifact.url(base), timeout=FETCH_TIMEOUT_SECONDS) as response:
             payload = response.read()
     except (urllib.error.URLError, OSError) as exc:
-        return f"{url}: {getattr(exc, 'reason', exc)}"
+        return str(getattr(exc, "reason", exc))
     found = hashlib.sha256(payload).hexdigest()
     if found != artifact.sha256:
-        return f"{url}: expected SHA-256 {artifact.sha256}, found {found}"
+        return f"expected SHA-256 {artifact.sha256}, found {found}"
     atomic_write(target, payload)
     return None
 
@@ -166,16 +165,19 @@ def third_party_jars(*, base: str | None = None, local: str | None = None, cache
             if problem:
                 problems.append((artifact, problem))
     if problems:
+        causes = {why for _, why in problems}
+        found = (
+            f"every download failing: {causes.pop()}"
+            if len(causes) == 1 and len(problems) > 1
+            else "; ".join(f"{a.url(base)}: {why}" for a, why in problems)
+        )
         raise errors.BridgeError(
             errors.BridgeReason.JAR_MISSING,
             f"{cache}: {errors.BridgeReason.JAR_MISSING.name}: expected "
             + ", ".join(a.file for a, _ in problems)
-            + " (fetched once from "
-            + base
-            + "), found "
-            + "; ".join(p for _, p in problems)
-            + f". Without network, put the jars (from Maven Central) in {cache}, or set ${LOCAL_JARS_ENV} to a "
-            f"folder of them, or ${MAVEN_REPO_ENV} to a reachable Maven repository (file:///... works)",
+            + f" from {base}, found {found}. Without network, put these jars (Maven Central's) in {cache}, or set "
+            f"${LOCAL_JARS_ENV} to a folder of them, or ${MAVEN_REPO_ENV} to a reachable Maven repository "
+            "(file:///... works)",
         )
     return jars
 

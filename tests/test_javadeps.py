@@ -94,8 +94,11 @@ def test_without_network_one_error_names_every_jar_and_where_to_put_it(repo):
         javadeps.third_party_jars(base=UNREACHABLE)
     message = str(caught.value)
     assert "\n" not in message
-    assert message.startswith(f"{javadeps.cache_dir()}: JAR_MISSING: expected alpha-1.0.jar, beta-1.0.jar")
-    assert UNREACHABLE in message
+    assert message.startswith(
+        f"{javadeps.cache_dir()}: JAR_MISSING: expected alpha-1.0.jar, beta-1.0.jar from {UNREACHABLE}, found every "
+        "download failing: "
+    )
+    assert f"put these jars (Maven Central's) in {javadeps.cache_dir()}" in message
     assert javadeps.LOCAL_JARS_ENV in message and javadeps.MAVEN_REPO_ENV in message
 
 
