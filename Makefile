@@ -1,5 +1,7 @@
 # The commands a person types. Each target does its own set-up and is quick when already set up.
-#   make test     `gradle test` (JUnit) and the example app, then pytest
+#   make test     `gradle test` (JUnit) and the example app, pytest, then the wheel installed and run outside
+#                 the checkout
+#   make wheel    dist/digitbridge-*.whl: the package with our jars and the shipped models
 #   make compare  the main job: fetch data, build the jar, check both runtimes/readers agree
 SHELL := /bin/bash
 PYTHON ?= python3.11
@@ -10,9 +12,9 @@ JAR := cli/build/libs/digitbridge-all.jar
 JAVA_SOURCES := $(shell find java/src/main cli/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle \
 	cli/build.gradle cli/gradle-4.gradle build.gradle settings.gradle gradle.properties
 
-.PHONY: test compare venv data jar java-test py-test lint fixtures bench soak install-java models clean
+.PHONY: test compare venv data jar java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean
 
-test: java-test py-test
+test: java-test py-test wheel-test
 
 # The main job: every shipped model, the JVM against Python ONNX Runtime, image by image.
 compare: data $(JAR)
@@ -49,6 +51,15 @@ $(JAR): $(JAVA_SOURCES)
 	tools/java-build.sh jar
 
 jar: $(JAR)
+
+# The wheel carries our thin jars (not the fat jar) and the shipped models; third-party jars are fetched on first
+# use and verified (pybridge/javadeps.py). Built from a staged copy, so the checkout keeps its own layout.
+wheel:
+	PYTHON=$(PYTHON) tools/wheel-build.sh
+
+# The wheel in a new virtualenv in a temporary directory with its own HOME: compare and predict there.
+wheel-test: wheel
+	PYTHON=$(PYTHON) tools/wheel-test.sh
 
 CHROMIUM := /usr/bin/chromium
 
@@ -92,4 +103,4 @@ install-java:
 	tools/java-build.sh install
 
 clean:
-	rm -rf java/build cli/build build .pytest_cache
+	rm -rf java/build cli/build build dist .pytest_cache

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import cli, data, errors, files, runtimes
+from pybridge import cli, data, errors, files, javadeps, runtimes
 from pybridge import contract as model_contract
 from pybridge.runtimes.base import RunOutput, Runtime
 
@@ -480,7 +480,13 @@ def _is_stdout(path: Path) -> bool:
 def parse_args(argv: Sequence[str] | None, prog: str) -> argparse.Namespace:
     parser = cli.parser(prog, __doc__.split("\n\n")[0])
     parser.epilog = EXIT_CODES
-    parser.add_argument("--models", nargs="+", type=Path, default=[Path("models")], help="files or folders")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        type=Path,
+        default=[javadeps.models_dir()],
+        help=f"files or folders (default {javadeps.models_dir()}: the shipped models)",
+    )
     parser.add_argument("--dataset", choices=list(data.DATASETS), default="mnist", help="default: mnist")
     parser.add_argument("--data", type=Path, help="test set directory (default: the --dataset's usual place)")
     parser.add_argument("--runtimes", default="python-ort,jvm-ort", help=f"comma-separated, from {RUNTIMES}")

@@ -98,11 +98,12 @@ class UsageReason(enum.Enum):
 class BridgeReason(enum.Enum):
     """What went wrong between Python and a JVM."""
 
-    JAR_MISSING = "JAR_MISSING"  # the fat jar is missing and was not (or could not be) built
+    JAR_MISSING = "JAR_MISSING"  # a jar is missing: not built, not packaged, or not fetched and verified
     FOREIGN_JVM = "FOREIGN_JVM"  # a JVM without our jar already runs in this process
     JAVA_ERROR = "JAVA_ERROR"  # a Java exception of a class without a Python twin
     JVM_FAILED = "JVM_FAILED"  # a JVM command in a child process ended with a failed check or a crash
     JVM_REFUSED = "JVM_REFUSED"  # a JVM command in a child process refused its input (its exit code 2)
+    JDK_UNUSABLE = "JDK_UNUSABLE"  # no JDK in $JAVA_HOME or on PATH, or one older than 17
 
 
 class DigitBridgeError(Exception):

@@ -27,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import cli, errors, runtimes
+from pybridge import cli, errors, javadeps, runtimes
 from pybridge import contract as model_contract
 from pybridge import image as pp
 from pybridge.runtimes.base import Model
 
-DEFAULT_MODEL = Path("models/deeper_cnn.onnx")
+DEFAULT_MODEL = javadeps.models_dir() / "deeper_cnn.onnx"  # the shipped one, in a checkout or installed
 RUNTIMES = ("python-ort", "jvm-ort")
 ATOL = 1e-6  # CPU vs CPU with the same ONNX Runtime version: bit-identical expected (docs/parity.md)
 # Below this an answer is a coin toss: on the MNIST test set deeper_cnn falls below 0.6 on 21 of 10,000 images and

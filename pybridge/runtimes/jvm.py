@@ -1,7 +1,9 @@
 """The JPype bridge and the JVM runtime: one JVM per process, the Java library on its classpath, Java errors as
 Python errors, Java's ``DigitClassifier`` behind the ``Runtime`` interface.
 
-The classpath is exactly one file, the fat jar the Java build writes to ``cli/build/libs/digitbridge-all.jar``.
+In a checkout the classpath is exactly one file, the fat jar the Java build writes to
+``cli/build/libs/digitbridge-all.jar``; in an installed package it is the packaged jars plus the verified
+third-party ones (``pybridge.javadeps``). The JVM is the JDK of ``$JAVA_HOME``, else of the ``java`` on PATH.
 A JVM cannot be restarted in a process, so ``start_jvm`` is idempotent and refuses a JVM someone else started
 without our jar. Data crosses without copies where it matters: the Java reader's preprocessed input tensor and
 the output probabilities are direct, native-order buffers that numpy views in place.
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pybridge import errors
+from pybridge import errors, javadeps
 from pybridge import image as pp
 from pybridge.runtimes.base import OPTIMIZATION_LEVEL, Digits, Model, Phases, Runtime
 
@@ -50,19 +52,46 @@ def start_jvm(*, build: bool = True) -> None:
         build: when the jar is missing, build it with ``tools/java-build.sh jar`` (else raise).
 
     Raises:
-        BridgeError: the jar is missing and could not be built, or a JVM without it is already running.
+        BridgeError: the jar is missing and could not be built (checkout) or fetched (installed), no JDK 17 or
+            newer was found, or a JVM without our jar is already running.
     """
     global _started_here
     import jpype
 
     if jpype.isJVMStarted():
-        if not _started_here and str(JAR) not in classpath():
+        if not _started_here and str(own_jar()) not in classpath():
             raise errors.BridgeError(
                 errors.BridgeReason.FOREIGN_JVM,
-                f"a JVM is already running without {JAR} on its classpath; a JVM cannot be "
+                f"a JVM is already running without {own_jar()} on its classpath; a JVM cannot be "
                 "restarted in one process, so start it through pybridge.runtimes.jvm.start_jvm first",
             )
         return
+    jdk = javadeps.find_jdk()
+    jars = our_classpath(build=build)
+    # The JVM shares this process's environment. ONNX Runtime 1.29's telemetry crashes the process (SIGSEGV, no
+    # traceback) when the command line is long; 1.28 is pinned, and this keeps a jar built with 1.29 safe too.
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    jpype.startJVM(str(jdk.libjvm), *jvm_options(), classpath=[str(j) for j in jars], convertStrings=False)
+    _started_here = True
+
+
+def our_classpath(*, build: bool = True) -> list[Path]:
+    """What ``start_jvm`` puts on the classpath, by where the package runs: in a checkout its fat jar (built when
+    missing and ``build`` is set), installed the packaged jars and the verified third-party ones."""
+    return [checkout_jar(build=build)] if javadeps.in_checkout() else javadeps.installed_classpath()
+
+
+def own_jar() -> Path:
+    """The jar holding our library's classes: the fat jar in a checkout, the packaged library jar installed."""
+    return JAR if javadeps.in_checkout() else javadeps.BUNDLE / "java" / javadeps.OWN_JARS[0]
+
+
+def checkout_jar(*, build: bool) -> Path:
+    """The checkout's fat jar, built with ``tools/java-build.sh jar`` when missing and ``build`` is set.
+
+    Raises:
+        BridgeError: the jar is missing and could not be built.
+    """
     if not JAR.exists():
         if not build:
             raise errors.BridgeError(
@@ -74,11 +103,7 @@ def start_jvm(*, build: bool = True) -> None:
                 errors.BridgeReason.JAR_MISSING,
                 f"{JAR} is missing and `{BUILD_COMMAND}` failed (exit {done.returncode})",
             )
-    # The JVM shares this process's environment. ONNX Runtime 1.29's telemetry crashes the process (SIGSEGV, no
-    # traceback) when the command line is long; 1.28 is pinned, and this keeps a jar built with 1.29 safe too.
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    jpype.startJVM(*jvm_options(), classpath=[str(JAR)], convertStrings=False)
-    _started_here = True
+    return JAR
 
 
 def jvm_options() -> tuple[str, ...]:
