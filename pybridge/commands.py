@@ -29,7 +29,7 @@ COMMANDS = {
     "bench-infer": Command("pybridge.bench_infer", "inference throughput in Python and in the JVM, in paired rounds"),
     # Python's own.
     "compare": Command("pybridge.compare", "per-image parity of the JVM and Python runtimes for every shipped model"),
-    "data": Command("pybridge.data", "fetch MNIST offline and verified, adopt your IDX files, summarise a dataset"),
+    "data": Command("pybridge.data", "fetch MNIST verified, adopt IDX files, pack your labelled images, summarise"),
     "soak": Command("pybridge.soak", "the bridge and a classifier under sustained load, resident memory watched"),
     "bench-images": Command("pybridge.bench_images", "time and peak memory of both predict commands on hostile images"),
 }
