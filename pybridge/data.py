@@ -173,11 +173,12 @@ class TestSet:
     md5: dict[str, str]
     recorded: str | None
     name: str = "mnist"
+    packed: str | None = None  # the folder or CSV ``data pack`` made these files from, as PACK.json records
 
     @property
     def title(self) -> str:
-        """The dataset's name as people write it (``MNIST``, ``Fashion-MNIST``)."""
-        return DATASETS[self.name][0]
+        """The dataset's name as people write it (``MNIST``, ``Fashion-MNIST``, ``packed``)."""
+        return "packed" if self.packed is not None else DATASETS[self.name][0]
 
     @property
     def card_data(self) -> bool:
@@ -186,6 +187,8 @@ class TestSet:
 
     def describe(self) -> str:
         """One line: the directory, canonical or not (with the differing digests), and the provenance."""
+        if self.packed is not None:
+            return f"{self.directory}: your images, packed from {self.packed} ({self.recorded})"
         if self.canonical:
             state = f"canonical {self.title} test set (MD5 verified)"
         else:
@@ -201,6 +204,7 @@ class TestSet:
             "uncompressed_md5": self.md5,
             "recorded": self.recorded,
             "images": self.dataset.count,
+            "packed_from": self.packed,
         }
 
 
@@ -234,7 +238,15 @@ def load_test_set(directory: Path | None = None, dataset: str = "mnist") -> Test
             f"{directory}: {_mismatches(md5, expected)}; run `python -m pybridge.data fetch --dataset {dataset}`",
         )
     name = known[0] if known else dataset
-    return TestSet(test, directory, bool(known), md5, _recorded_state(directory, md5), name)
+    packed = _packed_source(directory)
+    return TestSet(test, directory, bool(known), md5, _recorded_state(directory, md5), name, packed)
+
+
+def _packed_source(directory: Path) -> str | None:
+    from pybridge import pack  # the image package only when a directory may hold a pack
+
+    record = pack.read_provenance(directory)
+    return None if record is None else str(record["source"])
 
 
 def _recorded_state(directory: Path, md5: dict[str, str]) -> str | None:
@@ -242,7 +254,7 @@ def _recorded_state(directory: Path, md5: dict[str, str]) -> str | None:
 
     packed = pack.read_provenance(directory)
     if packed is not None:
-        return f"packed from {packed['source']} ({packed['count']} samples, {len(packed['skipped'])} files skipped)"
+        return f"{packed['count']} samples, {len(packed['skipped'])} files skipped, as {pack.PROVENANCE} records"
     record = read_provenance(directory)
     if record is None:
         return None
