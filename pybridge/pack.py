@@ -70,18 +70,31 @@ def collect(source: Path, segment: bool = False) -> tuple[Path, list[Entry]]:
     """The images of ``source`` (a label folder tree or a CSV file) in packing order, and their base folder.
 
     Raises:
-        UsageError: the source is missing, or holds an entry that is neither a label folder nor an image in one,
-            a label that is not a digit (a number with ``segment``), a CSV row without a label, or a duplicate.
+        UsageError: the source is missing or unreadable, or holds an entry that is neither a label folder nor an
+            image in one, a label that is not a digit (a number with ``segment``), a CSV row without a label, or
+            a duplicate.
     """
+    try:
+        return _collect(source, segment)
+    except (OSError, UnicodeError) as exc:
+        raise _bad_source(f"{source}: cannot read: {exc}") from exc
+
+
+def _listing(folder: Path) -> list[os.DirEntry]:
+    with os.scandir(folder) as entries:  # closed even when a bad entry ends the walk
+        return list(entries)
+
+
+def _collect(source: Path, segment: bool) -> tuple[Path, list[Entry]]:
     if source.is_dir():
         entries = []
-        for top in os.scandir(source):
+        for top in _listing(source):
             if top.name.startswith("."):
                 continue  # .DS_Store, editors' files: not the user's data
             if not top.is_dir():
                 raise _bad_source(f"{source}: expected only label folders (0/ ... 9/), found the file {top.name!r}")
             _check_label(f"{source}/{top.name}", top.name, segment)
-            for item in os.scandir(top.path):
+            for item in _listing(Path(top.path)):
                 if item.name.startswith("."):
                     continue
                 if not item.is_file():
@@ -91,7 +104,9 @@ def collect(source: Path, segment: bool = False) -> tuple[Path, list[Entry]]:
     if source.is_file():
         base = source.parent
         entries, seen = [], set()
-        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+        # Only \n ends a row (and a \r before it is dropped): Java's pack splits the same way.
+        for number, row in enumerate(source.read_text(encoding="utf-8").split("\n"), 1):
+            line = row.removesuffix("\r")
             if not line.strip() or (number == 1 and line.strip() == "file,label"):
                 continue
             # The label is after the last comma, so file names may hold commas; no quoting.

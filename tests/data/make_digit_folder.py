@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_image_corpus import ROOT, SEED, STYLES, encode, render  # noqa: E402  (beside this script)
+from make_image_corpus import ROOT, SEED, STYLES, encode, render
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-from pybridge import data  # noqa: E402
+from pybridge import data
 
 FORMATS = ("png", "jpeg", "bmp")
 CORRUPT = "3/corrupt.png"
