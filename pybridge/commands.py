@@ -31,6 +31,7 @@ COMMANDS = {
     "compare": Command("pybridge.compare", "per-image parity of the JVM and Python runtimes for every shipped model"),
     "data": Command("pybridge.data", "fetch MNIST verified, adopt IDX files, pack your labelled images, summarise"),
     "soak": Command("pybridge.soak", "the bridge and a classifier under sustained load, resident memory watched"),
+    "bench-pack": Command("pybridge.bench_pack", "time data pack on N images against predicting them one by one"),
     "bench-images": Command("pybridge.bench_images", "time and peak memory of both predict commands on hostile images"),
 }
 EXIT_CODES = "exit codes: 0 ok, 1 check failed, 2 bad usage or input; --debug (after COMMAND) adds tracebacks"

@@ -121,3 +121,18 @@ def test_java_pack_is_byte_identical_and_compare_runs_on_it(folder, jar, jvm, tm
     assert result["data"]["packed_from"] == str(source)
     labels = data.load("t10k", java).labels.data
     assert np.bincount(labels, minlength=10).sum() == COUNT
+
+    # Java's evaluate takes the packed files as they are, and scores them as Python did.
+    files = ["--images", str(java / pack.IMAGES), "--labels", str(java / pack.LABELS)]
+    model = ["--model", str(TEST_MODELS / "linear.onnx")]
+    scored = subprocess.run(["java", "-jar", str(jar), "evaluate", *model, *files], capture_output=True, text=True)
+    correct = round(accuracy["jvm-ort"] * COUNT)
+    assert scored.returncode == 0 and f"({correct}/{COUNT})" in scored.stdout, scored.stdout + scored.stderr
+
+
+def test_bench_pack_prints_both_figures(capsys):
+    from pybridge import bench_pack
+
+    assert bench_pack.main(["--count", "3", "--predict", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "python pack" in out and "python predict singly" in out and "faster than predicting one by one" in out
