@@ -33,14 +33,15 @@ def write_folder(out: Path, count: int = 300) -> list[tuple[str, int]]:
     test = data.load("t10k")
     rng = np.random.default_rng(SEED)
     written = []
+    total = test.count  # past it, the digits come round again in other styles
     for i in range(count):
-        label = int(test.labels.data[i])
+        label = int(test.labels.data[i % total])
         style = styles[i % len(styles)]
         name = f"{label}/{i:05d}-{style.name}.{'jpg' if style.fmt == 'jpeg' else style.fmt}"
         (out / str(label)).mkdir(parents=True, exist_ok=True)
-        (out / name).write_bytes(encode(render(test.images.data[i], style, rng), style))
+        (out / name).write_bytes(encode(render(test.images.data[i % total], style, rng), style))
         written.append((name, label))
-    good_png = encode(render(test.images.data[count], styles[0], rng), styles[0])
+    good_png = encode(render(test.images.data[count % total], styles[0], rng), styles[0])
     (out / "3").mkdir(parents=True, exist_ok=True)
     (out / CORRUPT).write_bytes(good_png[: len(good_png) // 2])
     return written
