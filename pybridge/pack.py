@@ -141,8 +141,9 @@ def pack(source: Path, out: Path, *, segment: bool = False, on_error: str = "fai
         source: a folder of label folders, or a CSV file of ``file,label`` rows.
         out: the output folder.
         segment: each image is a strip whose label is the number it shows: one sample per digit.
-        on_error: ``fail``: any refused image stops the pack before anything is written; ``skip``: refused
-            images are left out and listed in PACK.json.
+        on_error: ``fail``: any refused image stops the pack before anything is written, after one
+            ``refused: <file>: <REASON>: <detail>`` line per refused image on stderr; ``skip``: refused images
+            are left out and listed in PACK.json (and in ``Packed.skipped``).
 
     Raises:
         UsageError: a bad source (see ``collect``), a refused image with ``on_error="fail"``, or no image left.
