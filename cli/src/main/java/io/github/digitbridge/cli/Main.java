@@ -34,6 +34,7 @@ import picocli.CommandLine.ScopeType;
       InfoCommand.class,
       PredictCommand.class,
       EvaluateCommand.class,
+      PackCommand.class,
       BenchInferCommand.class
     })
 public final class Main {

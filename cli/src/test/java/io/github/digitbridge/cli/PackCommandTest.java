@@ -1,0 +1,102 @@
+package io.github.digitbridge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.digitbridge.idx.IdxArray;
+import io.github.digitbridge.idx.IdxReader;
+import io.github.digitbridge.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code pack} on label folders and a CSV made from the image corpus (tests/data/images). */
+class PackCommandTest {
+  @TempDir Path tmp;
+
+  private static Path corpus() {
+    return Fixtures.requireDir(
+        "digitbridge.images.dir",
+        "manifest.tsv",
+        "image corpus",
+        "python tests/data/make_image_corpus.py");
+  }
+
+  /**
+   * Every digit of the corpus in its label folder, plus a truncated PNG in 3/; the labels in order.
+   */
+  private byte[] labelFolders(Path source) throws Exception {
+    List<String[]> digits = new ArrayList<>();
+    for (String line : Files.readAllLines(corpus().resolve("manifest.tsv"))) {
+      String[] row = line.split("\t");
+      if (!line.startsWith("#") && row.length > 2 && row[1].equals("digit")) {
+        Files.createDirectories(source.resolve(row[2]));
+        Files.copy(corpus().resolve(row[0]), source.resolve(row[2]).resolve(row[0]));
+        digits.add(new String[] {row[2] + "/" + row[0], row[2]});
+      }
+    }
+    Files.copy(corpus().resolve("bad-truncated.png"), source.resolve("3/bad-truncated.png"));
+    digits.sort((a, b) -> a[0].compareTo(b[0])); // ASCII names: UTF-8 order is String order
+    byte[] labels = new byte[digits.size()];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = (byte) Integer.parseInt(digits.get(i)[1]);
+    }
+    return labels;
+  }
+
+  @Test
+  void refusesTheBadFileByDefaultAndSkipsItOnRequest() throws Exception {
+    Path source = tmp.resolve("mine");
+    byte[] labels = labelFolders(source);
+    Path out = tmp.resolve("out");
+
+    CliRun refused = CliRun.of("pack", source.toString(), "--out", out.toString());
+    assertEquals(Main.BAD_INPUT, refused.status(), refused.all());
+    assertTrue(refused.err().get(0).startsWith("refused: 3/bad-truncated.png: TRUNCATED: "));
+    assertFalse(Files.exists(out));
+
+    CliRun packed =
+        CliRun.of("pack", source.toString(), "--out", out.toString(), "--on-error", "skip");
+    assertEquals(Main.OK, packed.status(), packed.all());
+    assertTrue(packed.out().get(0).startsWith("skipped: 3/bad-truncated.png: TRUNCATED: "));
+    IdxArray images = IdxReader.read(out.resolve(PackCommand.IMAGES));
+    IdxArray read = IdxReader.read(out.resolve(PackCommand.LABELS));
+    assertArrayEquals(new int[] {labels.length, 28, 28}, images.shape());
+    byte[] found = new byte[labels.length];
+    read.data().get(found);
+    assertArrayEquals(labels, found);
+    String record = Files.readString(out.resolve(PackCommand.PROVENANCE));
+    assertTrue(record.contains("\"reason\": \"TRUNCATED\""), record);
+  }
+
+  @Test
+  void segmentsStripsListedInACsv() throws Exception {
+    for (String name : List.of("strip-17.png", "strip-2024.png")) {
+      Files.copy(corpus().resolve(name), tmp.resolve(name));
+    }
+    Path csv =
+        Files.writeString(
+            tmp.resolve("l.csv"), "file,label\nstrip-2024.png,2024\nstrip-17.png,17\n");
+    Path out = tmp.resolve("out");
+    CliRun run = CliRun.of("pack", csv.toString(), "--out", out.toString(), "--segment");
+    assertEquals(Main.OK, run.status(), run.all());
+    byte[] found = new byte[6];
+    IdxReader.read(out.resolve(PackCommand.LABELS)).data().get(found);
+    assertEquals("[1, 7, 2, 0, 2, 4]", Arrays.toString(found));
+  }
+
+  @Test
+  void aSourceThatIsNotLabelFoldersIsBadUsage() throws Exception {
+    Files.createDirectories(tmp.resolve("src/seven"));
+    CliRun run =
+        CliRun.of("pack", tmp.resolve("src").toString(), "--out", tmp.resolve("o").toString());
+    assertEquals(Main.BAD_INPUT, run.status(), run.all());
+    assertTrue(run.err().get(0).contains("expected a label of one digit 0-9"), run.all());
+  }
+}
