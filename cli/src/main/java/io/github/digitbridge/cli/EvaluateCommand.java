@@ -8,16 +8,19 @@ import io.github.digitbridge.model.Evaluation;
 import io.github.digitbridge.model.ModelCard;
 import io.github.digitbridge.model.ModelException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code evaluate --model M --images I --labels L [--expect-card CARD] [--json]}: the accuracy of a
- * model on a dataset, {@code accuracy 99.09% (9909/10000)}; with {@code --expect-card}, exit 1
- * unless it equals the card's {@code test_accuracy} exactly.
+ * {@code evaluate --model M (--data DIR | --images I --labels L) [--expect-card CARD] [--json]}:
+ * the accuracy of a model on a dataset, {@code accuracy 99.02% (9902/10000)}; with {@code
+ * --expect-card}, exit 1 unless it equals the card's {@code test_accuracy} exactly. A folder that
+ * {@code pack} wrote is not the data the card was measured on: there the card is not compared.
  */
 @Command(
     name = "evaluate",
@@ -26,11 +29,31 @@ import picocli.CommandLine.Option;
 final class EvaluateCommand extends Subcommand {
   @Mixin ModelOptions model;
 
-  @Option(names = "--images", required = true, paramLabel = "FILE", description = "IDX images.")
-  Path images;
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
 
-  @Option(names = "--labels", required = true, paramLabel = "FILE", description = "IDX labels.")
-  Path labels;
+  /** The dataset: a folder in MNIST's test-file layout, or the two files. */
+  static final class Source {
+    @Option(
+        names = "--data",
+        paramLabel = "DIR",
+        description =
+            "A folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz: MNIST's, or"
+                + " one that pack wrote.")
+    Path data;
+
+    @ArgGroup(exclusive = false)
+    ImageFiles files;
+  }
+
+  /** The images and labels named one by one. */
+  static final class ImageFiles {
+    @Option(names = "--images", required = true, paramLabel = "FILE", description = "IDX images.")
+    Path images;
+
+    @Option(names = "--labels", required = true, paramLabel = "FILE", description = "IDX labels.")
+    Path labels;
+  }
 
   @Option(
       names = "--expect-card",
@@ -44,9 +67,16 @@ final class EvaluateCommand extends Subcommand {
   @Override
   int run(Console console) throws IdxException, ModelException {
     ClassifierOptions options = model.options(console);
+    Path images =
+        source.data != null ? source.data.resolve(PackCommand.IMAGES) : source.files.images;
+    Path labels =
+        source.data != null ? source.data.resolve(PackCommand.LABELS) : source.files.labels;
     MnistDataset dataset = MnistDataset.load(images, labels);
+    // A packed folder holds the user's own images: the card's figure was measured on MNIST's.
+    boolean packed =
+        source.data != null && Files.isRegularFile(source.data.resolve(PackCommand.PROVENANCE));
     Optional<ModelCard> card =
-        expectCard != null ? Optional.of(ModelCard.read(expectCard)) : Optional.empty();
+        expectCard != null && !packed ? Optional.of(ModelCard.read(expectCard)) : Optional.empty();
     if (card.isPresent() && card.get().testAccuracy().isEmpty()) {
       throw new ModelException(
           ModelException.Reason.CARD_INVALID,
@@ -72,6 +102,7 @@ final class EvaluateCommand extends Subcommand {
               .field("name", name)
               .field("images", images.toString())
               .field("labels", labels.toString())
+              .field("packed", packed)
               .field("batch", options.batchSize())
               .field("threads", options.intraOpThreads())
               .field("accuracy", evaluation.accuracy())
@@ -91,6 +122,15 @@ final class EvaluateCommand extends Subcommand {
           "%s (%s): %d images from %s; %s%n",
           name, model.model, evaluation.count(), images, settings);
       out.println("accuracy " + evaluation.accuracyText());
+      if (expectCard != null && packed) {
+        out.println(
+            "card "
+                + expectCard
+                + ": not compared: "
+                + source.data
+                + " was packed from your images (PACK.json), not the test set the card was measured"
+                + " on");
+      }
       if (card.isPresent()) {
         double expected = card.get().testAccuracy().getAsDouble();
         out.println(

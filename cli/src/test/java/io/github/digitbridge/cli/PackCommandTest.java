@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxReader;
 import io.github.digitbridge.testing.Fixtures;
+import io.github.digitbridge.testing.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,5 +99,51 @@ class PackCommandTest {
         CliRun.of("pack", tmp.resolve("src").toString(), "--out", tmp.resolve("o").toString());
     assertEquals(Main.BAD_INPUT, run.status(), run.all());
     assertTrue(run.err().get(0).contains("expected a label of one digit 0-9"), run.all());
+  }
+
+  @Test
+  void evaluateTakesAPackedFolderAndLeavesTheCardUncompared() throws Exception {
+    Path source = tmp.resolve("mine");
+    byte[] labels = labelFolders(source);
+    Path out = tmp.resolve("out");
+    assertEquals(
+        Main.OK,
+        CliRun.of("pack", source.toString(), "--out", out.toString(), "--on-error", "skip")
+            .status());
+    String model = TestModels.linear().toString();
+    String card = TestModels.file("linear.json").toString();
+
+    CliRun run =
+        CliRun.of("evaluate", "--model", model, "--data", out.toString(), "--expect-card", card);
+    assertEquals(Main.OK, run.status(), run.all());
+    assertTrue(run.out().get(0).contains(labels.length + " images from " + out), run.all());
+    assertTrue(run.out().get(1).startsWith("accuracy "), run.all());
+    assertTrue(run.out().get(2).startsWith("card " + card + ": not compared: "), run.all());
+
+    CliRun json = CliRun.of("evaluate", "--model", model, "--data", out.toString(), "--json");
+    assertTrue(json.out().get(0).contains("\"packed\": true"), json.all());
+  }
+
+  @Test
+  void evaluateOnMnistByFolderComparesTheCardAsByFiles() throws Exception {
+    String model = TestModels.linear().toString();
+    String card = TestModels.file("linear.json").toString();
+    Path mnist = TestModels.mnistTestImages().getParent();
+    CliRun run =
+        CliRun.of("evaluate", "--model", model, "--data", mnist.toString(), "--expect-card", card);
+    assertEquals(Main.OK, run.status(), run.all());
+    assertTrue(run.out().get(2).endsWith(": equal"), run.all());
+  }
+
+  @Test
+  void evaluateWantsEitherAFolderOrBothFiles() {
+    String model = TestModels.linear().toString();
+    CliRun both =
+        CliRun.of("evaluate", "--model", model, "--data", "x", "--images", "a", "--labels", "b");
+    assertEquals(Main.BAD_INPUT, both.status(), both.all());
+    CliRun half = CliRun.of("evaluate", "--model", model, "--images", "a");
+    assertEquals(Main.BAD_INPUT, half.status(), half.all());
+    CliRun none = CliRun.of("evaluate", "--model", model);
+    assertEquals(Main.BAD_INPUT, none.status(), none.all());
   }
 }
