@@ -116,7 +116,7 @@ final class EvaluateCommand extends Subcommand {
                 .field("test_accuracy", card.get().testAccuracy().getAsDouble())
                 .field("match", match));
       }
-      out.println(record.raw("evaluation", evaluation.toJson()));
+      out.println(record.field("evaluation", Json.of(evaluation)));
     } else {
       out.printf(
           "%s (%s): %d images from %s; %s%n",

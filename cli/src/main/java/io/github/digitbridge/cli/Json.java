@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.util.RawValue;
+import io.github.digitbridge.model.Evaluation;
 import java.io.IOException;
 import java.util.List;
 
@@ -78,10 +78,51 @@ final class Json {
     return this;
   }
 
-  /** A value that is already JSON text, such as an object from {@code Evaluation.toJson()}. */
-  Json raw(String key, String json) {
-    node.putRawValue(key, new RawValue(json));
+  Json field(String key, double[] values) {
+    ArrayNode array = node.putArray(key);
+    for (double value : values) {
+      array.add(value);
+    }
     return this;
+  }
+
+  /** Rows of numbers, such as a confusion matrix. */
+  Json field(String key, int[][] rows) {
+    ArrayNode array = node.putArray(key);
+    for (int[] row : rows) {
+      ArrayNode inner = array.addArray();
+      for (int value : row) {
+        inner.add(value);
+      }
+    }
+    return this;
+  }
+
+  /**
+   * An evaluation as one object: {@code count}, {@code correct}, {@code accuracy}, and per class
+   * {@code precision}, {@code recall}, {@code support}, then {@code confusion} (rows = true labels)
+   * and {@code misclassified}.
+   */
+  static Json of(Evaluation e) {
+    int classes = e.classes();
+    double[] precision = new double[classes];
+    double[] recall = new double[classes];
+    int[] support = new int[classes];
+    for (int c = 0; c < classes; c++) {
+      precision[c] = e.precision(c);
+      recall[c] = e.recall(c);
+      support[c] = e.support(c);
+    }
+    return new Json()
+        .field("count", e.count())
+        .field("correct", e.correct())
+        .field("accuracy", e.accuracy())
+        .field("classes", classes)
+        .field("precision", precision)
+        .field("recall", recall)
+        .field("support", support)
+        .field("confusion", e.confusionMatrix())
+        .field("misclassified", e.misclassified());
   }
 
   @Override

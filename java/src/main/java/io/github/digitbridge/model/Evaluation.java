@@ -1,8 +1,5 @@
 package io.github.digitbridge.model;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.digitbridge.idx.IdxArray;
 import io.github.digitbridge.idx.IdxType;
 import io.github.digitbridge.idx.MnistDataset;
@@ -206,31 +203,6 @@ public final class Evaluation {
   /** The accuracy as the CLI prints it, e.g. {@code 99.09% (9909/10000)}. */
   public String accuracyText() {
     return String.format(Locale.ROOT, "%.2f%% (%d/%d)", 100 * accuracy(), correct, count);
-  }
-
-  /**
-   * One JSON object: {@code count}, {@code correct}, {@code accuracy}, and per class {@code
-   * precision}, {@code recall}, {@code support}, then {@code confusion} (rows = true labels) and
-   * {@code misclassified}. Spaced like Python's {@code json.dumps}.
-   */
-  public String toJson() {
-    ObjectNode json = JsonNodeFactory.instance.objectNode();
-    json.put("count", count).put("correct", correct).put("accuracy", accuracy());
-    json.put("classes", classes);
-    ArrayNode precision = json.putArray("precision");
-    ArrayNode recall = json.putArray("recall");
-    ArrayNode support = json.putArray("support");
-    for (int c = 0; c < classes; c++) {
-      precision.add(precision(c));
-      recall.add(recall(c));
-      support.add(support(c));
-    }
-    ArrayNode rows = json.putArray("confusion");
-    for (int[] row : confusionMatrix()) {
-      Arrays.stream(row).forEach(rows.addArray()::add);
-    }
-    Arrays.stream(misclassified).forEach(json.putArray("misclassified")::add);
-    return JsonValue.write(json);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.github.digitbridge.model;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -9,10 +8,6 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -71,7 +66,6 @@ final class JsonValue {
                   .maxDocumentLength(ModelFile.MAX_JSON_BYTES)
                   .build())
           .build();
-  private static final ObjectWriter WRITER = new ObjectMapper(FACTORY).writer(new PythonSpacing());
 
   private final Object value;
   // Where this value sits, kept as a link to its parent and built into text only for a message:
@@ -106,38 +100,6 @@ final class JsonValue {
       throw new Invalid("expected JSON, found: " + e.getOriginalMessage() + offset(e));
     } catch (IOException e) {
       throw new Invalid("expected JSON, found: " + e.getMessage()); // a String has no I/O to fail
-    }
-  }
-
-  /**
-   * One line of JSON, spaced like Python's {@code json.dumps} ({@code ", "} and {@code ": "}) so
-   * that both sides print the same text; numbers as Java prints them.
-   */
-  static String write(JsonNode value) {
-    try {
-      return WRITER.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a tree of plain values always writes", e);
-    }
-  }
-
-  /** Python's default separators, on one line. */
-  private static final class PythonSpacing extends MinimalPrettyPrinter {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
-      g.writeRaw(": ");
-    }
-
-    @Override
-    public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
-      g.writeRaw(", ");
-    }
-
-    @Override
-    public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
-      g.writeRaw(", ");
     }
   }
 

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -154,17 +152,6 @@ class JsonValueTest {
     String big = "\"" + "x".repeat(ModelFile.MAX_JSON_BYTES) + "\"";
     JsonValue.Invalid e = assertThrows(JsonValue.Invalid.class, () -> JsonValue.parse(big));
     assertTrue(e.getMessage().startsWith("expected JSON, found: "), e.getMessage());
-  }
-
-  @Test
-  void writesLikePythonsJsonDumps() {
-    ObjectNode node = JsonNodeFactory.instance.objectNode();
-    node.put("a", 1).put("b", 0.1).put("c", 1e-05).put("d", 1e22);
-    node.putArray("e").add(1).add(2);
-    node.putObject("f");
-    assertEquals(
-        "{\"a\": 1, \"b\": 0.1, \"c\": 1.0E-5, \"d\": 1.0E22, \"e\": [1, 2], \"f\": {}}",
-        JsonValue.write(node));
   }
 
   @Test
