@@ -168,11 +168,11 @@ def measure(
     work: Callable[[int], list[str]],
     calls: int,
     *,
-    block: int,
     bound: float,
     probe,
     detail: str,
     unit: int = 1,
+    block: int | None = None,
 ) -> Figure:
     """Warms ``work`` up until RSS settles, then runs it ``calls`` times and returns the figure.
 
@@ -181,10 +181,11 @@ def measure(
 
     Args:
         work: ``work(n)`` makes n calls and returns the problems it saw (empty when all went as expected).
-        block: calls per block.
+        block: calls per block; by default a tenth of ``calls``.
         probe: has ``touch_young_generation()`` and ``sample() -> Sample``.
         unit: bridge calls per unit of ``work`` (the threads scenario counts rounds of many calls).
     """
+    block = block or max(1, calls // 10)
     start = time.perf_counter()
     problems: list[str] = []
     samples: list[Sample] = []
@@ -261,7 +262,6 @@ class Soak:
                     "threads",
                     work,
                     rounds,
-                    block=max(1, rounds // 10),
                     bound=bound,
                     probe=probe,
                     detail=(
@@ -281,7 +281,6 @@ class Soak:
             "cycles",
             work,
             cycles,
-            block=max(1, cycles // 10),
             bound=bound,
             probe=probe,
             detail=f"open (golden check on) and close {self.model.name}",
@@ -307,7 +306,6 @@ class Soak:
                 "failures",
                 work,
                 failures,
-                block=max(1, failures // 10),
                 bound=bound,
                 probe=probe,
                 detail="failing calls in turn: " + ", ".join(label for label, _, _ in calls),

@@ -209,6 +209,9 @@ final class ModelFile {
       }
       end += Long.parseLong(value);
     }
+    // Missing and not a regular file (a folder, a device) read the same to the user.
+    String missing =
+        "expected a regular file " + quoted + " in the model's folder " + folder + ", found none";
     Path base;
     Path target;
     try {
@@ -219,13 +222,7 @@ final class ModelFile {
       }
       target = joined.toRealPath();
     } catch (IOException e) {
-      throw external(
-          source,
-          "expected a regular file "
-              + quoted
-              + " in the model's folder "
-              + folder
-              + ", found none");
+      throw external(source, missing);
     }
     if (!target.startsWith(base)) {
       throw external(
@@ -237,13 +234,7 @@ final class ModelFile {
               + " leading out");
     }
     if (!Files.isRegularFile(target)) {
-      throw external(
-          source,
-          "expected a regular file "
-              + quoted
-              + " in the model's folder "
-              + folder
-              + ", found none");
+      throw external(source, missing);
     }
     long size = sizeOf(target);
     if (end > size) {
