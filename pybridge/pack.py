@@ -1,11 +1,14 @@
 """Users' own labelled digit images -> an MNIST-format test split (the Python twin of Java's ``pack``).
 
-``python -m pybridge.data pack SOURCE --out OUTDIR [--segment] [--on-error fail|skip]`` (also ``digitbridge data
-pack``). SOURCE is a folder with one sub-folder per label (``0/`` ... ``9/``), or a CSV file of ``file,label``
-rows (paths relative to the CSV's folder). Every image goes through ``pybridge.image`` in mnist mode (with
-``--segment``: a strip, one sample per digit of its label). OUTDIR receives ``t10k-images-idx3-ubyte.gz``,
-``t10k-labels-idx1-ubyte.gz`` (the names ``compare --data`` and ``data.load`` read) and ``PACK.json``, the
-provenance. The rules, which Java's ``pack`` follows to the byte, are in docs/idx-format.md, "Packing images".
+``python -m pybridge.data pack SOURCE --out OUTDIR [--segment] [--on-error fail|skip] [--prefix NAME |
+--test-percent N]`` (also ``digitbridge data pack``). SOURCE is a folder with one sub-folder per label (``0/`` ...
+``9/``), a CSV file of ``file,label`` rows, or a JSON file (``.json``) holding a list of ``{"file": ..., "label":
+...}`` objects (paths relative to the list's folder). Every image goes through ``pybridge.image`` in mnist mode
+(with ``--segment``: a strip, one sample per digit of its label). OUTDIR receives ``t10k-images-idx3-ubyte.gz``
+and ``t10k-labels-idx1-ubyte.gz`` (the names ``compare --data`` and ``data.load`` read; ``--prefix`` renames
+them), or with ``--test-percent`` the four-file layout (``train-*`` and ``t10k-*``, split per label), and
+``PACK.json``, the provenance. The rules, which Java's ``pack`` follows to the byte, are in docs/idx-format.md,
+"Packing images".
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +28,33 @@ from pybridge import errors, idx
 from pybridge import image as pp
 from pybridge.files import atomic_write
 
+TEST_PREFIX = "t10k"
+TRAIN_PREFIX = "train"
 IMAGES = "t10k-images-idx3-ubyte.gz"
 LABELS = "t10k-labels-idx1-ubyte.gz"
 PROVENANCE = "PACK.json"
 FORMAT = "digitbridge-pack 1"
 ON_ERROR = ("fail", "skip")
 LABEL_MISMATCH = "LABEL_MISMATCH"  # a --segment strip holds another number of digits than its label has
+# A prefix is one file-name part: no separators, no leading dot (hidden files, "..").
+PREFIX_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def images_name(prefix: str) -> str:
+    return f"{prefix}-images-idx3-ubyte.gz"
+
+
+def labels_name(prefix: str) -> str:
+    return f"{prefix}-labels-idx1-ubyte.gz"
+
+
+def in_test_split(rank: int, percent: int) -> bool:
+    """Whether the ``rank``-th packed file (from 0) of a label goes to the test split at ``percent`` per cent.
+
+    Integer steps, not random draws: every label gets its share (1 file in 5 at 20%), the choice is the same in
+    Java, and adding files to one label moves no file of another.
+    """
+    return (rank + 1) * percent // 100 > rank * percent // 100
 
 
 @dataclass(frozen=True)
@@ -48,6 +73,7 @@ class Packed:
     files: list[dict]
     skipped: list[dict]
     provenance: dict
+    outputs: tuple[str, ...]
 
 
 def _bad_source(detail: str) -> errors.UsageError:
@@ -101,6 +127,8 @@ def _collect(source: Path, segment: bool) -> tuple[Path, list[Entry]]:
                     raise _bad_source(f"{source}/{top.name}: expected image files only, found {item.name!r}")
                 entries.append(Entry(f"{top.name}/{item.name}", top.name))
         return source, _order(entries)
+    if source.is_file() and source.name.endswith(".json"):
+        return source.parent, _order(_json_entries(source, segment))
     if source.is_file():
         base = source.parent
         entries, seen = [], set()
@@ -120,7 +148,49 @@ def _collect(source: Path, segment: bool) -> tuple[Path, list[Entry]]:
             seen.add(file)
             entries.append(Entry(file, label))
         return base, _order(entries)
-    raise _bad_source(f"{source}: expected a folder of label folders or a CSV file, found nothing there")
+    raise _bad_source(f"{source}: expected a folder of label folders, a CSV or a JSON list, found nothing there")
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [k for k, _ in pairs]
+    twice = next((k for k in keys if keys.count(k) > 1), None)
+    if twice is not None:
+        raise ValueError(f"the key {twice!r} twice in one object")  # Java's reader refuses it too
+    return dict(pairs)
+
+
+def _kind(value: object) -> str:
+    kinds = {dict: "an object", str: "a string", bool: "true or false", type(None): "null"}
+    return kinds.get(type(value), "a number")
+
+
+JSON_LIST = "a JSON list of {file, label} objects"
+
+
+def _json_entries(source: Path, segment: bool) -> list[Entry]:
+    try:
+        items = json.loads(source.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
+    except ValueError as exc:
+        raise _bad_source(f"{source}: expected {JSON_LIST}, found invalid JSON ({exc})") from None
+    if not isinstance(items, list):
+        raise _bad_source(f"{source}: expected {JSON_LIST}, found {_kind(items)}")
+    entries, seen = [], set()
+    for number, item in enumerate(items, 1):
+        where = f"{source}: item {number}"
+        if not isinstance(item, dict) or not isinstance(item.get("file"), str) or not item["file"]:
+            raise _bad_source(f'{where}: expected an object with a file name in "file", found {json.dumps(item)}')
+        label = item.get("label")
+        # A label is text ("0042" keeps its zeros) or a whole number; true is not 1, 7.0 is not 7.
+        if isinstance(label, int) and not isinstance(label, bool):
+            label = str(label)
+        if not isinstance(label, str):
+            raise _bad_source(f"{where}: expected a label as a string or a whole number, found {json.dumps(label)}")
+        _check_label(where, label, segment)
+        if item["file"] in seen:
+            raise _bad_source(f"{where}: {item['file']!r} is listed twice")
+        seen.add(item["file"])
+        entries.append(Entry(item["file"], label))
+    return entries
 
 
 def _versions() -> dict:
@@ -134,25 +204,46 @@ def _versions() -> dict:
     }
 
 
-def pack(source: Path, out: Path, *, segment: bool = False, on_error: str = "fail") -> Packed:
+def pack(
+    source: Path,
+    out: Path,
+    *,
+    segment: bool = False,
+    on_error: str = "fail",
+    prefix: str = TEST_PREFIX,
+    test_percent: int | None = None,
+) -> Packed:
     """Pack ``source`` into ``out`` (created if missing); every file atomically, PACK.json last.
 
     Args:
-        source: a folder of label folders, or a CSV file of ``file,label`` rows.
+        source: a folder of label folders, a CSV file of ``file,label`` rows or a JSON list (``.json``).
         out: the output folder.
         segment: each image is a strip whose label is the number it shows: one sample per digit.
         on_error: ``fail``: any refused image stops the pack before anything is written, after one
             ``refused: <file>: <REASON>: <detail>`` line per refused image on stderr; ``skip``: refused images
             are left out and listed in PACK.json (and in ``Packed.skipped``).
+        prefix: the two files' names start with it (``t10k``: what ``compare --data`` reads).
+        test_percent: write the four-file layout instead: this share of each label's files (see
+            ``in_test_split``) in ``t10k-*``, the rest in ``train-*``; not with another ``prefix``.
 
     Raises:
-        UsageError: a bad source (see ``collect``), a refused image with ``on_error="fail"``, or no image left.
+        UsageError: a bad source (see ``collect``) or option, a refused image with ``on_error="fail"``, no image
+            left, or a split left empty.
     """
     if on_error not in ON_ERROR:
         raise _bad_source(f"expected --on-error fail or skip, found {on_error!r}")
+    if not PREFIX_PATTERN.fullmatch(prefix):
+        raise _bad_source(f"expected --prefix of letters, digits, '.', '_' or '-' (not first), found {prefix!r}")
+    if test_percent is not None:
+        if prefix != TEST_PREFIX:
+            raise _bad_source("expected --prefix or --test-percent, found both: the four files are train-* and t10k-*")
+        if not 1 <= test_percent <= 99:
+            raise _bad_source(f"expected --test-percent between 1 and 99, found {test_percent}")
     base, entries = collect(source, segment)
-    pixels: list[np.ndarray] = []
-    labels: list[int] = []
+    prefixes = (TRAIN_PREFIX, TEST_PREFIX) if test_percent is not None else (prefix,)
+    pixels: dict[str, list[np.ndarray]] = {p: [] for p in prefixes}
+    labels: dict[str, list[int]] = {p: [] for p in prefixes}
+    ranks: dict[str, int] = {}
     files: list[dict] = []
     skipped: list[dict] = []
     for entry in entries:
@@ -171,8 +262,14 @@ def pack(source: Path, out: Path, *, segment: bool = False, on_error: str = "fai
             detail = f"expected {len(entry.label)} digits for label {entry.label}, found {len(digits)}"
             skipped.append({**record, "reason": LABEL_MISMATCH, "detail": detail})
             continue
-        pixels += [d.pixels for d in digits]
-        labels += [int(c) for c in entry.label]
+        split = prefix
+        if test_percent is not None:
+            rank = ranks.get(entry.label, 0)
+            ranks[entry.label] = rank + 1
+            split = TEST_PREFIX if in_test_split(rank, test_percent) else TRAIN_PREFIX
+            record["split"] = split
+        pixels[split] += [d.pixels for d in digits]
+        labels[split] += [int(c) for c in entry.label]
         files.append(record)
     if skipped and on_error == "fail":
         for s in skipped:
@@ -181,25 +278,40 @@ def pack(source: Path, out: Path, *, segment: bool = False, on_error: str = "fai
             f"{source}: {len(skipped)} of {len(entries)} files refused, nothing written; "
             "fix or remove them, or pass --on-error skip"
         )
-    if not pixels:
+    count = sum(len(v) for v in labels.values())
+    if not count:
         raise _bad_source(f"{source}: expected at least one image that packs, found {len(entries)} files, none usable")
+    empty = [p for p in prefixes if not labels[p]]
+    if empty:
+        raise _bad_source(
+            f"{source}: expected samples in both splits at --test-percent {test_percent}, found none for {empty[0]} "
+            f"({len(files)} files packed); change the percentage or add images"
+        )
     out.mkdir(parents=True, exist_ok=True)
-    idx.write_idx(out / IMAGES, np.stack(pixels), compress=True)
-    idx.write_idx(out / LABELS, np.array(labels, np.uint8), compress=True)
+    outputs = {}
+    for p in prefixes:
+        for name, array in (
+            (images_name(p), np.stack(pixels[p])),
+            (labels_name(p), np.array(labels[p], np.uint8)),
+        ):
+            idx.write_idx(out / name, array, compress=True)
+            outputs[name] = hashlib.sha256((out / name).read_bytes()).hexdigest()
     provenance = {
         "format": FORMAT,
         "source": str(source),
         "mode": pp.Mode.MNIST.value,
         "segment": segment,
         "on_error": on_error,
+        "test_percent": test_percent,
         "versions": _versions(),
-        "count": len(labels),
-        "outputs": {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in (IMAGES, LABELS)},
+        "count": count,
+        "counts": {p: len(labels[p]) for p in prefixes},
+        "outputs": outputs,
         "files": files,
         "skipped": skipped,
     }
     atomic_write(out / PROVENANCE, (json.dumps(provenance, indent=2) + "\n").encode())
-    return Packed(len(labels), files, skipped, provenance)
+    return Packed(count, files, skipped, provenance, (*outputs, PROVENANCE))
 
 
 def read_provenance(directory: Path) -> dict | None:

@@ -37,6 +37,16 @@ final class Json {
     return this;
   }
 
+  /** A whole number, or null (JSON's {@code null}) when there is none. */
+  Json field(String key, Integer value) {
+    if (value == null) {
+      node.putNull(key);
+    } else {
+      node.put(key, value.intValue());
+    }
+    return this;
+  }
+
   Json field(String key, boolean value) {
     node.put(key, value);
     return this;

@@ -146,4 +146,120 @@ class PackCommandTest {
     CliRun none = CliRun.of("evaluate", "--model", model);
     assertEquals(Main.BAD_INPUT, none.status(), none.all());
   }
+
+  @Test
+  void theTestSplitTakesEachLabelsShareInEvenSteps() {
+    for (int percent : new int[] {1, 10, 20, 33, 50, 99}) {
+      for (int n : new int[] {1, 7, 100, 1003}) {
+        int chosen = 0;
+        for (int rank = 0; rank < n; rank++) {
+          chosen += PackCommand.inTestSplit(rank, percent) ? 1 : 0;
+        }
+        assertEquals(n * percent / 100, chosen, percent + "% of " + n);
+      }
+    }
+    List<Integer> fifth = new ArrayList<>();
+    for (int rank = 0; rank < 10; rank++) {
+      if (PackCommand.inTestSplit(rank, 20)) {
+        fifth.add(rank);
+      }
+    }
+    assertEquals(List.of(4, 9), fifth);
+  }
+
+  @Test
+  void testPercentWritesTrainAndTestWithEveryImageOnce() throws Exception {
+    Path source = tmp.resolve("mine");
+    byte[] labels = labelFolders(source);
+    Path out = tmp.resolve("out");
+    CliRun run =
+        CliRun.of(
+            "pack",
+            source.toString(),
+            "--out",
+            out.toString(),
+            "--on-error",
+            "skip",
+            "--test-percent",
+            "50");
+    assertEquals(Main.OK, run.status(), run.all());
+    int train = IdxReader.read(out.resolve("train-labels-idx1-ubyte.gz")).shape()[0];
+    int test = IdxReader.read(out.resolve(PackCommand.LABELS)).shape()[0];
+    assertEquals(labels.length, train + test);
+    assertTrue(test > 0 && train >= test, train + " / " + test);
+    String record = Files.readString(out.resolve(PackCommand.PROVENANCE));
+    assertTrue(record.contains("\"test_percent\": 50"), record);
+    assertTrue(record.contains("\"split\": \"train\""), record);
+  }
+
+  @Test
+  void aJsonListTakesTextOrWholeNumberLabels() throws Exception {
+    for (String name : List.of("strip-17.png", "strip-2024.png")) {
+      Files.copy(corpus().resolve(name), tmp.resolve(name));
+    }
+    Path list =
+        Files.writeString(
+            tmp.resolve("l.json"),
+            "[{\"file\": \"strip-2024.png\", \"label\": \"2024\"},"
+                + " {\"file\": \"strip-17.png\", \"label\": 17, \"writer\": \"me\"}]");
+    Path out = tmp.resolve("out");
+    CliRun run =
+        CliRun.of(
+            "pack", list.toString(), "--out", out.toString(), "--segment", "--prefix", "mine");
+    assertEquals(Main.OK, run.status(), run.all());
+    byte[] found = new byte[6];
+    IdxReader.read(out.resolve("mine-labels-idx1-ubyte.gz")).data().get(found);
+    assertEquals("[1, 7, 2, 0, 2, 4]", Arrays.toString(found));
+  }
+
+  @Test
+  void aBadJsonListOrLayoutIsOneUsageLineAndNothingWritten() throws Exception {
+    String[][] cases = {
+      {"{\"file\": \"a.png\"}", "expected a JSON list of {file, label} objects, found an object"},
+      {
+        "[{\"file\": \"a.png\", \"label\": 7.0}]",
+        "item 1: expected a label as a string or a whole number, found 7.0"
+      },
+      {
+        "[{\"file\": \"a.png\", \"label\": true}]",
+        "item 1: expected a label as a string or a whole number, found true"
+      },
+      {
+        "[{\"label\": 1}]",
+        "item 1: expected an object with a file name in \"file\", found {\"label\":1}"
+      },
+      {
+        "[{\"file\": \"a\", \"label\": 1}, {\"file\": \"a\", \"label\": 2}]",
+        "item 2: 'a' is listed twice"
+      },
+      {
+        "[{\"file\": \"a\", \"file\": \"b\", \"label\": 1}]",
+        "found invalid JSON (Duplicate field 'file')"
+      },
+    };
+    Path list = tmp.resolve("l.json");
+    Path out = tmp.resolve("out");
+    for (String[] c : cases) {
+      Files.writeString(list, c[0]);
+      CliRun run = CliRun.of("pack", list.toString(), "--out", out.toString());
+      assertEquals(Main.BAD_INPUT, run.status(), run.all());
+      assertTrue(run.err().get(0).contains(c[1]), c[1] + " in " + run.all());
+    }
+    Path source = tmp.resolve("mine");
+    labelFolders(source);
+    for (String[] bad :
+        new String[][] {
+          {"--test-percent", "0"},
+          {"--test-percent", "100"},
+          {"--prefix", "../up"},
+          {"--prefix", "mine", "--test-percent", "20"}
+        }) {
+      List<String> args =
+          new ArrayList<>(List.of("pack", source.toString(), "--out", out.toString()));
+      args.addAll(List.of(bad));
+      CliRun run = CliRun.of(args.toArray(String[]::new));
+      assertEquals(Main.BAD_INPUT, run.status(), run.all());
+    }
+    assertFalse(Files.exists(out));
+  }
 }
