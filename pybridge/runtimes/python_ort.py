@@ -10,9 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from pybridge import errors, modelfile
+
+try:
+    import onnxruntime as ort
+except ImportError as missing:  # ONNX Runtime comes by an extra (cpu or gpu), so it can be absent
+    raise errors.UsageError(
+        errors.UsageReason.UNSUPPORTED,
+        "onnxruntime: UNSUPPORTED: expected ONNX Runtime installed (pip install 'digitbridge[cpu]', or "
+        f"'digitbridge[gpu]' for CUDA; `make venv` in a checkout), found none ({missing})",
+    ) from missing
 from pybridge.runtimes.base import DEFAULT_BATCH, OPTIMIZATION_LEVEL, Runtime, TensorModel
 
 CUDA = "CUDAExecutionProvider"
