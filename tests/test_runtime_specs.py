@@ -130,7 +130,7 @@ def test_each_pair_gets_a_budget_with_its_reason():
     same = compare.pair_budget(ort128, ort128, None, 0.0, HERE)
     assert same.atol == compare.CPU_ATOL and same.basis.startswith("same ONNX Runtime build (1.28.0")
     other = compare.pair_budget(ort128, _run(onnxruntime="1.32.0", optimization_level="ALL"), None, 0.0, HERE)
-    assert other.atol == compare.VERSION_ATOL and other.basis.startswith("ONNX Runtime 1.28.0 vs 1.32.0: measured")
+    assert other.atol == compare.VERSION_ATOL and other.basis.startswith("ONNX Runtime 1.28.0 vs 1.32.0: measured (")
     basic = compare.pair_budget(ort128, _run(onnxruntime="1.28.0", optimization_level="BASIC"), None, 0.0, HERE)
     assert basic.atol == compare.VERSION_ATOL and basic.basis.startswith("optimisation ALL vs BASIC: measured")
     elsewhere = _run(onnxruntime="1.28.0", optimization_level="ALL", machine={"cpu": "Y", "cpu_flags_sha256": "g"})
