@@ -41,14 +41,18 @@ from pybridge import cli, data, errors, files, javadeps, runtimes
 from pybridge import contract as model_contract
 from pybridge.runtimes import saved
 from pybridge.runtimes import spec as runtime_spec
-from pybridge.runtimes.base import RunOutput, Runtime
+from pybridge.runtimes.base import OPTIMIZATION_LEVEL, OPTIMIZATION_LEVELS, RunOutput, Runtime
 
 CPU_ATOL = 1e-6  # fallback budget CPU vs CPU; with matching ORT versions we expect exact equality
 GPU_ATOL = {"tf32": 2e-3, "strict": 1e-5}  # CUDA vs CPU, see docs/parity.md
-# Another ONNX Runtime version, optimisation level or CPU: measured over the shipped models (docs/parity.md):
-# 1.26.0, 1.29.0, 1.30.0 and 1.32.0 gave 1.28.0's bits exactly, so the same guard as for one build.
+# Measured over the shipped models and the whole test set (docs/parity.md). Another ONNX Runtime version: 1.26.0,
+# 1.29.0, 1.30.0 and 1.32.0 gave 1.28.0's bits exactly, so the same guard as for one build. Another optimisation
+# level: up to 1.43e-6 (deeper_cnn, ALL against EXTENDED, BASIC or DISABLED), so the golden pairs' 1e-5, which
+# leaves 7x room. Another CPU picks other kernels, which changes rounding as the level does: the same budget.
 VERSION_ATOL = 1e-6
 MEASURED_VERSIONS = "1.26.0, 1.29.0, 1.30.0 and 1.32.0 gave 1.28.0's bits on every shipped model, x86-64 CPU"
+KERNELS_ATOL = 1e-5
+MEASURED_LEVELS = "optimisation levels differ by up to 1.43e-6 on the shipped models"
 
 
 @dataclass(frozen=True)
@@ -306,7 +310,9 @@ def pair_budget(ref: RunOutput, other: RunOutput, atol: float | None, rtol: floa
         )
         if not same
     ]
-    return Tolerance(VERSION_ATOL, rtol, f"{', '.join(differs)}: measured ({MEASURED_VERSIONS}; docs/parity.md)")
+    if a_opt == b_opt and a_machine == b_machine:
+        return Tolerance(VERSION_ATOL, rtol, f"{differs[0]}: measured ({MEASURED_VERSIONS}; docs/parity.md)")
+    return Tolerance(KERNELS_ATOL, rtol, f"{', '.join(differs)}: measured ({MEASURED_LEVELS}; docs/parity.md)")
 
 
 def _build(out: RunOutput, here: dict) -> tuple | None:
@@ -427,7 +433,9 @@ EXIT_CODES = (
 
 
 def make_runner(spec: runtime_spec.RuntimeSpec | str, args: argparse.Namespace) -> Runtime:
-    return runtimes.create(spec, threads=args.threads, batch=args.batch, strict_fp32=args.strict_fp32)
+    return runtimes.create(
+        spec, threads=args.threads, batch=args.batch, strict_fp32=args.strict_fp32, optimization=args.optimization
+    )
 
 
 # Errors that concern the whole command, not one model: a provider this machine lacks, a saved run that cannot
@@ -641,6 +649,12 @@ def parse_args(argv: Sequence[str] | None, prog: str) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="write every figure to this file (- for stdout)")
     parser.add_argument("--report", type=Path, help="write an HTML report into this folder")
     parser.add_argument("--strict-fp32", action="store_true", help="CUDA without TF32 (no effect on the CPU)")
+    parser.add_argument(
+        "--optimization",
+        choices=OPTIMIZATION_LEVELS,
+        default=OPTIMIZATION_LEVEL,
+        help=f"ONNX Runtime's graph optimisation level in every ONNX Runtime runtime (default {OPTIMIZATION_LEVEL})",
+    )
     return cli.finish(parser, argv)
 
 

@@ -181,7 +181,7 @@ def what_failed(result) -> list[str]:
         if not p.within_tolerance:
             said.append(
                 f"gives probabilities in {p.other} that differ from {p.reference}'s by up to {p.max_abs:.3g}, more "
-                f"than the pair's budget (atol {(p.budget or result.tolerance).atol:g})"
+                f"than the tolerance (atol {(p.budget or result.tolerance).atol:g})"
             )
     for name, acc in result.accuracy.items():
         if any(f.startswith(f"(e) {name} ") for f in result.failures):

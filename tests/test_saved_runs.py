@@ -177,3 +177,14 @@ def test_another_version_runs_in_its_own_process_and_a_perturbed_model_still_fai
     assert "python-ort@1.28.0: CPUExecutionProvider, ONNX Runtime 1.28.0" in out and "PASS" in out
     assert compare.main(["--models", str(ALTERED), *args]) == 1
     assert "(b) golden pairs fail in python-ort@1.28.0" in capsys.readouterr().out
+
+
+def test_a_saved_run_at_another_optimisation_level_gets_the_measured_budget(jvm, mnist_dir, tmp_path, capsys):
+    file = tmp_path / "none.npz"
+    args = ["--models", str(LINEAR), "--data", str(mnist_dir), "--limit", "100"]
+    assert compare.main([*args, "--runtimes", "python-ort", "--optimization", "NONE", "--save-run", str(file)]) == 0
+    assert saved.load(file).models[0].details["optimization_level"] == "NONE"
+    assert compare.main([*args, "--runtimes", f"jvm-ort,saved:{file}"]) == 0
+    out = capsys.readouterr().out
+    assert f"saved:{file}: CPUExecutionProvider, ONNX Runtime 1.28.0, optimisation NONE, saved by" in out
+    assert f"saved:{file} vs jvm-ort: atol 1e-05 + rtol 0: optimisation ALL vs NONE: measured (" in out

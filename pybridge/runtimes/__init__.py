@@ -10,7 +10,7 @@ when a ``jvm-ort`` runtime is made, TensorFlow loads when a Keras model is opene
 from __future__ import annotations
 
 from pybridge import errors
-from pybridge.runtimes.base import DEFAULT_BATCH, Runtime
+from pybridge.runtimes.base import DEFAULT_BATCH, OPTIMIZATION_LEVEL, Runtime
 from pybridge.runtimes.spec import RuntimeSpec, parse
 
 NAMES = ("python-ort", "jvm-ort", "keras")
@@ -23,6 +23,7 @@ def create(
     batch: int | None = None,
     strict_fp32: bool = False,
     device: str | None = None,
+    optimization: str = OPTIMIZATION_LEVEL,
 ) -> Runtime:
     """The runtime ``name`` (a spec, ``pybridge.runtimes.spec``) names, with these settings (each runtime takes
     the ones that apply to it); its ``name`` is the spec as written.
@@ -31,6 +32,7 @@ def create(
         batch: images per call; None: ``DEFAULT_BATCH``, or in the JVM the Java library's default.
         strict_fp32: CUDA without TF32.
         device: overrides the spec's provider (``auto``: Python ONNX Runtime's CUDA when it has one).
+        optimization: ONNX Runtime's graph optimisation level (``base.OPTIMIZATION_LEVELS``).
 
     Raises:
         UsageError: a malformed spec, a device the runtime cannot give (``UNSUPPORTED``), a saved run that
@@ -45,17 +47,23 @@ def create(
     elif spec.version is not None and not _is_local(spec):
         from pybridge.runtimes.versions import VersionedRuntime
 
-        runtime = VersionedRuntime(spec, threads=threads, batch=batch)
+        runtime = VersionedRuntime(spec, threads=threads, batch=batch, optimization=optimization)
     elif spec.kind == "python-ort":
         from pybridge.runtimes.python_ort import PythonOrtRuntime
 
         runtime = PythonOrtRuntime(
-            threads=threads, batch=batch or DEFAULT_BATCH, strict_fp32=strict_fp32, device=device
+            threads=threads,
+            batch=batch or DEFAULT_BATCH,
+            strict_fp32=strict_fp32,
+            device=device,
+            optimization=optimization,
         )
     elif spec.kind == "jvm-ort":
         from pybridge.runtimes.jvm import JvmRuntime
 
-        runtime = JvmRuntime(threads=threads, batch=batch, device=device, strict_fp32=strict_fp32)
+        runtime = JvmRuntime(
+            threads=threads, batch=batch, device=device, strict_fp32=strict_fp32, optimization=optimization
+        )
     elif spec.kind == "keras":
         from pybridge.runtimes.keras import KerasRuntime
 

@@ -12,6 +12,7 @@ Java exceptions reach Python without Java stack traces (see ``NO_STACK_TRACES``)
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -24,7 +25,7 @@ import numpy as np
 
 from pybridge import errors, javadeps
 from pybridge import image as pp
-from pybridge.runtimes.base import OPTIMIZATION_LEVEL, Digits, Model, Phases, Runtime
+from pybridge.runtimes.base import OPTIMIZATION_LEVEL, OPTIMIZATION_LEVELS, Digits, Model, Phases, Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 JAR = ROOT / "cli" / "build" / "libs" / "digitbridge-all.jar"
@@ -204,7 +205,21 @@ class JvmRuntime(Runtime):
 
     name = "jvm-ort"
 
-    def __init__(self, *, threads: int = 1, batch: int | None = None, device: str = "cpu", strict_fp32: bool = False):
+    def __init__(
+        self,
+        *,
+        threads: int = 1,
+        batch: int | None = None,
+        device: str = "cpu",
+        strict_fp32: bool = False,
+        optimization: str = OPTIMIZATION_LEVEL,
+    ):
+        if optimization not in OPTIMIZATION_LEVELS:
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT,
+                f"expected an optimisation level {', '.join(OPTIMIZATION_LEVELS)}, found {optimization!r}",
+            )
+        self.optimization = optimization
         if device not in ("cpu", "cuda"):
             raise errors.UsageError(errors.UsageReason.BAD_ARGUMENT, f"expected device cpu or cuda, found {device!r}")
         if device == "cuda" and strict_fp32:
@@ -250,7 +265,7 @@ class JvmRuntime(Runtime):
         warnings: list[str] = []
         options = (
             options.intraOpThreads(self.threads)
-            .optimizationLevel(self._options.OptimizationLevel.valueOf(OPTIMIZATION_LEVEL))
+            .optimizationLevel(self._options.OptimizationLevel.valueOf(self.optimization))
             .executionProvider(self._options.ExecutionProvider.valueOf(self.device.upper()))
             .warnings(_collector(warnings))
             .verifyGolden(check_golden)
@@ -281,15 +296,23 @@ class JvmRuntime(Runtime):
 
 def _collector(lines: list[str]):
     """A Java ``Consumer<String>`` that appends what it is given to ``lines``."""
+    return _collector_class()(lines)
+
+
+@functools.cache
+def _collector_class():
     import jpype
 
     @jpype.JImplements("java.util.function.Consumer")
     class Collect:
+        def __init__(self, lines: list[str]):
+            self.lines = lines
+
         @jpype.JOverride
         def accept(self, line):
-            lines.append(str(line))
+            self.lines.append(str(line))
 
-    return Collect()
+    return Collect
 
 
 class JvmModel(Model):
@@ -359,7 +382,7 @@ class JvmModel(Model):
         details = {
             "threads": self._settings.threads,
             "batch": self._settings.batch,
-            "optimization_level": OPTIMIZATION_LEVEL,
+            "optimization_level": self._settings.optimization,
             "onnxruntime": str(jpype.JClass("ai.onnxruntime.OrtEnvironment").getEnvironment().getVersion()),
         }
         if self.provider == CUDA:

@@ -21,9 +21,15 @@ except ImportError as missing:  # ONNX Runtime comes by an extra (cpu or gpu), s
         "onnxruntime: UNSUPPORTED: expected ONNX Runtime installed (pip install 'digitbridge[cpu]', or "
         f"'digitbridge[gpu]' for CUDA; `make venv` in a checkout), found none ({missing})",
     ) from missing
-from pybridge.runtimes.base import DEFAULT_BATCH, OPTIMIZATION_LEVEL, Runtime, TensorModel
+from pybridge.runtimes.base import DEFAULT_BATCH, OPTIMIZATION_LEVEL, OPTIMIZATION_LEVELS, Runtime, TensorModel
 
 CUDA = "CUDAExecutionProvider"
+_ORT_LEVELS = {
+    "NONE": "ORT_DISABLE_ALL",
+    "BASIC": "ORT_ENABLE_BASIC",
+    "EXTENDED": "ORT_ENABLE_EXTENDED",
+    "ALL": "ORT_ENABLE_ALL",
+}
 
 
 class PythonOrtRuntime(Runtime):
@@ -34,6 +40,7 @@ class PythonOrtRuntime(Runtime):
         batch: images per ``run`` call.
         strict_fp32: on CUDA, turn TF32 tensor-core math off so results are true float32.
         device: "auto" (CUDA if available), "cpu", or "cuda" (refused unless a session really runs on CUDA).
+        optimization: the graph optimisation level, by the Java library's names (``OPTIMIZATION_LEVELS``).
 
     Raises:
         UsageError: an unknown device, or ``UNSUPPORTED``: CUDA asked for where ONNX Runtime has none (here, or
@@ -43,8 +50,20 @@ class PythonOrtRuntime(Runtime):
     name = "python-ort"
 
     def __init__(
-        self, *, threads: int = 1, batch: int = DEFAULT_BATCH, strict_fp32: bool = False, device: str = "auto"
+        self,
+        *,
+        threads: int = 1,
+        batch: int = DEFAULT_BATCH,
+        strict_fp32: bool = False,
+        device: str = "auto",
+        optimization: str = OPTIMIZATION_LEVEL,
     ):
+        if optimization not in OPTIMIZATION_LEVELS:
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT,
+                f"expected an optimisation level {', '.join(OPTIMIZATION_LEVELS)}, found {optimization!r}",
+            )
+        self.optimization = optimization
         if device not in ("auto", "cpu", "cuda"):
             raise errors.UsageError(
                 errors.UsageReason.BAD_ARGUMENT, f"expected device auto, cpu or cuda, found {device!r}"
@@ -70,7 +89,7 @@ class PythonOrtRuntime(Runtime):
         """
         checked = modelfile.of(model)
         options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, _ORT_LEVELS[self.optimization])
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         for key, value in checked.session_config().items():
@@ -141,7 +160,7 @@ class OrtModel(TensorModel):
             "threads": self._settings.threads,
             "batch": self._settings.batch,
             "onnxruntime": ort.__version__,
-            "optimization_level": OPTIMIZATION_LEVEL,
+            "optimization_level": self._settings.optimization,
         }
         if self.provider == CUDA:
             details.update(cuda_details(not self._settings.strict_fp32))

@@ -185,7 +185,9 @@ class VersionedRuntime(Runtime):
         UsageError: ``UNSUPPORTED``: CUDA with another version (save a run on the GPU machine instead).
     """
 
-    def __init__(self, spec: RuntimeSpec, *, threads: int = 1, batch: int | None = None):
+    def __init__(
+        self, spec: RuntimeSpec, *, threads: int = 1, batch: int | None = None, optimization: str | None = None
+    ):
         if spec.cuda:
             raise errors.UsageError(
                 errors.UsageReason.UNSUPPORTED,
@@ -193,7 +195,7 @@ class VersionedRuntime(Runtime):
                 "(on the GPU machine, install that version and save a run: `--save-run FILE`, then compare "
                 "`saved:FILE`)",
             )
-        self.spec, self.threads, self.batch = spec, threads, batch
+        self.spec, self.threads, self.batch, self.optimization = spec, threads, batch, optimization
         self.name = spec.text
         self._saved: saved.SavedRuntime | None = None
 
@@ -212,7 +214,14 @@ class VersionedRuntime(Runtime):
             from pybridge.runtimes.jvm import EXTRA_CLASSPATH_ENV
 
             env[EXTRA_CLASSPATH_ENV] = str(ort_jar(self.spec.version))
-        options = {"data": data_dir, "dataset": dataset, "limit": limit, "threads": self.threads, "batch": self.batch}
+        options = {
+            "data": data_dir,
+            "dataset": dataset,
+            "limit": limit,
+            "threads": self.threads,
+            "batch": self.batch,
+            "optimization": self.optimization,
+        }
         with tempfile.TemporaryDirectory(prefix="digitbridge-version-") as tmp:
             out = Path(tmp) / "run.npz"
             command = child_command(self.spec, python, models, out, options)
