@@ -153,7 +153,8 @@ def ort_jar(version: str) -> Path:
         payload = _download(url)
         published = None if version in ORT_JARS else _download(url + ".sha1").decode().split()[0]
     except (urllib.error.URLError, OSError, IndexError) as exc:
-        raise _setup_failed(what, f"{url} to download, found {getattr(exc, 'reason', exc)}") from exc
+        status = f"HTTP {exc.code} " if isinstance(exc, urllib.error.HTTPError) else ""
+        raise _setup_failed(what, f"{url} to download, found {status}{getattr(exc, 'reason', exc)}") from exc
     if version in ORT_JARS:
         found = hashlib.sha256(payload).hexdigest()
         if found != ORT_JARS[version]:
