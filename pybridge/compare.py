@@ -683,7 +683,7 @@ def run(args: argparse.Namespace) -> int:
     subset = args.limit is not None and args.limit < count
     clock["data check"] = time.perf_counter() - t
     t = time.perf_counter()
-    if any(s.kind == "jvm-ort" for s in specs):
+    if any(s.kind == "jvm-ort" and s.version is None for s in specs):
         _progress("starting the JVM for jvm-ort")
     runners = [make_runner(s, args) for s in specs]
     jvm = any(s.kind == "jvm-ort" and s.version is None for s in specs)
@@ -758,7 +758,8 @@ def run(args: argparse.Namespace) -> int:
         table(results, args.runtimes, with_card=test_set.card_data and not subset, images=shown if subset else 0),
         file=out,
     )
-    print(budget_block(compared), file=out)
+    if any(r.pairs for r in compared):
+        print(budget_block(compared), file=out)
     for r in results:
         for failure in r.failures:
             print(f"  {r.model}: {failure}", file=out)
