@@ -461,6 +461,13 @@ def runtime_specs(args: argparse.Namespace) -> list[runtime_spec.RuntimeSpec]:
             errors.UsageReason.BAD_ARGUMENT,
             f"--save-run: BAD_ARGUMENT: expected one live runtime to save, found {[s.text for s in specs]}",
         )
+    given = [option for option, value in (("--json", args.json), ("--report", args.report)) if value is not None]
+    if given:  # nothing is compared, so there would be nothing to write: refused rather than ignored
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT,
+            "--save-run: BAD_ARGUMENT: expected neither --json nor --report (saving compares nothing, so neither "
+            f"would have anything to say), found {' and '.join(given)}",
+        )
     return specs
 
 

@@ -91,6 +91,11 @@ def test_saving_needs_exactly_one_live_runtime(tmp_path, capsys):
     for runtimes in ("python-ort,jvm-ort", f"saved:{tmp_path / 'x.npz'}"):
         assert compare.main(["--runtimes", runtimes, "--save-run", str(tmp_path / "run.npz")]) == 2
         assert "--save-run: BAD_ARGUMENT: expected one live runtime to save" in capsys.readouterr().err
+    assert compare.main(["--runtimes", "python-ort", "--save-run", str(tmp_path / "r.npz"), "--json", "-"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --save-run: BAD_ARGUMENT: expected neither --json nor --report (saving compares nothing, so neither "
+        "would have anything to say), found --json\n"
+    )
 
 
 def _npz(**arrays) -> bytes:
