@@ -3,16 +3,29 @@
 #                 the checkout
 #   make wheel    dist/digitbridge-*.whl: the package with our jars and the shipped models
 #   make compare  the main job: fetch data, build the jar, check both runtimes/readers agree
+#   GPU=1         (with venv, jar, compare, ...) the CUDA builds of ONNX Runtime instead of the CPU ones
+#   make gpu-check  CUDA against the CPU in both languages (needs an NVIDIA GPU; stops at once without one)
+#   make drift    the shipped models in other ONNX Runtime versions (set up once from PyPI and Maven Central)
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 JAR := cli/build/libs/digitbridge-all.jar
+# ONNX Runtime comes by an extra: `cpu` (onnxruntime) or, with GPU=1, `gpu` (onnxruntime-gpu with its CUDA and
+# cuDNN wheels). Both wheels provide the same module, so switching uninstalls the other one first.
+GPU ?=
+ORT_EXTRA := $(if $(GPU),gpu,cpu)
+ORT_OTHER := $(if $(GPU),onnxruntime,onnxruntime-gpu)
+ORT_STAMP := $(VENV)/.ort-$(ORT_EXTRA)
+# The Java build's flavour: -Pgpu puts com.microsoft.onnxruntime:onnxruntime_gpu in the jar.
+JAR_FLAVOUR := cli/build/.ort-$(ORT_EXTRA)
+DRIFT_RUNTIMES ?= python-ort,jvm-ort,python-ort@1.32.0,python-ort@1.30.0,jvm-ort@1.29.0,jvm-ort@1.26.0
 JAVA_SOURCES := $(shell find java/src/main cli/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle \
 	cli/build.gradle cli/gradle-4.gradle build.gradle settings.gradle gradle.properties
 
-.PHONY: test compare venv data jar java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean
+.PHONY: test compare venv data jar java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean \
+	gpu-check drift
 
 test: java-test py-test wheel-test
 
@@ -23,11 +36,17 @@ compare: data $(JAR)
 
 venv: $(STAMP)
 
-# Reinstalled whenever the pins change. --no-build-isolation is not needed: setuptools comes with the venv.
-$(STAMP): pyproject.toml constraints.txt
+# Reinstalled whenever the pins or the ONNX Runtime flavour change. --no-build-isolation is not needed:
+# setuptools comes with the venv.
+$(STAMP): pyproject.toml constraints.txt $(ORT_STAMP)
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q -c constraints.txt -e '.[train,dev]'
+	$(VPY) -m pip install -q -c constraints.txt -e '.[$(ORT_EXTRA),train,dev]'
 	@touch $@
+
+$(ORT_STAMP):
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip uninstall -q -y $(ORT_OTHER) 2>/dev/null || true
+	@rm -f $(VENV)/.ort-*; touch $@
 
 FASHION := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
@@ -47,8 +66,11 @@ java-test: data
 	tools/java-build.sh test
 	tools/example-app.sh
 
-$(JAR): $(JAVA_SOURCES)
-	tools/java-build.sh jar
+$(JAR): $(JAVA_SOURCES) $(JAR_FLAVOUR)
+	tools/java-build.sh jar $(if $(GPU),-Pgpu)
+
+$(JAR_FLAVOUR):
+	@mkdir -p $(@D); rm -f cli/build/.ort-*; touch $@
 
 jar: $(JAR)
 
@@ -98,6 +120,19 @@ models: data
 	for m in $(CV_MODELS); do $(VPY) -m training.cv --model $$m --out models/cv || status=1; done; \
 	for m in $(ZOO); do $(VPY) -m training.train --model $$m --out models || status=1; done; \
 	exit $$status
+
+# CUDA against the CPU over every shipped model, in Python and the JVM, with TF32 and in strict float32. The GPU is
+# looked for before anything is installed: without one, one line and exit 2.
+gpu-check:
+	@$(PYTHON) -c 'import sys; sys.path.insert(0, "."); from pybridge import gpucheck; \
+		sys.exit(0 if gpucheck.gpus()[0] else gpucheck.main([]))'
+	$(MAKE) GPU=1 data jar
+	$(VPY) -m pybridge.gpucheck --report reports/gpu
+
+# Version drift: every shipped model in the ONNX Runtime versions of DRIFT_RUNTIMES against ours, each other
+# version in its own process (a venv or jar set up once, hashes recorded, in ~/.cache/digitbridge/ort).
+drift: data $(JAR)
+	$(VPY) -m pybridge.compare --runtimes $(DRIFT_RUNTIMES) --json reports/drift/drift.json
 
 install-java:
 	tools/java-build.sh install

@@ -93,6 +93,8 @@ class UsageReason(enum.Enum):
     UNSUPPORTED = "UNSUPPORTED"  # this machine lacks what was asked for (CUDA, /proc)
     BAD_INPUT = "BAD_INPUT"  # the Java classifier refused its input (ModelException BAD_INPUT)
     ILLEGAL_STATE = "ILLEGAL_STATE"  # a Java IllegalStateException, e.g. a closed classifier
+    CORRUPT_FILE = "CORRUPT_FILE"  # a saved run that cannot be read back as one
+    NOT_COMPARABLE = "NOT_COMPARABLE"  # a saved run made on another model or other input than the live run
 
 
 class BridgeReason(enum.Enum):

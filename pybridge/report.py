@@ -181,7 +181,7 @@ def what_failed(result) -> list[str]:
         if not p.within_tolerance:
             said.append(
                 f"gives probabilities in {p.other} that differ from {p.reference}'s by up to {p.max_abs:.3g}, more "
-                f"than the tolerance (atol {result.tolerance.atol:g})"
+                f"than the tolerance (atol {(p.budget or result.tolerance).atol:g})"
             )
     for name, acc in result.accuracy.items():
         if any(f.startswith(f"(e) {name} ") for f in result.failures):
@@ -397,9 +397,13 @@ def _verdict(passed: bool) -> str:
 def _model_section(number: int, result, outputs: dict[str, RunOutput], labels: np.ndarray, pixels, card_data) -> str:
     rows = [
         f"<tr><th>file</th><td><code>{html.escape(result.path)}</code></td></tr>",
-        f"<tr><th>tolerance</th><td>atol {result.tolerance.atol:g}, rtol {result.tolerance.rtol:g} "
-        f"({html.escape(result.tolerance.basis)})</td></tr>",
     ]
+    for p in result.pairs:
+        budget = p.budget or result.tolerance
+        rows.append(
+            f"<tr><th>budget {html.escape(p.other)} vs {html.escape(p.reference)}</th><td>atol {budget.atol:g}, "
+            f"rtol {budget.rtol:g} ({html.escape(budget.basis)})</td></tr>"
+        )
     for name, run in result.runs.items():
         settings = ", ".join(f"{k} {v}" for k, v in run.items() if k not in ("seconds", "provider"))
         timing = ", ".join(f"{k} {v:.2f} s" for k, v in run["seconds"].items())

@@ -97,9 +97,7 @@ def _errors(err: str) -> list[str]:
 
 
 def test_bad_usage_is_exit_2(tmp_path, capsys):
-    with pytest.raises(SystemExit) as one_runtime:
-        compare.main(["--runtimes", "python-ort"])
-    assert one_runtime.value.code == 2
+    assert compare.main(["--runtimes", "python-ort"]) == 2  # one runtime compares with nothing
     assert compare.main(["--models", str(tmp_path / "missing.onnx")]) == 2
     assert compare.main(["--models", str(tmp_path)]) == 2  # a folder without models
     assert compare.main(["--models", str(TEST_MODELS / "linear.onnx"), "--runtimes", "python-ort,tflite"]) == 2

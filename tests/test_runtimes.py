@@ -68,6 +68,8 @@ def test_a_model_failing_its_golden_check_is_closed_and_refused(drift):
 
 def test_an_unknown_runtime_is_a_usage_error():
     with pytest.raises(
-        errors.UsageError, match="unknown runtime 'tflite'; expected some of python-ort, jvm-ort, keras"
+        errors.UsageError,
+        match=r"expected name\[:cpu\|cuda\]\[@X\.Y\.Z\] with name python-ort, jvm-ort or keras, "
+        r"or saved:FILE, found an unknown runtime 'tflite'",
     ):
         create("tflite")

@@ -24,8 +24,9 @@ step() { printf '%s  %s\n' "$(date +%T)" "$*"; }
 
 step "venv in $tmp"
 "$PYTHON" -m venv "$tmp/venv"
-# Pins: the package's own (exact, in its metadata) and their transitive ones (constraints.txt).
-PIP_CACHE_DIR=$pip_cache "$tmp/venv/bin/python" -m pip install -q -c constraints.txt "$repo/$wheel"
+# Pins: the package's own (exact, in its metadata) and their transitive ones (constraints.txt); ONNX Runtime by
+# the `cpu` extra.
+PIP_CACHE_DIR=$pip_cache "$tmp/venv/bin/python" -m pip install -q -c constraints.txt "$repo/$wheel[cpu]"
 cp "$image" "$tmp/digit.png"
 
 cd "$tmp"

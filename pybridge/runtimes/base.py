@@ -25,6 +25,7 @@ from pybridge.contract import golden_inputs, to_input
 
 # The level both ONNX Runtime sides use: graph rewrites can change float rounding, so they must match.
 OPTIMIZATION_LEVEL = "ALL"
+OPTIMIZATION_LEVELS = ("NONE", "BASIC", "EXTENDED", "ALL")  # the Java library's names, in order
 DEFAULT_BATCH = 256  # images per inference call in Python
 
 

@@ -12,6 +12,7 @@ Java exceptions reach Python without Java stack traces (see ``NO_STACK_TRACES``)
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -24,7 +25,7 @@ import numpy as np
 
 from pybridge import errors, javadeps
 from pybridge import image as pp
-from pybridge.runtimes.base import OPTIMIZATION_LEVEL, Digits, Model, Phases, Runtime
+from pybridge.runtimes.base import OPTIMIZATION_LEVEL, OPTIMIZATION_LEVELS, Digits, Model, Phases, Runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 JAR = ROOT / "cli" / "build" / "libs" / "digitbridge-all.jar"
@@ -41,6 +42,11 @@ KEEP_STACK_TRACES_ENV = "DIGITBRIDGE_JAVA_STACK_TRACES"
 NO_STACK_TRACES = "-XX:-StackTraceInThrowable"
 # JClass rather than `import io.github...`: Python's own `io` module shadows that package name.
 PACKAGE = "io.github.digitbridge"
+CUDA = "CUDAExecutionProvider"
+TF32_OVERRIDE_ENV = "NVIDIA_TF32_OVERRIDE"
+# Jars put before ours on the classpath (os.pathsep-separated): another ONNX Runtime version's jar, whose classes
+# and native library then win over the ones in our fat jar (pybridge.runtimes.versions sets it for its JVM).
+EXTRA_CLASSPATH_ENV = "DIGITBRIDGE_CLASSPATH_FIRST"
 
 _started_here = False
 
@@ -71,7 +77,8 @@ def start_jvm(*, build: bool = True) -> None:
     # The JVM shares this process's environment. ONNX Runtime 1.29's telemetry crashes the process (SIGSEGV, no
     # traceback) when the command line is long; 1.28 is pinned, and this keeps a jar built with 1.29 safe too.
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    jpype.startJVM(str(jdk.libjvm), *jvm_options(), classpath=[str(j) for j in jars], convertStrings=False)
+    first = [j for j in os.environ.get(EXTRA_CLASSPATH_ENV, "").split(os.pathsep) if j]
+    jpype.startJVM(str(jdk.libjvm), *jvm_options(), classpath=[*first, *map(str, jars)], convertStrings=False)
     _started_here = True
 
 
@@ -198,7 +205,27 @@ class JvmRuntime(Runtime):
 
     name = "jvm-ort"
 
-    def __init__(self, *, threads: int = 1, batch: int | None = None):
+    def __init__(
+        self,
+        *,
+        threads: int = 1,
+        batch: int | None = None,
+        device: str = "cpu",
+        strict_fp32: bool = False,
+        optimization: str = OPTIMIZATION_LEVEL,
+    ):
+        if optimization not in OPTIMIZATION_LEVELS:
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT,
+                f"expected an optimisation level {', '.join(OPTIMIZATION_LEVELS)}, found {optimization!r}",
+            )
+        self.optimization = optimization
+        if device not in ("cpu", "cuda"):
+            raise errors.UsageError(errors.UsageReason.BAD_ARGUMENT, f"expected device cpu or cuda, found {device!r}")
+        if device == "cuda" and strict_fp32:
+            # The Java library asks ONNX Runtime for CUDA with its default options (TF32 allowed); NVIDIA's
+            # libraries read this variable when they start, and it turns TF32 off for the whole process.
+            os.environ[TF32_OVERRIDE_ENV] = "0"
         start_jvm()
         import jpype
 
@@ -206,7 +233,15 @@ class JvmRuntime(Runtime):
         self._classifier = jpype.JClass(f"{PACKAGE}.model.DigitClassifier")
         self._options = jpype.JClass(f"{PACKAGE}.model.ClassifierOptions")
         self._path = jpype.JClass("java.nio.file.Path")
-        self.threads, self.batch = threads, batch
+        self.threads, self.batch, self.device, self.strict_fp32 = threads, batch, device, strict_fp32
+        if device == "cuda":
+            available = [str(p) for p in self._classifier.availableProviders()]
+            if "CUDA" not in available:
+                raise errors.UsageError(
+                    errors.UsageReason.UNSUPPORTED,
+                    "jvm-ort:cuda: UNSUPPORTED: expected ONNX Runtime's Java build with the CUDA provider (the "
+                    f"onnxruntime_gpu artifact: `make jar GPU=1`), found one offering only {', '.join(available)}",
+                )
 
     def load(self, model: Path, contract: dict | None = None) -> JvmModel:
         """Java's ``DigitClassifier.open``, golden check skipped: it reads the contract from the model and checks
@@ -227,14 +262,25 @@ class JvmRuntime(Runtime):
         options = self._options.builder()
         if self.batch is not None:
             options = options.batchSize(self.batch)
+        warnings: list[str] = []
         options = (
             options.intraOpThreads(self.threads)
-            .optimizationLevel(self._options.OptimizationLevel.valueOf(OPTIMIZATION_LEVEL))
+            .optimizationLevel(self._options.OptimizationLevel.valueOf(self.optimization))
+            .executionProvider(self._options.ExecutionProvider.valueOf(self.device.upper()))
+            .warnings(_collector(warnings))
             .verifyGolden(check_golden)
             .build()
         )
         with java_errors():
-            return JvmModel(self, self._classifier.open(self._path.of(str(model)), options), str(model))
+            opened = JvmModel(self, self._classifier.open(self._path.of(str(model)), options), str(model))
+        if self.device == "cuda" and opened.provider != CUDA:
+            opened.close()  # the library fell back to the CPU: here that would be a silent CPU run
+            raise errors.UsageError(
+                errors.UsageReason.UNSUPPORTED,
+                f"jvm-ort:cuda: UNSUPPORTED: expected a CUDA session for {model}, found the Java library falling "
+                f"back to the CPU ({'; '.join(warnings) or 'no reason given'})",
+            )
+        return opened
 
     def read_images(self, images: Path, limit: int | None = None) -> JavaImages:
         """The images as the Java IDX reader reads them.
@@ -248,13 +294,33 @@ class JvmRuntime(Runtime):
         return JavaImages(array, min(count, limit) if limit else count)
 
 
+def _collector(lines: list[str]):
+    """A Java ``Consumer<String>`` that appends what it is given to ``lines``."""
+    return _collector_class()(lines)
+
+
+@functools.cache
+def _collector_class():
+    import jpype
+
+    @jpype.JImplements("java.util.function.Consumer")
+    class Collect:
+        def __init__(self, lines: list[str]):
+            self.lines = lines
+
+        @jpype.JOverride
+        def accept(self, line):
+            self.lines.append(str(line))
+
+    return Collect
+
+
 class JvmModel(Model):
     """A Java ``DigitClassifier``: closing it frees its session."""
 
-    runtime = JvmRuntime.name
-
     def __init__(self, runtime: JvmRuntime, classifier, subject: str):
         self._settings, self.classifier, self.subject = runtime, classifier, subject
+        self.runtime = runtime.name
         self._closed = False
 
     def predict_buffer(self, pixels, count: int) -> np.ndarray:
@@ -313,12 +379,16 @@ class JvmModel(Model):
     def details(self) -> dict:
         import jpype
 
-        return {
+        details = {
             "threads": self._settings.threads,
             "batch": self._settings.batch,
-            "optimization_level": OPTIMIZATION_LEVEL,
+            "optimization_level": self._settings.optimization,
             "onnxruntime": str(jpype.JClass("ai.onnxruntime.OrtEnvironment").getEnvironment().getVersion()),
         }
+        if self.provider == CUDA:
+            # ONNX Runtime's Java API reports neither the CUDA nor the cuDNN version it loaded.
+            details.update(tf32=not self._settings.strict_fp32, cuda="unknown", cudnn="unknown")
+        return details
 
     def close(self) -> None:
         if not self._closed:

@@ -1,4 +1,4 @@
-"""ONNX Runtime's Python API: CUDA when onnxruntime-gpu and a GPU are present (or asked for), else CPU.
+"""ONNX Runtime's Python API, on the CPU or, asked for by name, on CUDA (never a silent fallback to the CPU).
 
 The one place in pybridge that talks to onnxruntime: sessions made on the model's checked bytes
 (``modelfile``), the session's interface held to the contract, runs in batches with ORT's failures as
@@ -10,10 +10,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from pybridge import errors, modelfile
-from pybridge.runtimes.base import DEFAULT_BATCH, OPTIMIZATION_LEVEL, Runtime, TensorModel
+
+try:
+    import onnxruntime as ort
+except ImportError as missing:  # ONNX Runtime comes by an extra (cpu or gpu), so it can be absent
+    raise errors.UsageError(
+        errors.UsageReason.UNSUPPORTED,
+        "onnxruntime: UNSUPPORTED: expected ONNX Runtime installed (pip install 'digitbridge[cpu]', or "
+        f"'digitbridge[gpu]' for CUDA; `make venv` in a checkout), found none ({missing})",
+    ) from missing
+from pybridge.runtimes.base import DEFAULT_BATCH, OPTIMIZATION_LEVEL, OPTIMIZATION_LEVELS, Runtime, TensorModel
+
+CUDA = "CUDAExecutionProvider"
+_ORT_LEVELS = {
+    "NONE": "ORT_DISABLE_ALL",
+    "BASIC": "ORT_ENABLE_BASIC",
+    "EXTENDED": "ORT_ENABLE_EXTENDED",
+    "ALL": "ORT_ENABLE_ALL",
+}
 
 
 class PythonOrtRuntime(Runtime):
@@ -23,27 +39,45 @@ class PythonOrtRuntime(Runtime):
         threads: intra-op threads (inter-op stays 1: the graphs are sequential).
         batch: images per ``run`` call.
         strict_fp32: on CUDA, turn TF32 tensor-core math off so results are true float32.
-        device: "auto" (CUDA if available), "cpu" or "cuda".
+        device: "auto" (CUDA if available), "cpu", or "cuda" (refused unless a session really runs on CUDA).
+        optimization: the graph optimisation level, by the Java library's names (``OPTIMIZATION_LEVELS``).
 
     Raises:
-        UsageError: an unknown device, or CUDA asked for where ONNX Runtime has none.
+        UsageError: an unknown device, or ``UNSUPPORTED``: CUDA asked for where ONNX Runtime has none (here, or
+            from ``load`` when a session falls back to the CPU).
     """
 
     name = "python-ort"
 
     def __init__(
-        self, *, threads: int = 1, batch: int = DEFAULT_BATCH, strict_fp32: bool = False, device: str = "auto"
+        self,
+        *,
+        threads: int = 1,
+        batch: int = DEFAULT_BATCH,
+        strict_fp32: bool = False,
+        device: str = "auto",
+        optimization: str = OPTIMIZATION_LEVEL,
     ):
+        if optimization not in OPTIMIZATION_LEVELS:
+            raise errors.UsageError(
+                errors.UsageReason.BAD_ARGUMENT,
+                f"expected an optimisation level {', '.join(OPTIMIZATION_LEVELS)}, found {optimization!r}",
+            )
+        self.optimization = optimization
         if device not in ("auto", "cpu", "cuda"):
             raise errors.UsageError(
                 errors.UsageReason.BAD_ARGUMENT, f"expected device auto, cpu or cuda, found {device!r}"
             )
         available = ort.get_available_providers()
-        if device == "cuda" and "CUDAExecutionProvider" not in available:
+        if device == "cuda" and CUDA not in available:
             raise errors.UsageError(
-                errors.UsageReason.UNSUPPORTED, f"CUDA requested but ONNX Runtime offers only {available}"
+                errors.UsageReason.UNSUPPORTED,
+                f"python-ort:cuda: UNSUPPORTED: expected ONNX Runtime with the CUDA execution provider "
+                f"(onnxruntime-gpu, installed by `make venv GPU=1`), found onnxruntime {ort.__version__} offering "
+                f"only {', '.join(available)}",
             )
-        self.use_cuda = device != "cpu" and "CUDAExecutionProvider" in available
+        self.device = device
+        self.use_cuda = device != "cpu" and CUDA in available
         self.threads, self.batch, self.strict_fp32 = threads, batch, strict_fp32
 
     def load(self, model: Path | bytes | modelfile.ModelFile, contract: dict | None = None) -> OrtModel:
@@ -55,19 +89,30 @@ class PythonOrtRuntime(Runtime):
         """
         checked = modelfile.of(model)
         options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.graph_optimization_level = getattr(ort.GraphOptimizationLevel, _ORT_LEVELS[self.optimization])
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         for key, value in checked.session_config().items():
             options.add_session_config_entry(key, value)
         providers: list = ["CPUExecutionProvider"]
         if self.use_cuda:
-            providers.insert(0, ("CUDAExecutionProvider", {"use_tf32": "0" if self.strict_fp32 else "1"}))
+            providers.insert(0, (CUDA, {"use_tf32": "0" if self.strict_fp32 else "1"}))
+            # A CUDA provider that cannot start logs its own multi-line warning and falls back to the CPU; we
+            # say so in one line below instead.
+            options.log_severity_level = 3
+            ort.set_default_logger_severity(3)
         try:
             session = ort.InferenceSession(checked.data, options, providers=providers)
         except Exception as exc:  # ORT raises its own Fail/InvalidGraph/... types; one message for all
             detail = f"expected an ONNX model that ONNX Runtime can load, found: {_one_line(exc)}"
             raise errors.ModelError(errors.ModelReason.MODEL_INVALID, checked.subject, detail) from exc
+        if self.device == "cuda" and session.get_providers()[0] != CUDA:
+            raise errors.UsageError(
+                errors.UsageReason.UNSUPPORTED,
+                f"python-ort:cuda: UNSUPPORTED: expected a CUDA session for {checked.subject}, found ONNX Runtime "
+                "falling back to the CPU (no usable NVIDIA GPU, driver, or CUDA/cuDNN libraries; `make gpu-check` "
+                "says which)",
+            )
         if contract is not None:
             check_session(session, contract, checked.subject)
         return OrtModel(self, session, checked.subject)
@@ -76,10 +121,9 @@ class PythonOrtRuntime(Runtime):
 class OrtModel(TensorModel):
     """A model in an ONNX Runtime session."""
 
-    runtime = PythonOrtRuntime.name
-
     def __init__(self, runtime: PythonOrtRuntime, session: ort.InferenceSession, subject: str):
         self._settings, self.session, self.subject = runtime, session, subject
+        self.runtime = runtime.name
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Probabilities for ``x`` in batches of the runtime's size.
@@ -116,11 +160,22 @@ class OrtModel(TensorModel):
             "threads": self._settings.threads,
             "batch": self._settings.batch,
             "onnxruntime": ort.__version__,
-            "optimization_level": OPTIMIZATION_LEVEL,
+            "optimization_level": self._settings.optimization,
         }
-        if self.provider == "CUDAExecutionProvider":
-            details["tf32"] = not self._settings.strict_fp32
+        if self.provider == CUDA:
+            details.update(cuda_details(not self._settings.strict_fp32))
         return details
+
+
+def cuda_details(tf32: bool) -> dict:
+    """The TF32 policy and the CUDA and cuDNN versions this onnxruntime-gpu build was made for."""
+    from onnxruntime.capi import build_and_package_info as build
+
+    return {
+        "tf32": tf32,
+        "cuda": getattr(build, "cuda_version", None) or "unknown",
+        "cudnn": getattr(build, "cudnn_version", None) or "unknown",
+    }
 
 
 def check_session(session: ort.InferenceSession, contract: dict, subject: object) -> None:
