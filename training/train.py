@@ -4,9 +4,10 @@
 
 The card (``<out>/<name>.json``) is generated here and never edited by hand: architecture, parameters,
 FLOPs per image, training time, test accuracy as measured by ONNX Runtime on the exported file, the CV figures
-when ``<out>/cv/<name>.json`` exists, the command and seed, and the SHA-256 of the ``.onnx``.
-Exit codes: 0 exported and target met, 1 exported but the target was missed or the export gate failed,
-2 bad usage or data.
+when ``<out>/cv/<name>.json`` exists, the command and seed, and the SHA-256 of the ``.onnx`` and of the Keras
+original written beside it (``<out>/<name>.keras``, weights without optimizer state).
+Exit codes: 0 exported and target met, 1 exported but the target was missed, or the export gate failed, or the
+Keras file did not reload to the same predictions; 2 bad usage or data.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The training-time reference: the Keras original an ONNX file was exported from (needs the train extra).
 
 ``training.train`` writes ``<name>.keras`` beside ``<name>.onnx`` and its SHA-256 into the card ``<name>.json``;
-a checkout ships both for every model. The original is used only when its bytes match the card, so a Keras file
+the shipped models carry theirs in a checkout. The original is used only when its bytes match the card, so a Keras file
 that changed, or one from another training run, is never taken for the reference. The wheel does not carry the
 originals: TensorFlow is not one of its dependencies.
 """
