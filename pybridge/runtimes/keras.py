@@ -39,7 +39,7 @@ def verified_original(model: Path) -> Path:
         raise errors.UsageError(
             errors.UsageReason.MISSING_FILE,
             f"{path}: {errors.UsageReason.MISSING_FILE.value}: expected the Keras original of {model.name} beside "
-            "it, found none (a checkout ships one per model, the wheel none; `python -m training.train` writes one)",
+            "it, found none (`python -m training.train` writes one beside the model it exports; the wheel has none)",
         )
     if not card_path.is_file():
         raise errors.UsageError(
