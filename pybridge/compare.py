@@ -39,6 +39,7 @@ import numpy as np
 
 from pybridge import cli, data, errors, files, javadeps, runtimes
 from pybridge import contract as model_contract
+from pybridge.runtimes import keras as keras_runtime
 from pybridge.runtimes import saved
 from pybridge.runtimes import spec as runtime_spec
 from pybridge.runtimes.base import OPTIMIZATION_LEVEL, OPTIMIZATION_LEVELS, RunOutput, Runtime
@@ -53,6 +54,10 @@ VERSION_ATOL = 1e-6
 MEASURED_VERSIONS = "1.26.0, 1.29.0, 1.30.0 and 1.32.0 gave 1.28.0's bits on every shipped model, x86-64 CPU"
 KERNELS_ATOL = 1e-5
 MEASURED_LEVELS = "optimisation levels differ by up to 1.43e-6 on the shipped models"
+# Keras (TensorFlow's kernels) vs ONNX Runtime: the export gate's budget, which the Keras runtime states for its
+# pairs (pybridge.runtimes.keras; a test keeps it equal to training.export.GATE_ATOL).
+KERAS_ATOL = keras_runtime.KERAS_ATOL
+KERAS_MEASURED = keras_runtime.KERAS_MEASURED
 
 
 @dataclass(frozen=True)
@@ -261,6 +266,8 @@ def choose_tolerance(outputs_providers: list[str], atol: float | None, rtol: flo
     if any(p == "CUDAExecutionProvider" for p in outputs_providers):
         mode = "strict" if strict_fp32 else "tf32"
         return Tolerance(GPU_ATOL[mode], rtol, f"CUDA vs CPU budget ({mode})")
+    if any(p.startswith("keras") for p in outputs_providers):
+        return Tolerance(KERAS_ATOL, rtol, keras_runtime.KERAS_BASIS)
     return Tolerance(CPU_ATOL, rtol, "CPU vs CPU with matching ONNX Runtime versions (bit-identical expected)")
 
 

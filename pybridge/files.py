@@ -22,11 +22,6 @@ def cache_root() -> Path:
     return Path(base) / "digitbridge"
 
 
-def keras_cache_path(name: str, onnx_sha256: str) -> Path:
-    """Where ``training.train`` leaves the Keras model an exported ONNX file came from (not shipped: size)."""
-    return cache_root() / "keras" / f"{name}-{onnx_sha256[:16]}.keras"
-
-
 @functools.cache
 def _umask() -> int:
     """The process umask. Linux reports it in /proc; elsewhere it can only be read by setting it (and back)."""

@@ -13,7 +13,6 @@ import pytest
 from pybridge import compare, data, idx
 from pybridge.contract import to_input
 from pybridge.runtimes.base import RunOutput
-from pybridge.runtimes.keras import KerasRuntime
 from pybridge.runtimes.python_ort import PythonOrtRuntime
 from tests import hostile
 from tests.conftest import ROOT, TEST_MODELS
@@ -141,16 +140,6 @@ def test_pair_statistics_on_known_differences():
     assert stats.bit_identical_images == 0.5 and stats.bit_identical_values == 0.5
     assert stats.smallest_passing_atol == pytest.approx(2e-6, rel=0.1)
     assert not stats.within_tolerance and stats.argmax_agreement == 1 and stats.disagreeing_images == [1]
-
-
-def test_keras_runner_joins_when_the_training_original_exists(tmp_path, mnist_dir):
-    from training import train
-
-    assert train.main(["--model", "mlp", "--epochs", "1", "--limit", "1000", "--out", str(tmp_path)]) == 1  # target
-    result, _ = _measure_and_judge(tmp_path / "mlp.onnx", mnist_dir, [PythonOrtRuntime(), KerasRuntime()])
-    assert result.pairs[0].argmax_agreement == 2000
-    assert result.pairs[0].max_abs <= 1e-5  # Keras vs ONNX: the export gate's budget, not bit identity
-    assert all(d <= 1e-5 for d in result.golden_max_diff.values())
 
 
 def _measure_and_judge(model, mnist_dir, runner_list):

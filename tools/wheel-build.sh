@@ -14,6 +14,7 @@ mkdir -p "$stage/pybridge/_bundle/java" "$stage/pybridge/_bundle/models" dist
 cp pyproject.toml README.md "$stage/"
 tar --exclude=__pycache__ -cf - pybridge training | tar -xf - -C "$stage"
 cp java/build/libs/digitbridge-0.1.0.jar cli/build/libs/digitbridge-cli-0.1.0.jar "$stage/pybridge/_bundle/java/"
+# Not the Keras originals (models/*.keras): the keras runtime needs TensorFlow, which the wheel does not bring.
 cp models/*.onnx models/*.json "$stage/pybridge/_bundle/models/"
 rm -f dist/digitbridge-*.whl dist/digitbridge-*.tar.gz
 "$PYTHON" -m pip wheel -q --no-deps -w dist "$stage"

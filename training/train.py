@@ -4,9 +4,10 @@
 
 The card (``<out>/<name>.json``) is generated here and never edited by hand: architecture, parameters,
 FLOPs per image, training time, test accuracy as measured by ONNX Runtime on the exported file, the CV figures
-when ``<out>/cv/<name>.json`` exists, the command and seed, and the SHA-256 of the ``.onnx``.
-Exit codes: 0 exported and target met, 1 exported but the target was missed or the export gate failed,
-2 bad usage or data.
+when ``<out>/cv/<name>.json`` exists, the command and seed, and the SHA-256 of the ``.onnx`` and of the Keras
+original written beside it (``<out>/<name>.keras``, weights without optimizer state).
+Exit codes: 0 exported and target met, 1 exported but the target was missed, or the export gate failed, or the
+Keras file did not reload to the same predictions; 2 bad usage or data.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pybridge import cli, data, errors
-from pybridge.files import atomic_write, keras_cache_path
+from pybridge.files import atomic_write
 
 # The names of training.models.RECIPES (a test keeps them equal), so that parsing the command line, and --help,
 # need not import Keras and TensorFlow: seconds of start-up and a screenful of their log lines.
@@ -60,6 +61,42 @@ def architecture(model) -> list[dict]:
         }
         for layer in model.layers
     ]
+
+
+class KerasSaveError(Exception):
+    """The Keras file as written does not answer like the trained model; nothing was written."""
+
+
+def save_keras(model, path: Path, x_test: np.ndarray, keras_probs: np.ndarray) -> bytes:
+    """Write the Keras original beside its ONNX file, without optimizer state, and return its bytes.
+
+    A ``.keras`` file keeps whatever the model was compiled with (Keras 3 ignores ``include_optimizer`` for it),
+    so the weights go into an uncompiled copy: the file holds architecture and weights only (a third of the
+    size for Adam-trained models). It is loaded back and must give bit-identical probabilities on the test set,
+    the ones the export gate and the golden pairs were measured with.
+
+    Raises:
+        KerasSaveError: the reloaded model answers differently; ``path`` is left untouched.
+    """
+    import tempfile
+
+    import keras
+
+    clone = type(model).from_config(model.get_config())  # clone_model would copy the compile settings too
+    clone.set_weights(model.get_weights())
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        staged = Path(scratch) / path.name  # Keras insists on the .keras suffix
+        clone.save(staged)
+        reloaded = keras.models.load_model(staged)
+        probs = reloaded.predict(x_test, batch_size=1000, verbose=0)
+        if not np.array_equal(probs, keras_probs):
+            raise KerasSaveError(
+                f"{path}: RELOAD_MISMATCH: expected the reloaded model to repeat the trained one's test "
+                f"probabilities, found max |diff| {float(np.max(np.abs(probs - keras_probs))):.3g}"
+            )
+        payload = staged.read_bytes()
+    atomic_write(path, payload)
+    return payload
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python -m training.train") -> int:
@@ -138,10 +175,18 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
             "std": cv_data["std"],
             "file": str(cv_file),
         }
+    keras_path = args.out / f"{recipe.name}.keras"
+    try:
+        keras_bytes = save_keras(result.model, keras_path, x_test, keras_probs)
+    except KerasSaveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     card = {
         "name": recipe.name,
         "onnx_file": onnx_path.name,
         "onnx_sha256": export.sha256(model_bytes),
+        "keras_file": keras_path.name,
+        "keras_sha256": export.sha256(keras_bytes),
         "architecture": architecture(result.model),
         "parameters": int(result.model.count_params()),
         "flops_per_image": flops_per_image(result.model),
@@ -167,15 +212,10 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
         "opset": export.OPSET,
     }
     atomic_write(args.out / f"{recipe.name}.json", (json.dumps(card, indent=2) + "\n").encode())
-    # The Keras model itself is not shipped (size); kept in the user cache, keyed by the ONNX file it produced,
-    # so the optional Keras runner of pybridge.compare can use the training-time reference on this machine.
-    keras_path = keras_cache_path(recipe.name, card["onnx_sha256"])
-    keras_path.parent.mkdir(parents=True, exist_ok=True)
-    result.model.save(keras_path)
     verdict = "meets" if card["target_met"] else "MISSES"
     print(
         f"{recipe.name}: ONNX Runtime test accuracy {onnx_acc:.4%} {verdict} the target {target:.4%}; "
-        f"wrote {onnx_path} and {args.out / (recipe.name + '.json')}"
+        f"wrote {onnx_path}, {keras_path} and {args.out / (recipe.name + '.json')}"
     )
     return 0 if card["target_met"] else 1
 

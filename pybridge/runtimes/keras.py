@@ -1,19 +1,77 @@
-"""The training-time reference: the Keras model an ONNX file was exported from (needs the train extra).
+"""The training-time reference: the Keras original an ONNX file was exported from (needs the train extra).
 
-Only available on a machine that trained the model: ``training.train`` keeps it in the user cache, keyed by the
-ONNX file's SHA-256, so an original is only ever compared with the very file made from it.
+``training.train`` writes ``<name>.keras`` beside ``<name>.onnx`` and its SHA-256 into the card ``<name>.json``;
+the shipped models carry theirs in a checkout. The original is used only when its bytes match the card, so a Keras file
+that changed, or one from another training run, is never taken for the reference. The wheel does not carry the
+originals: TensorFlow is not one of its dependencies.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
 
+from pybridge import contract as model_contract
 from pybridge import errors
-from pybridge.files import keras_cache_path
 from pybridge.runtimes.base import DEFAULT_BATCH, Runtime, TensorModel
+
+CARD_KEY = "keras_sha256"
+# Keras (TensorFlow's kernels) against ONNX Runtime: the export gate's budget (training.export.GATE_ATOL, kept equal
+# by a test). KERAS_MEASURED: the largest |diff| measured between them over the 10k test images (docs/parity.md).
+KERAS_ATOL = 1e-5
+KERAS_MEASURED = 1.97e-6
+KERAS_BASIS = (
+    "Keras vs ONNX Runtime: other kernels, other rounding; the export gate's budget, "
+    f"{KERAS_ATOL / KERAS_MEASURED:.0f}x the largest |diff| measured ({KERAS_MEASURED:.3g} over the 10k test "
+    "images, docs/parity.md)"
+)
+
+
+def original_path(model: Path) -> Path:
+    """Where the Keras original of ``model`` lives: beside it, with the same name."""
+    return model.with_suffix(".keras")
+
+
+def verified_original(model: Path) -> Path:
+    """The Keras original of ``model``, checked against the SHA-256 its card records.
+
+    Raises:
+        UsageError: ``MISSING_FILE``: no original beside the model, or no card to check it with.
+        ModelError: ``CARD_INVALID``: the card records no (well-formed) ``keras_sha256``.
+        DataError: ``CHECKSUM``: the original's bytes are not the ones the card records.
+    """
+    path, card_path = original_path(model), model.with_suffix(".json")
+    if not path.is_file():
+        raise errors.UsageError(
+            errors.UsageReason.MISSING_FILE,
+            f"{path}: {errors.UsageReason.MISSING_FILE.value}: expected the Keras original of {model.name} beside "
+            "it, found none (`python -m training.train` writes one beside the model it exports; the wheel has none)",
+        )
+    if not card_path.is_file():
+        raise errors.UsageError(
+            errors.UsageReason.MISSING_FILE,
+            f"{card_path}: {errors.UsageReason.MISSING_FILE.value}: expected the model card that records the SHA-256 "
+            f"of {path.name}, found none",
+        )
+    recorded = model_contract.read_card(card_path).get(CARD_KEY)
+    if not isinstance(recorded, str) or not re.fullmatch(r"[0-9a-f]{64}", recorded):
+        found = "none" if recorded is None else repr(recorded)
+        raise errors.ModelError(
+            errors.ModelReason.CARD_INVALID,
+            card_path,
+            f"expected 64 lower-case hex digits at {CARD_KEY} (the SHA-256 of {path.name}), found {found}",
+        )
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    if actual != recorded:
+        raise errors.DataError(
+            errors.DataReason.CHECKSUM,
+            f"{path}: {errors.DataReason.CHECKSUM.value}: expected sha256 {recorded} (its card's {CARD_KEY}), "
+            f"found {actual}",
+        )
+    return path
 
 
 class KerasRuntime(Runtime):
@@ -29,18 +87,12 @@ class KerasRuntime(Runtime):
         self.batch = batch
 
     def load(self, model: Path, contract: dict | None = None) -> KerasModel:
-        """The Keras original of ``model`` (its interface is Keras's own: ``contract`` is not checked here).
+        """The verified Keras original of ``model`` (its interface is Keras's own: ``contract`` is not checked).
 
         Raises:
-            UsageError: no original of this very file in the cache.
+            UsageError, ModelError, DataError: as ``verified_original``.
         """
-        path = keras_cache_path(model.stem, hashlib.sha256(model.read_bytes()).hexdigest())
-        if not path.exists():
-            raise errors.UsageError(
-                errors.UsageReason.MISSING_FILE,
-                f"{model}: expected its Keras original at {path}, found none (it exists only where "
-                "`python -m training.train` made this very file)",
-            )
+        path = verified_original(Path(model))
         import keras  # deferred: TensorFlow is an optional, heavy dependency
 
         return KerasModel(keras.models.load_model(path), str(model), self.batch)
@@ -65,4 +117,5 @@ class KerasModel(TensorModel):
 
     @property
     def details(self) -> dict:
-        return {"batch": self.batch}
+        # Its pairs with any other runtime are held to the export gate's budget, not to bit identity.
+        return {"batch": self.batch, "pair_budget": {"atol": KERAS_ATOL, "basis": KERAS_BASIS}}
