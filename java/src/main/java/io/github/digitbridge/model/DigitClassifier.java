@@ -288,7 +288,19 @@ public final class DigitClassifier implements AutoCloseable {
    * @throws ModelException {@link Reason#BAD_INPUT} as {@link #predict(IdxArray)}
    */
   public String preprocessedSha256(IdxArray images) throws ModelException {
-    return Pixels.sha256(preprocess(images));
+    return preprocessedSha256(images.data(), imageCount(images));
+  }
+
+  /**
+   * SHA-256 of {@link #preprocess(ByteBuffer, int)} written as little-endian float32, computed a
+   * chunk at a time: no buffer of the whole input's floats is made, so hashing a test set per model
+   * leaves nothing behind for the garbage collector to free.
+   *
+   * @throws IllegalArgumentException if fewer than {@code count} images remain in the buffer
+   */
+  public String preprocessedSha256(ByteBuffer uint8Pixels, int count) {
+    requireInput(uint8Pixels.remaining(), count, "uint8 pixels");
+    return Pixels.sha256Decoded(uint8Pixels, uint8Pixels.position(), count * pixels);
   }
 
   private Predictions run(int count, Feed feed) throws ModelException {
@@ -447,6 +459,7 @@ public final class DigitClassifier implements AutoCloseable {
 
   /** The execution providers this ONNX Runtime build offers, e.g. {@code [CPU]}. */
   public static List<String> availableProviders() {
+    NativeLibraryCache.install();
     return OrtEnvironment.getAvailableProviders().stream().map(Enum::name).sorted().toList();
   }
 

@@ -304,6 +304,16 @@ class DigitClassifierTest {
   }
 
   @Test
+  void theStreamedInputHashIsTheHashOfThePreprocessedFloats() {
+    // 85 images from image 7: 66,640 floats, a whole hashing chunk and a part of the next.
+    ByteBuffer pixels = mnist.images().position(784 * 7);
+    assertEquals(
+        Pixels.sha256(shared.preprocess(pixels, 85)), shared.preprocessedSha256(pixels, 85));
+    assertEquals(784 * 7, pixels.position(), "the input buffer's position is left alone");
+    assertEquals(Pixels.sha256(shared.preprocess(pixels, 0)), shared.preprocessedSha256(pixels, 0));
+  }
+
+  @Test
   void anIdxFileOfShape28By28IsOneImage(@TempDir Path tmp) throws Exception {
     byte[] file = new byte[12 + 784];
     ByteBuffer.wrap(file).putInt(0x00000802).putInt(28).putInt(28); // ubyte, 2 dims: [28, 28]
