@@ -55,7 +55,8 @@ public final class DigitClassifier implements AutoCloseable {
   }
 
   private final String source;
-  private final String modelSha256;
+  private byte[] modelBytes; // kept until the hash is asked for: start-up need not hash the model
+  private String modelSha256; // guarded by this
   private final ClassifierOptions options;
   private final ModelContract contract;
   private final ClassifierOptions.ExecutionProvider executionProvider;
@@ -72,14 +73,14 @@ public final class DigitClassifier implements AutoCloseable {
 
   DigitClassifier(
       String source,
-      String modelSha256,
+      byte[] modelBytes,
       ClassifierOptions options,
       ModelContract contract,
       ClassifierOptions.ExecutionProvider executionProvider,
       OrtEnvironment env,
       OrtSession session) {
     this.source = source;
-    this.modelSha256 = modelSha256;
+    this.modelBytes = modelBytes;
     this.options = options;
     this.contract = contract;
     this.executionProvider = executionProvider;
@@ -122,8 +123,11 @@ public final class DigitClassifier implements AutoCloseable {
   public static DigitClassifier open(byte[] model, ClassifierOptions options)
       throws ModelException {
     // No defensive copy: ONNX Runtime parses the bytes into the session and keeps no reference,
-    // and the classifier keeps only their hash.
-    return ModelLoader.load(ModelFile.of(model, "<" + model.length + " bytes>"), options);
+    // and the classifier keeps only their hash, taken now, as the caller may reuse the array.
+    DigitClassifier classifier =
+        ModelLoader.load(ModelFile.of(model, "<" + model.length + " bytes>"), options);
+    classifier.modelSha256();
+    return classifier;
   }
 
   /** Records the golden check the loader made with this classifier. */
@@ -422,7 +426,11 @@ public final class DigitClassifier implements AutoCloseable {
   }
 
   /** SHA-256 of the model bytes, lower-case hex. */
-  public String modelSha256() {
+  public synchronized String modelSha256() {
+    if (modelSha256 == null) {
+      modelSha256 = Pixels.sha256(modelBytes);
+      modelBytes = null;
+    }
     return modelSha256;
   }
 
@@ -455,6 +463,15 @@ public final class DigitClassifier implements AutoCloseable {
   public static String ortVersion() {
     String version = NativeRuntime.version();
     return version != null ? version : "unknown";
+  }
+
+  /**
+   * Starts readying ONNX Runtime's native library (a verified copy in the user's cache) on a
+   * background thread, so that a program that will open a model soon overlaps that work with its
+   * own start-up. Optional: opening a model does it anyway.
+   */
+  public static void prepareRuntime() {
+    NativeLibraryCache.start();
   }
 
   /** The execution providers this ONNX Runtime build offers, e.g. {@code [CPU]}. */

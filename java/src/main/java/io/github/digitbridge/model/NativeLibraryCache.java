@@ -26,7 +26,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.zip.CRC32;
@@ -55,10 +58,26 @@ final class NativeLibraryCache {
   static final String SUMS = "SHA256SUMS";
 
   private static final String NATIVE_PREFIX = "ai/onnxruntime/native/";
-  private static final int COPY_BUFFER = 1 << 20;
+  // 64 KB: the digest's compiled loop takes over sooner than with larger blocks in a cold JVM.
+  private static final int COPY_BUFFER = 1 << 16;
+  private static FutureTask<Optional<Path>> pending; // guarded by the class
   private static boolean installed; // guarded by the class
 
   private NativeLibraryCache() {}
+
+  /**
+   * Starts finding (and if need be extracting) the verified folder on a background thread, so that
+   * hashing the libraries overlaps whatever the caller does before ONNX Runtime is needed. {@link
+   * #install()} waits for it.
+   */
+  static synchronized void start() {
+    if (pending == null) {
+      pending = new FutureTask<>(NativeLibraryCache::prepare);
+      Thread thread = new Thread(pending, "digitbridge-native-cache");
+      thread.setDaemon(true);
+      thread.start();
+    }
+  }
 
   /**
    * Points ONNX Runtime at the verified cache folder, once per process, unless {@value
@@ -69,24 +88,40 @@ final class NativeLibraryCache {
       return;
     }
     installed = true;
+    start();
+    Optional<Path> folder;
+    try {
+      folder = pending.get();
+    } catch (ExecutionException e) {
+      return; // the cache is an optimisation: ONNX Runtime extracts to a temporary folder as before
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (folder.isPresent() && System.getProperty(NATIVE_PATH) == null) {
+      System.setProperty(NATIVE_PATH, folder.get().toString());
+    }
+  }
+
+  /** The verified folder, or empty where the cache does not apply or cannot be used. */
+  private static Optional<Path> prepare() {
     if (System.getProperty(NATIVE_PATH) != null) {
-      return; // the application chose its own libraries
+      return Optional.empty(); // the application chose its own libraries
     }
     try {
       String platform = platform();
       String library = System.mapLibraryName("onnxruntime");
       URL url = OrtEnvironment.class.getResource("/" + NATIVE_PREFIX + platform + "/" + library);
       if (url == null) {
-        return;
+        return Optional.empty();
       }
       URLConnection connection = url.openConnection();
       if (!(connection instanceof JarURLConnection jar)) {
-        return; // not packaged in a jar: nothing is extracted anyway
+        return Optional.empty(); // not packaged in a jar: nothing is extracted anyway
       }
-      Path folder = ensure(cacheRoot().resolve("onnxruntime"), jar.getJarFile(), platform);
-      System.setProperty(NATIVE_PATH, folder.toString());
+      return Optional.of(ensure(cacheRoot().resolve("onnxruntime"), jar.getJarFile(), platform));
     } catch (IOException | RuntimeException e) {
-      // The cache is an optimisation: ONNX Runtime extracts to a temporary folder as before.
+      return Optional.empty(); // ONNX Runtime extracts to a temporary folder as before
     }
   }
 

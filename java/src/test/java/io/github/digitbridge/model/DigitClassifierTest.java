@@ -174,6 +174,18 @@ class DigitClassifierTest {
   }
 
   @Test
+  void theHashIsOfTheBytesAsOpenedEvenIfTheCallerReusesTheArray() throws Exception {
+    byte[] bytes = Files.readAllBytes(TestModels.linear());
+    try (DigitClassifier fromBytes = DigitClassifier.open(bytes, TestModels.options().build())) {
+      Arrays.fill(bytes, (byte) 0);
+      assertEquals(shared.modelSha256(), fromBytes.modelSha256());
+    }
+    DigitClassifier closed = DigitClassifier.open(TestModels.linear());
+    closed.close();
+    assertEquals(shared.modelSha256(), closed.modelSha256(), "known after close too");
+  }
+
+  @Test
   void cudaOnAMachineWithoutItWarnsOnceAndGivesTheCpuBits() throws ModelException {
     List<String> warnings = new ArrayList<>();
     ClassifierOptions cuda =
