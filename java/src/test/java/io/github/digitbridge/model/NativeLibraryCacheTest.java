@@ -128,20 +128,33 @@ class NativeLibraryCacheTest {
   }
 
   @Test
-  void aCorruptHashFileMakesTheCopiesBeCheckedAgainstTheJar() throws Exception {
+  void aHashFileThatAgreesWithACorruptCopyDoesNotSaveIt() throws Exception {
     Path jar = jar("ort.jar", LIBRARY);
     Path root = tmp.resolve("cache");
     Path folder = ensure(jar, root);
     byte[] flipped = LIBRARY.clone();
     flipped[5] ^= 1;
     Files.write(folder.resolve("libonnxruntime.so"), flipped);
-    // A hash file made to agree with the corrupt copy: its line is dropped as malformed.
+    // A hash file made to agree with the corrupt copy: the copy is checked against the jar.
     Files.writeString(
-        folder.resolve(NativeLibraryCache.SUMS), "garbage\n" + Pixels.sha256(flipped) + " x\n");
+        folder.resolve(NativeLibraryCache.SUMS), Pixels.sha256(flipped) + "  libonnxruntime.so\n");
     ensure(jar, root);
     assertArrayEquals(LIBRARY, Files.readAllBytes(folder.resolve("libonnxruntime.so")));
     String sums = Files.readString(folder.resolve(NativeLibraryCache.SUMS), StandardCharsets.UTF_8);
     assertTrue(sums.contains(Pixels.sha256(LIBRARY) + "  libonnxruntime.so\n"), sums);
+  }
+
+  @Test
+  void aHashFileThatLostItsLinesIsWrittenAgain() throws Exception {
+    Path jar = jar("ort.jar", LIBRARY);
+    Path root = tmp.resolve("cache");
+    Path folder = ensure(jar, root);
+    Path sums = folder.resolve(NativeLibraryCache.SUMS);
+    Files.writeString(sums, "garbage\n");
+    ensure(jar, root);
+    assertTrue(
+        Files.readString(sums).contains(Pixels.sha256(LIBRARY) + "  libonnxruntime.so\n"),
+        Files.readString(sums));
   }
 
   @Test
