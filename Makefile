@@ -79,6 +79,7 @@ fixtures: $(STAMP)
 	$(VPY) tests/data/make_idx_fixtures.py
 
 bench: data $(JAR)
+	$(VPY) -m pybridge.bench_start --jar $(JAR) --compare-memory
 	$(VPY) -m pybridge.bench_idx --jar $(JAR)
 	$(VPY) -m pybridge.bench_idx --memory --elements 268435455 --jar $(JAR)
 	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 1
