@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 CONFIDENCE = 0.95
+MIN_CONFIDENCE = 0.9  # below this (fewer than 5 samples) no verdict is given
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,13 @@ def median_interval(samples: Sequence[float], confidence: float = CONFIDENCE) ->
 
 def verdict(interval: Interval, target: float, *, at_most: bool) -> str:
     """``met`` when the whole interval is on the target's good side, ``missed`` when the whole interval is beyond
-    it, ``unclear`` when the interval straddles the target (more rounds or a quieter machine would decide).
+    it, ``unclear`` when the interval straddles the target (more rounds or a quieter machine would decide) or is
+    less than ``MIN_CONFIDENCE`` sure.
 
     ``at_most``: the figure must be <= target (a time or memory ratio); otherwise >= target (a speed ratio).
     """
+    if interval.confidence < MIN_CONFIDENCE:
+        return "unclear (too few rounds)"
     if at_most:
         met, missed = interval.high <= target, interval.low > target
     else:

@@ -54,6 +54,13 @@ def test_missed_only_when_the_whole_interval_is_beyond_the_target(low, high, at_
     assert benchstats.target_line("x", interval, target, at_most=at_most).endswith(expected)
 
 
+def test_no_verdict_from_too_few_rounds():
+    one = benchstats.median_interval([3.0])
+    assert benchstats.verdict(one, 0.8, at_most=True) == "unclear (too few rounds)"
+    five = benchstats.median_interval([3.0, 3.1, 3.2, 3.3, 3.4])  # the whole range is 94% sure
+    assert benchstats.verdict(five, 0.8, at_most=True) == "missed"
+
+
 def test_a_timed_run_reports_cpu_time_and_load(tmp_path):
     timed = benchstats.run_timed(["python3", "-c", "sum(range(3_000_000))"])
     assert timed.returncode == 0 and timed.cpu > 0 and timed.wall > 0 and timed.load >= 0 and timed.peak_kb > 0
