@@ -69,6 +69,8 @@ public final class DigitClassifier implements AutoCloseable {
   private boolean closed; // written under the write lock, read under the read lock
   // Chunk buffers for uint8 and heap inputs: one per concurrent call, reused across calls.
   private final ConcurrentLinkedQueue<FloatBuffer> scratch = new ConcurrentLinkedQueue<>();
+  // One image's output buffers for predictOne, likewise one per concurrent call.
+  private final ConcurrentLinkedQueue<FloatBuffer> outputs = new ConcurrentLinkedQueue<>();
   private volatile GoldenCheck golden; // set once, by the loader, before the classifier is returned
 
   DigitClassifier(
@@ -211,7 +213,12 @@ public final class DigitClassifier implements AutoCloseable {
    */
   public Prediction predictOne(byte[] uint8Pixels) throws ModelException {
     requireOne(uint8Pixels.length);
-    return predict(ByteBuffer.wrap(uint8Pixels), 1).get(0);
+    ByteBuffer image = ByteBuffer.wrap(uint8Pixels);
+    return runOne(
+        (first, n, buf) -> {
+          Pixels.decode(image, 0, buf, pixels);
+          return buf.slice(0, pixels);
+        });
   }
 
   /**
@@ -223,7 +230,7 @@ public final class DigitClassifier implements AutoCloseable {
    */
   public Prediction predictOne(float[] scaledPixels) throws ModelException {
     requireOne(scaledPixels.length);
-    return predict(scaledPixels, 1).get(0);
+    return runOne((first, n, buf) -> buf.put(0, scaledPixels, 0, pixels).slice(0, pixels));
   }
 
   /**
@@ -334,6 +341,35 @@ public final class DigitClassifier implements AutoCloseable {
         }
       }
       return new Predictions(out, count, classes);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * One image through pooled input and output buffers: a {@code predictOne} allocates no direct
+   * memory, which only a garbage collection would give back (a server classifying image after image
+   * would otherwise hold a buffer per call until the heap fills).
+   */
+  private Prediction runOne(Feed feed) throws ModelException {
+    Lock lock = lifecycle.readLock();
+    lock.lock();
+    try {
+      ensureOpen();
+      FloatBuffer buf = takeScratch();
+      FloatBuffer out = outputs.poll();
+      if (out == null) {
+        out = ByteBuffer.allocateDirect(4 * classes).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      }
+      try {
+        runChunk(feed.chunk(0, 1, buf), 1, out);
+        float[] probabilities = new float[classes];
+        out.get(0, probabilities);
+        return new Predictions(FloatBuffer.wrap(probabilities), 1, classes).get(0);
+      } finally {
+        scratch.add(buf);
+        outputs.add(out);
+      }
     } finally {
       lock.unlock();
     }
@@ -494,6 +530,7 @@ public final class DigitClassifier implements AutoCloseable {
       }
       closed = true;
       scratch.clear();
+      outputs.clear();
       session.close();
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed to release the session of " + this, e);
