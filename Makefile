@@ -24,7 +24,7 @@ DRIFT_RUNTIMES ?= python-ort,jvm-ort,python-ort@1.32.0,python-ort@1.30.0,jvm-ort
 JAVA_SOURCES := $(shell find java/src/main cli/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle \
 	cli/build.gradle cli/gradle-4.gradle build.gradle settings.gradle gradle.properties
 
-.PHONY: test compare venv data jar java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean \
+.PHONY: test compare venv data jar cds java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean \
 	gpu-check drift
 
 test: java-test py-test wheel-test
@@ -74,6 +74,16 @@ $(JAR_FLAVOUR):
 
 jar: $(JAR)
 
+# The CLI's class-data sharing archive, for tools/digitbridge-java: the classes one `predict` loads, dumped as it
+# exits (JDK 17 has no -XX:+AutoCreateSharedArchive). A rebuilt jar makes it stale; the launcher then ignores it.
+CDS := cli/build/libs/digitbridge-all.jsa
+CDS_IMAGE := tests/data/images/digit-030-mnist-polarity.png
+
+cds: $(CDS)
+
+$(CDS): $(JAR)
+	java -XX:ArchiveClassesAtExit=$@ -jar $(JAR) predict --model models/best.onnx $(CDS_IMAGE) >/dev/null 2>&1
+
 # The wheel carries our thin jars (not the fat jar) and the shipped models; third-party jars are fetched on first
 # use and verified (pybridge/javadeps.py). Built from a staged copy, so the checkout keeps its own layout.
 wheel:
@@ -100,7 +110,10 @@ lint: $(STAMP)
 fixtures: $(STAMP)
 	$(VPY) tests/data/make_idx_fixtures.py
 
-bench: data $(JAR)
+bench: data $(JAR) $(CDS)
+	$(VPY) -m pybridge.bench_start --jar $(JAR) --compare-memory
+	$(VPY) -m pybridge.bench_start --jar $(JAR) --java-option=-XX:SharedArchiveFile=$(CDS) \
+	    --java-option=-XX:TieredStopAtLevel=1 --java-option=-Xlog:cds=off
 	$(VPY) -m pybridge.bench_idx --jar $(JAR)
 	$(VPY) -m pybridge.bench_idx --memory --elements 268435455 --jar $(JAR)
 	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 1

@@ -174,11 +174,28 @@ class Measurement:
         return {name: out.golden_max_diff for name, out in self.outputs.items()}
 
 
-def measure(model: Path, images: Path, runners: list[Runtime], limit: int | None = None) -> Measurement:
-    """Check the golden pairs in every runtime, then run every runtime over the images."""
+def measure(
+    model: Path, images: Path, runners: list[Runtime], limit: int | None = None, inputs: dict | None = None
+) -> Measurement:
+    """Check the golden pairs in every runtime, then run every runtime over the images.
+
+    ``inputs``: each runtime's ``read_images(images, limit)`` by runtime name (``read_inputs``), read once for
+    every model; without it each runtime reads the file itself.
+    """
     contract = model_contract.read(model)
-    outputs = {r.name: r.run(model, images, limit, contract) for r in runners}
+    inputs = inputs or {}
+    outputs = {r.name: r.run(model, images, limit, contract, read=inputs.get(r.name)) for r in runners}
     return Measurement(model, float(contract["golden"]["atol"]), outputs)
+
+
+def read_inputs(runners: list[Runtime], images: Path, limit: int | None, clock: dict[str, float]) -> dict:
+    """Each runtime's images, read and converted once for all models; the time goes to ``<runtime> read``."""
+    inputs = {}
+    for r in runners:
+        t = time.perf_counter()
+        inputs[r.name] = r.read_images(images, limit)
+        clock[f"{r.name} read"] = time.perf_counter() - t
+    return inputs
 
 
 def judge(
@@ -709,6 +726,7 @@ def run(args: argparse.Namespace) -> int:
             clock[f"{runner.name} (own process)"] = time.perf_counter() - t
     if args.save_run is not None:
         return save_run(args, models, images, test_set, runners[0])
+    inputs = read_inputs(runners, images, args.limit, clock)
     results: list[Result] = []
     all_outputs = {}
     here = saved.machine()
@@ -716,7 +734,7 @@ def run(args: argparse.Namespace) -> int:
         slow = " (keras: loading TensorFlow and the Keras original)" if any(s.kind == "keras" for s in specs) else ""
         _progress(f"model {number}/{len(models)} {name}: {', '.join(args.runtimes)}{slow}")
         try:
-            measured = measure(model, images, runners, args.limit)
+            measured = measure(model, images, runners, args.limit, inputs)
         except errors.DigitBridgeError as exc:
             if exc.reason in WHOLE_COMMAND:
                 raise

@@ -122,6 +122,27 @@ def test_a_different_input_on_one_side_is_caught(mnist_dir):
     assert result.pairs[0].bit_identical_images == pytest.approx(0.99)
 
 
+def test_the_test_set_is_read_once_for_every_model(mnist_dir, tmp_path, monkeypatch, capsys):
+    reads = []
+
+    class Counted(PythonOrtRuntime):
+        def __init__(self, name):
+            super().__init__()
+            self.name = name
+
+        def read_images(self, images, limit=None):
+            reads.append(self.name)
+            return super().read_images(images, limit)
+
+    for copy in ("a", "b", "c"):
+        shutil.copy(TEST_MODELS / "linear.onnx", tmp_path / f"{copy}.onnx")
+    monkeypatch.setattr(compare, "make_runner", lambda spec, args: Counted(spec.text))
+    args = ["--models", str(tmp_path), "--data", str(mnist_dir), "--limit", "50", "--runtimes", "python-ort,jvm-ort"]
+    assert compare.main(args) == 0
+    assert reads == ["python-ort", "jvm-ort"]
+    assert "python-ort read" in capsys.readouterr().out
+
+
 def test_tolerance_policy():
     cpu = compare.choose_tolerance(["CPUExecutionProvider"] * 2, None, 0.0, False)
     assert cpu.atol == compare.CPU_ATOL

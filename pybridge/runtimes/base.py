@@ -219,14 +219,20 @@ class Runtime(ABC):
             )
         return to_input(pixels)
 
-    def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:
+    def run(
+        self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None, *, read=None
+    ) -> RunOutput:
         """Probabilities for the first ``limit`` images; with ``contract``, also its golden pairs' max diff.
 
-        The golden difference is measured, not enforced, so that ``compare`` can report it as a failed check.
+        ``read``: what ``read_images(images, limit)`` returned, when the caller read the file once for many models
+        (then no "read" phase is timed here). The golden difference is measured, not enforced, so that ``compare``
+        can report it as a failed check.
         """
         phases = Phases()
-        with phases("read"):
-            batch = self.read_images(images, limit)
+        batch = read
+        if batch is None:
+            with phases("read"):
+                batch = self.read_images(images, limit)
         with phases("load"):
             opened = self.load(model, contract)
         with opened:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
 import os
 import subprocess
 from contextlib import contextmanager
@@ -364,10 +363,10 @@ class JvmModel(Model):
             predictions = self.classifier.predict(images.data, images.count)
         with phases("transfer"):
             probabilities = view(predictions.probabilities()).reshape(images.count, -1)
-            with java_errors():
-                decoded = view(self.classifier.preprocess(images.data, images.count))
-        with phases("hash"):
-            digest = hashlib.sha256(decoded.astype("<f4", copy=False).data).hexdigest()
+        with phases("hash"), java_errors():
+            # Hashed in Java a chunk at a time: a whole decoded copy per model would be a direct buffer that only
+            # a garbage collection frees, and the JVM's small heap rarely collects (RSS grew with every model).
+            digest = str(self.classifier.preprocessedSha256(images.data, images.count))
         return probabilities, digest
 
     @property

@@ -247,7 +247,13 @@ class SavedRuntime(Runtime):
             errors.UsageReason.BAD_ARGUMENT, f"{self.name}: a saved run answers for the test set it was made on only"
         )
 
-    def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:
+    def read_images(self, images: Path, limit: int | None = None) -> None:
+        """Nothing: this runtime's outputs come from a file, and it hashes the live input itself."""
+        return None
+
+    def run(
+        self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None, *, read=None
+    ) -> RunOutput:
         """The saved outputs for ``model``, once its file and the live input match the saved ones.
 
         Raises:

@@ -242,7 +242,13 @@ class VersionedRuntime(Runtime):
             errors.UsageReason.BAD_ARGUMENT, f"{self.name}: runs in its own process, over the whole test set only"
         )
 
-    def run(self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None) -> RunOutput:
+    def read_images(self, images: Path, limit: int | None = None) -> None:
+        """Nothing: this runtime's outputs come from a file, and it hashes the live input itself."""
+        return None
+
+    def run(
+        self, model: Path, images: Path, limit: int | None = None, contract: dict | None = None, *, read=None
+    ) -> RunOutput:
         if self._saved is None:
             raise errors.UsageError(errors.UsageReason.ILLEGAL_STATE, f"{self.name}: run before prepare")
         out = self._saved.run(model, images, limit, contract)

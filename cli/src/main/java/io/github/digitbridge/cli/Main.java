@@ -1,9 +1,12 @@
 package io.github.digitbridge.cli;
 
 import io.github.digitbridge.DigitBridgeException;
+import io.github.digitbridge.model.DigitClassifier;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
@@ -49,6 +52,9 @@ public final class Main {
 
   static final String PROGRAM = "digitbridge";
 
+  /** The commands that open a model, and so load ONNX Runtime. */
+  static final Set<String> MODEL_COMMANDS = Set.of("predict", "evaluate", "info", "bench-infer");
+
   @Option(
       names = {"-h", "--help"},
       usageHelp = true,
@@ -70,6 +76,10 @@ public final class Main {
    * @param args the command line
    */
   public static void main(String[] args) {
+    if (Arrays.stream(args).anyMatch(MODEL_COMMANDS::contains)) {
+      // Hashing ONNX Runtime's cached library overlaps parsing, reading the model and its contract.
+      DigitClassifier.prepareRuntime();
+    }
     System.exit(run(args, System.in, System.out, System.err));
   }
 

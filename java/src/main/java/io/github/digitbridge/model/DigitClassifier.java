@@ -55,7 +55,8 @@ public final class DigitClassifier implements AutoCloseable {
   }
 
   private final String source;
-  private final String modelSha256;
+  private byte[] modelBytes; // kept until the hash is asked for: start-up need not hash the model
+  private String modelSha256; // guarded by this
   private final ClassifierOptions options;
   private final ModelContract contract;
   private final ClassifierOptions.ExecutionProvider executionProvider;
@@ -68,18 +69,20 @@ public final class DigitClassifier implements AutoCloseable {
   private boolean closed; // written under the write lock, read under the read lock
   // Chunk buffers for uint8 and heap inputs: one per concurrent call, reused across calls.
   private final ConcurrentLinkedQueue<FloatBuffer> scratch = new ConcurrentLinkedQueue<>();
+  // One image's output buffers for predictOne, likewise one per concurrent call.
+  private final ConcurrentLinkedQueue<FloatBuffer> outputs = new ConcurrentLinkedQueue<>();
   private volatile GoldenCheck golden; // set once, by the loader, before the classifier is returned
 
   DigitClassifier(
       String source,
-      String modelSha256,
+      byte[] modelBytes,
       ClassifierOptions options,
       ModelContract contract,
       ClassifierOptions.ExecutionProvider executionProvider,
       OrtEnvironment env,
       OrtSession session) {
     this.source = source;
-    this.modelSha256 = modelSha256;
+    this.modelBytes = modelBytes;
     this.options = options;
     this.contract = contract;
     this.executionProvider = executionProvider;
@@ -122,8 +125,11 @@ public final class DigitClassifier implements AutoCloseable {
   public static DigitClassifier open(byte[] model, ClassifierOptions options)
       throws ModelException {
     // No defensive copy: ONNX Runtime parses the bytes into the session and keeps no reference,
-    // and the classifier keeps only their hash.
-    return ModelLoader.load(ModelFile.of(model, "<" + model.length + " bytes>"), options);
+    // and the classifier keeps only their hash, taken now, as the caller may reuse the array.
+    DigitClassifier classifier =
+        ModelLoader.load(ModelFile.of(model, "<" + model.length + " bytes>"), options);
+    classifier.modelSha256();
+    return classifier;
   }
 
   /** Records the golden check the loader made with this classifier. */
@@ -207,7 +213,12 @@ public final class DigitClassifier implements AutoCloseable {
    */
   public Prediction predictOne(byte[] uint8Pixels) throws ModelException {
     requireOne(uint8Pixels.length);
-    return predict(ByteBuffer.wrap(uint8Pixels), 1).get(0);
+    ByteBuffer image = ByteBuffer.wrap(uint8Pixels);
+    return runOne(
+        (first, n, buf) -> {
+          Pixels.decode(image, 0, buf, pixels);
+          return buf.slice(0, pixels);
+        });
   }
 
   /**
@@ -219,7 +230,7 @@ public final class DigitClassifier implements AutoCloseable {
    */
   public Prediction predictOne(float[] scaledPixels) throws ModelException {
     requireOne(scaledPixels.length);
-    return predict(scaledPixels, 1).get(0);
+    return runOne((first, n, buf) -> buf.put(0, scaledPixels, 0, pixels).slice(0, pixels));
   }
 
   /**
@@ -288,7 +299,19 @@ public final class DigitClassifier implements AutoCloseable {
    * @throws ModelException {@link Reason#BAD_INPUT} as {@link #predict(IdxArray)}
    */
   public String preprocessedSha256(IdxArray images) throws ModelException {
-    return Pixels.sha256(preprocess(images));
+    return preprocessedSha256(images.data(), imageCount(images));
+  }
+
+  /**
+   * SHA-256 of {@link #preprocess(ByteBuffer, int)} written as little-endian float32, computed a
+   * chunk at a time: no buffer of the whole input's floats is made, so hashing a test set per model
+   * leaves nothing behind for the garbage collector to free.
+   *
+   * @throws IllegalArgumentException if fewer than {@code count} images remain in the buffer
+   */
+  public String preprocessedSha256(ByteBuffer uint8Pixels, int count) {
+    requireInput(uint8Pixels.remaining(), count, "uint8 pixels");
+    return Pixels.sha256Decoded(uint8Pixels, uint8Pixels.position(), count * pixels);
   }
 
   private Predictions run(int count, Feed feed) throws ModelException {
@@ -318,6 +341,35 @@ public final class DigitClassifier implements AutoCloseable {
         }
       }
       return new Predictions(out, count, classes);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * One image through pooled input and output buffers: a {@code predictOne} allocates no direct
+   * memory, which only a garbage collection would give back (a server classifying image after image
+   * would otherwise hold a buffer per call until the heap fills).
+   */
+  private Prediction runOne(Feed feed) throws ModelException {
+    Lock lock = lifecycle.readLock();
+    lock.lock();
+    try {
+      ensureOpen();
+      FloatBuffer buf = takeScratch();
+      FloatBuffer out = outputs.poll();
+      if (out == null) {
+        out = ByteBuffer.allocateDirect(4 * classes).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      }
+      try {
+        runChunk(feed.chunk(0, 1, buf), 1, out);
+        float[] probabilities = new float[classes];
+        out.get(0, probabilities);
+        return new Predictions(FloatBuffer.wrap(probabilities), 1, classes).get(0);
+      } finally {
+        scratch.add(buf);
+        outputs.add(out);
+      }
     } finally {
       lock.unlock();
     }
@@ -410,7 +462,11 @@ public final class DigitClassifier implements AutoCloseable {
   }
 
   /** SHA-256 of the model bytes, lower-case hex. */
-  public String modelSha256() {
+  public synchronized String modelSha256() {
+    if (modelSha256 == null) {
+      modelSha256 = Pixels.sha256(modelBytes);
+      modelBytes = null;
+    }
     return modelSha256;
   }
 
@@ -445,8 +501,18 @@ public final class DigitClassifier implements AutoCloseable {
     return version != null ? version : "unknown";
   }
 
+  /**
+   * Starts readying ONNX Runtime's native library (a verified copy in the user's cache) on a
+   * background thread, so that a program that will open a model soon overlaps that work with its
+   * own start-up. Optional: opening a model does it anyway.
+   */
+  public static void prepareRuntime() {
+    NativeLibraryCache.start();
+  }
+
   /** The execution providers this ONNX Runtime build offers, e.g. {@code [CPU]}. */
   public static List<String> availableProviders() {
+    NativeLibraryCache.install();
     return OrtEnvironment.getAvailableProviders().stream().map(Enum::name).sorted().toList();
   }
 
@@ -464,6 +530,7 @@ public final class DigitClassifier implements AutoCloseable {
       }
       closed = true;
       scratch.clear();
+      outputs.clear();
       session.close();
     } catch (OrtException e) {
       throw new IllegalStateException("ONNX Runtime failed to release the session of " + this, e);

@@ -194,8 +194,12 @@ final class JsonValue {
     if (!(value instanceof Number n) || !n.whole()) {
       throw wrongKind("a whole number");
     }
+    String literal = n.literal();
+    if (literal.length() <= 18) { // at most 18 digits (and a sign) always fit: no BigInteger
+      return Long.parseLong(literal);
+    }
     try {
-      return new BigInteger(n.literal()).longValueExact();
+      return new BigInteger(literal).longValueExact();
     } catch (ArithmeticException e) {
       throw wrongKind("a whole number within 64 bits");
     }

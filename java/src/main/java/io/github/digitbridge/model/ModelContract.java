@@ -268,9 +268,10 @@ public final class ModelContract {
       for (int c = 0; c < classes; c++) {
         JsonValue v = probRows.get(i).get(c);
         double p = v.asDouble();
-        require(
-            Double.isFinite(p),
-            "expected a finite number at " + v.where() + ", found " + v.describe());
+        if (!Double.isFinite(p)) { // the message (a path walk) only when it is needed
+          throw new JsonValue.Invalid(
+              "expected a finite number at " + v.where() + ", found " + v.describe());
+        }
         // Python wrote each float32 widened to double; narrowing gives the float32 back exactly.
         probabilities[i * classes + c] = (float) p;
       }
@@ -294,8 +295,10 @@ public final class ModelContract {
   /** A whole number from {@code low} to {@code high}, e.g. a size or a uint8 pixel. */
   private static long bounded(JsonValue node, long low, long high, String what) {
     long v = node.asLong();
-    require(
-        v >= low && v <= high,
+    if (v >= low && v <= high) {
+      return v; // checked thousands of times per contract: the message is built only for a failure
+    }
+    throw new JsonValue.Invalid(
         "expected "
             + what
             + " from "
@@ -306,7 +309,6 @@ public final class ModelContract {
             + node.where()
             + ", found "
             + node.describe());
-    return v;
   }
 
   /** A number from 0 to 1, e.g. an accuracy; shared with the model card. */

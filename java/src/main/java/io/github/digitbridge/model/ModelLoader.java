@@ -50,8 +50,7 @@ final class ModelLoader {
     try {
       SessionCheck.verify(session, contract, source);
       DigitClassifier classifier =
-          new DigitClassifier(
-              source, Pixels.sha256(file.bytes()), options, contract, provider, env, session);
+          new DigitClassifier(source, file.bytes(), options, contract, provider, env, session);
       if (options.verifyGolden()) {
         classifier.goldenChecked(checkGolden(classifier, contract.golden(), source));
       }

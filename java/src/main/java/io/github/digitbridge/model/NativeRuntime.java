@@ -79,7 +79,9 @@ final class NativeRuntime {
    * @return e.g. {@code 1.28.0}, or null when this ONNX Runtime does not say
    */
   static String version() {
-    // Loads the native library (safe: the crash is in the environment's creation, not the load).
+    // Loads the native library (safe: the crash is in the environment's creation, not the load),
+    // from the verified cache rather than a fresh extraction.
+    NativeLibraryCache.install();
     OrtEnvironment.getAvailableProviders();
     try {
       // Package-private in ONNX Runtime; OrtEnvironment.getVersion() would need the environment.

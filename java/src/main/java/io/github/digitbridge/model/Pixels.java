@@ -68,6 +68,26 @@ final class Pixels {
     return HexFormat.of().formatHex(md.digest());
   }
 
+  /**
+   * SHA-256 of {@code n} uint8 pixels scaled as {@link #decode} scales them, written as
+   * little-endian float32: equal to {@link #sha256(FloatBuffer)} of the decoded floats, without
+   * holding them all (a chunk at a time).
+   *
+   * @param src pixels, read with absolute gets from {@code srcIndex}
+   */
+  static String sha256Decoded(ByteBuffer src, int srcIndex, int n) {
+    MessageDigest md = sha256Digest();
+    ByteBuffer bytes = ByteBuffer.allocate(4 * HASH_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+    FloatBuffer staging = bytes.asFloatBuffer();
+    for (int done = 0; done < n; ) {
+      int chunk = Math.min(HASH_CHUNK, n - done);
+      decode(src, srcIndex + done, staging, chunk);
+      md.update(bytes.array(), 0, 4 * chunk);
+      done += chunk;
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
   /** SHA-256 of some bytes, such as a model file; lower-case hex. */
   static String sha256(byte[] bytes) {
     return HexFormat.of().formatHex(sha256Digest().digest(bytes));

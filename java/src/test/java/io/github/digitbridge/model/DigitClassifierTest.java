@@ -13,6 +13,8 @@ import io.github.digitbridge.model.ClassifierOptions.ExecutionProvider;
 import io.github.digitbridge.model.ModelException.Reason;
 import io.github.digitbridge.testing.Fixtures;
 import io.github.digitbridge.testing.TestModels;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -174,6 +176,18 @@ class DigitClassifierTest {
   }
 
   @Test
+  void theHashIsOfTheBytesAsOpenedEvenIfTheCallerReusesTheArray() throws Exception {
+    byte[] bytes = Files.readAllBytes(TestModels.linear());
+    try (DigitClassifier fromBytes = DigitClassifier.open(bytes, TestModels.options().build())) {
+      Arrays.fill(bytes, (byte) 0);
+      assertEquals(shared.modelSha256(), fromBytes.modelSha256());
+    }
+    DigitClassifier closed = DigitClassifier.open(TestModels.linear());
+    closed.close();
+    assertEquals(shared.modelSha256(), closed.modelSha256(), "known after close too");
+  }
+
+  @Test
   void cudaOnAMachineWithoutItWarnsOnceAndGivesTheCpuBits() throws ModelException {
     List<String> warnings = new ArrayList<>();
     ClassifierOptions cuda =
@@ -301,6 +315,38 @@ class DigitClassifierTest {
     assertEquals(
         "bc9f8f501f39b3ca61f899a2f402edf2024bde012b73223431b6bd735e47a165",
         shared.preprocessedSha256(mnist.imageArray()));
+  }
+
+  @Test
+  void oneImageAtATimeAllocatesNoDirectBufferPerCall() throws ModelException {
+    BufferPoolMXBean direct =
+        ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+            .filter(pool -> pool.getName().equals("direct"))
+            .findFirst()
+            .orElseThrow();
+    byte[] image = new byte[784];
+    mnist.images().get(0, image);
+    float[] scaled = new float[784];
+    shared.preprocess(mnist.images(), 1).get(0, scaled);
+    Prediction expected = shared.predict(mnist.images(), 1).get(0);
+    shared.predictOne(image); // the pools' buffers exist from here on
+    long before = direct.getCount();
+    for (int i = 0; i < 500; i++) {
+      assertEquals(expected, shared.predictOne(image));
+      assertEquals(expected, shared.predictOne(scaled));
+    }
+    // Other threads' buffers may come and go meanwhile; a buffer per call would be 1,000 more.
+    assertTrue(direct.getCount() - before < 50, () -> (direct.getCount() - before) + " more");
+  }
+
+  @Test
+  void theStreamedInputHashIsTheHashOfThePreprocessedFloats() {
+    // 85 images from image 7: 66,640 floats, a whole hashing chunk and a part of the next.
+    ByteBuffer pixels = mnist.images().position(784 * 7);
+    assertEquals(
+        Pixels.sha256(shared.preprocess(pixels, 85)), shared.preprocessedSha256(pixels, 85));
+    assertEquals(784 * 7, pixels.position(), "the input buffer's position is left alone");
+    assertEquals(Pixels.sha256(shared.preprocess(pixels, 0)), shared.preprocessedSha256(pixels, 0));
   }
 
   @Test
