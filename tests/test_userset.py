@@ -108,3 +108,13 @@ def test_robust_augmentation_is_seeded_and_stays_in_range(mnist_dir):
     assert a.min() >= 0 and a.max() <= 1
     # Every image keeps some ink, even the faint ones.
     assert (a.reshape(len(a), -1).max(1) > 0.1).all()
+
+
+def test_the_report_reads_the_user_drawing_figures_from_the_card(tmp_path):
+    from pybridge import report
+
+    (tmp_path / "m.json").write_text(json.dumps({"name": "m", "user_drawings": {"singles": 0.9, "strips": 0.8}}))
+    (tmp_path / "n.json").write_text(json.dumps({"name": "n"}))
+    assert report._card_user_drawings(tmp_path / "m.onnx") == {"singles": 0.9, "strips": 0.8}
+    assert report._card_user_drawings(tmp_path / "n.onnx") is None
+    assert report._card_user_drawings(tmp_path / "missing.onnx") is None

@@ -224,8 +224,8 @@ def _cosine(epochs: int, peak: float = 1e-3, floor: float = 1e-5) -> Callable[[i
     return schedule
 
 
-# What finished on the shared 2-core machine on the day (README: the disclosure); 18 fit the 30-minute budget
-# only on an idle machine (about 90 s an epoch), and the first such run did 533 s an epoch under the load then.
+# What could finish on the shared 2-core machine on the day (README: the disclosure): under its load (about 20
+# runnable processes) one epoch took 533 s, where best's 20 epochs had taken 25 minutes on a quieter machine.
 ROBUST_EPOCHS = 6
 
 # 16 epochs reached 99.57% on the test set (README: the disclosure); 20 fit the 30-minute budget on 2 cores.

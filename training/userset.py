@@ -48,7 +48,8 @@ DEFAULT_SET = Path.home() / ".cache" / "digitbridge" / "userset"
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation"))
 FONT_FRACTION = 0.15  # of the singles and of the strips: typeset digits
 MIN_HEIGHT, MAX_HEIGHT = 16, 480  # digit height in pixels
-LOW_CONFIDENCE = 0.6  # both CLIs flag a top probability below this
+LOW_CONFIDENCE = 0.6  # both CLIs flag a top probability below this (pybridge.predict, Java's PredictCommand)
+SWEEP = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def fonts() -> list[Path]:
@@ -375,7 +376,6 @@ def score(probs: np.ndarray, single_labels: np.ndarray, strips: list[tuple[str, 
     n = len(single_labels)
     p = probs[:n]
     right = p.argmax(1) == single_labels
-    flagged = p.max(1) < LOW_CONFIDENCE
     read = [rows is not None and "".join(str(int(probs[r].argmax())) for r in rows) == label for label, rows in strips]
     return {
         "singles": float(right.mean()),
@@ -383,13 +383,21 @@ def score(probs: np.ndarray, single_labels: np.ndarray, strips: list[tuple[str, 
         "singles_count": n,
         "strips_count": len(strips),
         "strips_segmented_wrongly": int(sum(rows is None or len(rows) != len(label) for label, rows in strips)),
-        "low_confidence": {
-            "threshold": LOW_CONFIDENCE,
-            "flagged": float(flagged.mean()),
-            "error_rate_flagged": float((~right[flagged]).mean()) if flagged.any() else None,
-            "error_rate_unflagged": float((~right[~flagged]).mean()) if (~flagged).any() else None,
-            "errors_flagged": float(flagged[~right].mean()) if (~right).any() else None,
-        },
+        "low_confidence": _flag_split(right, p.max(1), LOW_CONFIDENCE),
+        # The same split at other thresholds, to choose the CLIs' threshold from (README).
+        "low_confidence_sweep": [_flag_split(right, p.max(1), t) for t in SWEEP],
+    }
+
+
+def _flag_split(right: np.ndarray, top: np.ndarray, threshold: float) -> dict:
+    """What flagging predictions whose top probability is below ``threshold`` does on labelled singles."""
+    flagged = top < threshold
+    return {
+        "threshold": threshold,
+        "flagged": float(flagged.mean()),
+        "error_rate_flagged": float((~right[flagged]).mean()) if flagged.any() else None,
+        "error_rate_unflagged": float((~right[~flagged]).mean()) if (~flagged).any() else None,
+        "errors_flagged": float(flagged[~right].mean()) if (~right).any() else None,
     }
 
 
