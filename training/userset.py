@@ -40,6 +40,7 @@ from scipy import ndimage
 from pybridge import cli, data, errors, pack
 from pybridge import image as pp
 from pybridge.files import atomic_write
+from pybridge.predict import LOW_CONFIDENCE
 
 DEFAULT_SEED = 20261130
 DEFAULT_SINGLES = 2000
@@ -48,7 +49,6 @@ DEFAULT_SET = Path.home() / ".cache" / "digitbridge" / "userset"
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation"))
 FONT_FRACTION = 0.15  # of the singles and of the strips: typeset digits
 MIN_HEIGHT, MAX_HEIGHT = 16, 480  # digit height in pixels
-LOW_CONFIDENCE = 0.6  # both CLIs flag a top probability below this (pybridge.predict, Java's PredictCommand)
 SWEEP = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
