@@ -394,6 +394,14 @@ def _verdict(passed: bool) -> str:
     return '<span class="pass">PASS</span>' if passed else '<span class="fail">FAIL</span>'
 
 
+def _card_user_drawings(model: Path) -> dict | None:
+    """The card's figures on the generated user-drawing set, if it has been scored (training.userset --score)."""
+    from pybridge import contract
+
+    card = model.with_suffix(".json")
+    return contract.read_card(card).get("user_drawings") if card.exists() else None
+
+
 def _model_section(number: int, result, outputs: dict[str, RunOutput], labels: np.ndarray, pixels, card_data) -> str:
     rows = [
         f"<tr><th>file</th><td><code>{html.escape(result.path)}</code></td></tr>",
@@ -425,6 +433,12 @@ def _model_section(number: int, result, outputs: dict[str, RunOutput], labels: n
         else:
             unchecked = ""
         rows.append(f"<tr><th>model card accuracy</th><td>{result.card_accuracy:.4%}{unchecked}</td></tr>")
+    user = _card_user_drawings(Path(result.path))
+    if user is not None:
+        rows.append(
+            f"<tr><th>model card: user drawings</th><td>singles {user['singles']:.2%}, strips {user['strips']:.2%} "
+            f"({user['singles_count']} and {user['strips_count']} images drawn by python -m training.userset)</td></tr>"
+        )
     sections = []
     ref = next(iter(outputs.values()))
     for p in result.pairs:

@@ -283,7 +283,7 @@ def test_a_low_confidence_answer_is_flagged_in_the_line_and_the_json(capsys):
     unsure = str(IMAGES / "digit-001-black-on-white.png")  # the linear model: p = 0.30
     status, out, _ = run(capsys, unsure, DIGIT)
     assert status == 0
-    assert out[0].endswith(" (low confidence: p < 0.6)") and float(out[0].split("p=")[1][:8]) < predict.LOW_CONFIDENCE
+    assert out[0].endswith(" (low confidence: p < 0.8)") and float(out[0].split("p=")[1][:8]) < predict.LOW_CONFIDENCE
     assert "low confidence" not in out[1]
     _, out, _ = run(capsys, "--json", unsure, DIGIT)
     assert [json.loads(line)["digits"][0]["low_confidence"] for line in out] == [True, False]

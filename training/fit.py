@@ -73,6 +73,99 @@ def augment_batch(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     )
 
 
+# Augmentation for `robust`: what users' drawings look like once preprocessing has made them 28x28. Strokes from a
+# hairline (a faint one-pixel line: a thin pen on a large canvas, averaged down) to a marker, soft edges of blurry
+# photos, other handwriting (elastic distortion, shear, aspect) and the slant of italic fonts.
+ROBUST_FRACTION = 0.6  # of each batch; the rest get `best`'s augmentation only, so MNIST itself stays in view
+ROBUST_ROTATION_DEGREES = 12.0
+ROBUST_SHEAR = 0.25  # x shift per row, fraction of a pixel
+ROBUST_ASPECT = 0.2  # width scale range 1 +- ASPECT, relative to the height's
+ELASTIC_PIXELS = 2.0  # largest displacement of the smooth random field
+FAINT_FRACTION = 0.3  # of the robust images, scaled down in intensity like a thin stroke averaged into 28x28
+FAINT_GAIN = 0.15  # the faintest such image's brightest pixel, relative to 1
+
+
+def _sample(images: tf.Tensor, ys: tf.Tensor, xs: tf.Tensor) -> tf.Tensor:
+    """Bilinear samples of ``images`` [n, 28, 28, 1] at source coordinates ``ys``, ``xs`` [n, 28, 28]; 0 outside."""
+    n = tf.shape(images)[0]
+    side = images.shape[1]
+    flat = tf.reshape(images, [n, side * side])
+    y0, x0 = tf.floor(ys), tf.floor(xs)
+    wy, wx = ys - y0, xs - x0
+
+    def tap(yy: tf.Tensor, xx: tf.Tensor) -> tf.Tensor:
+        inside = tf.cast((yy >= 0) & (yy <= side - 1) & (xx >= 0) & (xx <= side - 1), images.dtype)
+        index = tf.cast(tf.clip_by_value(yy, 0, side - 1) * side + tf.clip_by_value(xx, 0, side - 1), tf.int32)
+        values = tf.gather(flat, tf.reshape(index, [n, -1]), batch_dims=1)
+        return tf.reshape(values, [n, side, side]) * inside
+
+    out = (
+        tap(y0, x0) * (1 - wy) * (1 - wx)
+        + tap(y0, x0 + 1) * (1 - wy) * wx
+        + tap(y0 + 1, x0) * wy * (1 - wx)
+        + tap(y0 + 1, x0 + 1) * wy * wx
+    )
+    return out[..., None]
+
+
+def _gaussian3(images: tf.Tensor) -> tf.Tensor:
+    k = np.array([0.25, 0.5, 0.25], np.float32)
+    kernel = tf.constant(np.outer(k, k)[:, :, None, None])
+    return tf.nn.conv2d(images, kernel, strides=1, padding="SAME")
+
+
+def robust_augment_batch(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """``best``'s augmentation for part of the batch; for the rest, users' conditions, all vectorised per batch.
+
+    Geometry (rotation, zoom, aspect, shear, shift and a smooth elastic field) in one bilinear resampling, then
+    stroke width (towards a 3x3 erosion or the bright core of the stroke for thin pens, towards one or two 3x3
+    dilations for markers), blur, a stretch back to a brightest pixel of 1 (as preprocessing stretches) and, for
+    some, a lower intensity (a thin stroke averaged into the 20-pixel box).
+    """
+    n = tf.shape(images)[0]
+    side = images.shape[1]
+
+    def uniform(shape: list, k: int, low: float, high: float) -> tf.Tensor:
+        return tf.random.stateless_uniform(shape, seed + k, low, high)
+
+    angle = uniform([n], 10, -ROBUST_ROTATION_DEGREES, ROBUST_ROTATION_DEGREES) * (np.pi / 180)
+    zoom = uniform([n], 11, 1 - ZOOM, 1 + ZOOM)
+    aspect = uniform([n], 12, 1 - ROBUST_ASPECT, 1 + ROBUST_ASPECT)
+    shear = uniform([n], 13, -ROBUST_SHEAR, ROBUST_SHEAR)
+    shift = uniform([n, 2], 14, -SHIFT * side, SHIFT * side)
+    field = tf.image.resize(uniform([n, 4, 4, 2], 15, -1.0, 1.0), [side, side], method="bicubic")
+    field = field * uniform([n, 1, 1, 1], 16, 0.0, ELASTIC_PIXELS)
+    centre = (side - 1) / 2
+    grid = tf.range(side, dtype=tf.float32) - centre
+    yo = tf.broadcast_to(grid[None, :, None], [n, side, side]) - shift[:, 1, None, None]
+    xo = tf.broadcast_to(grid[None, None, :], [n, side, side]) - shift[:, 0, None, None]
+    cos, sin = tf.cos(angle)[:, None, None], tf.sin(angle)[:, None, None]
+    sy, sx = zoom[:, None, None], (zoom * aspect)[:, None, None]
+    # Output -> source: undo the zoom and aspect, then the rotation, then the shear.
+    ys = (cos * yo - sin * xo) / sy
+    xs = (sin * yo + cos * xo) / sx
+    xs = xs + shear[:, None, None] * ys
+    x = _sample(images, ys + centre + field[..., 0], xs + centre + field[..., 1])
+
+    pool = lambda t: tf.nn.max_pool2d(t, 3, 1, "SAME")  # noqa: E731
+    width = uniform([n, 1, 1, 1], 17, -1.0, 1.6)  # <0 thinner, 0..1 one dilation, above 1 part of a second
+    dilated = pool(x)
+    thick = x + tf.minimum(width, 1.0) * (dilated - x) + tf.maximum(width - 1.0, 0.0) * (pool(dilated) - dilated)
+    eroded = -pool(-x)
+    core = tf.nn.relu(x - 0.6) / 0.4
+    thin = tf.where(uniform([n, 1, 1, 1], 18, 0, 1) < 0.5, eroded, core)
+    thin = x + tf.minimum(-width, 1.0) * (thin - x)
+    x = tf.where(width >= 0, thick, thin)
+    x = x + uniform([n, 1, 1, 1], 19, 0.0, 1.0) ** 2 * (_gaussian3(_gaussian3(x)) - x)
+    x = x / tf.maximum(tf.reduce_max(x, axis=[1, 2, 3], keepdims=True), 1e-3)
+    faint = uniform([n, 1, 1, 1], 20, 0, 1) < FAINT_FRACTION
+    x = tf.where(faint, x * uniform([n, 1, 1, 1], 21, FAINT_GAIN, 1.0), x)
+    # Pixel values are whole grey levels after preprocessing.
+    x = tf.round(tf.clip_by_value(x, 0.0, 1.0) * 255) / 255
+    chosen = uniform([n, 1, 1, 1], 22, 0, 1) < ROBUST_FRACTION
+    return tf.where(chosen, x, augment_batch(images, seed))
+
+
 def fit(
     recipe: Recipe,
     x: np.ndarray,
@@ -102,8 +195,9 @@ def fit(
         data = data.repeat().batch(recipe.batch_size)
         if recipe.augment:
             steps = tf.data.Dataset.counter()
+            augmenter = robust_augment_batch if recipe.augmentation == "robust" else augment_batch
             data = tf.data.Dataset.zip(data, steps).map(
-                lambda batch, step: (augment_batch(batch[0], tf.stack([tf.constant(seed, tf.int64), step])), batch[1])
+                lambda batch, step: (augmenter(batch[0], tf.stack([tf.constant(seed, tf.int64), step])), batch[1])
             )
         history = model.fit(
             data.prefetch(2),

@@ -29,7 +29,8 @@ class Recipe:
         epochs: full passes over the training data (ignored when ``steps`` is set).
         batch_size: minibatch size.
         steps: total optimiser steps instead of epochs (mlp3's "1000 iterations of batch 128").
-        augment: apply random rotations/shifts/zoom to training batches (``best`` only).
+        augment: apply random rotations/shifts/zoom to training batches (``best`` and ``robust``).
+        augmentation: which augmentation: "affine" (``best``'s) or "robust" (users' conditions as well).
         source: where the settings come from, for the model card.
         reference: the accuracy figures the source reports, for the model card and the targets.
     """
@@ -40,6 +41,7 @@ class Recipe:
     batch_size: int
     steps: int | None = None
     augment: bool = False
+    augmentation: str = "affine"
     lr_schedule: Callable[[int, float], float] | None = None
     source: str = ""
     reference: dict = field(default_factory=dict)
@@ -172,7 +174,7 @@ def deeper_cnn() -> keras.Model:
     return _compile(model, _sgd())
 
 
-def best() -> keras.Model:
+def best(name: str = "best") -> keras.Model:
     """Our design: small conv blocks with batch normalisation and dropout, trained with augmentation.
 
     Conv layers carry no bias because the batch normalisation after each one has its own shift.
@@ -203,9 +205,14 @@ def best() -> keras.Model:
             layers.Dropout(0.5),
             layers.Dense(NUM_CLASSES, activation="softmax"),
         ],
-        name="best",
+        name=name,
     )
     return _compile(model, keras.optimizers.Adam(learning_rate=1e-3))
+
+
+def robust() -> keras.Model:
+    """``best``'s architecture, trained on digits as users draw them as well as on MNIST's (training.fit)."""
+    return best("robust")
 
 
 def _cosine(epochs: int, peak: float = 1e-3, floor: float = 1e-5) -> Callable[[int, float], float]:
@@ -216,6 +223,10 @@ def _cosine(epochs: int, peak: float = 1e-3, floor: float = 1e-5) -> Callable[[i
 
     return schedule
 
+
+# What could finish on the shared 2-core machine on the day (README: the disclosure): under its load (about 20
+# runnable processes) one epoch took 533 s, where best's 20 epochs had taken 25 minutes on a quieter machine.
+ROBUST_EPOCHS = 6
 
 # 16 epochs reached 99.57% on the test set (README: the disclosure); 20 fit the 30-minute budget on 2 cores.
 BEST_EPOCHS = 20
@@ -289,6 +300,19 @@ RECIPES: dict[str, Recipe] = {
             lr_schedule=_cosine(BEST_EPOCHS),
             source="ours: batch-normalised conv blocks, dropout, rotation/shift/zoom augmentation, Adam with "
             "cosine learning-rate decay",
+            reference={"target": 0.996},
+        ),
+        Recipe(
+            "robust",
+            robust,
+            epochs=ROBUST_EPOCHS,
+            batch_size=128,
+            augment=True,
+            augmentation="robust",
+            lr_schedule=_cosine(ROBUST_EPOCHS),
+            source="ours: best's architecture; augmentation for users' drawings (stroke width by 3x3 erosion, "
+            "dilation and stroke cores, blur, faint strokes, elastic distortion, shear, aspect) on 60% of each "
+            "batch, best's rotation/shift/zoom on the rest; Adam with cosine learning-rate decay",
             reference={"target": 0.996},
         ),
     ]

@@ -26,7 +26,10 @@ from pybridge.files import atomic_write
 
 # The names of training.models.RECIPES (a test keeps them equal), so that parsing the command line, and --help,
 # need not import Keras and TensorFlow: seconds of start-up and a screenful of their log lines.
-MODEL_NAMES = ("mlp", "dense_dropout", "mlp3", "simple_cnn", "baseline_cnn", "baseline_cnn_bn", "deeper_cnn", "best")
+MODEL_NAMES = (
+    *("mlp", "dense_dropout", "mlp3", "simple_cnn", "baseline_cnn", "baseline_cnn_bn", "deeper_cnn", "best"),
+    "robust",
+)
 
 DEFAULT_SEED = 20261121
 DETERMINISM = (
@@ -138,6 +141,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
         "batch_size": recipe.batch_size,
         "steps": recipe.steps,
         "augment": recipe.augment,
+        "augmentation": recipe.augmentation if recipe.augment else None,
         "optimizer": result.model.optimizer.__class__.__name__,
         "seed": args.seed,
         "train_images": len(x),

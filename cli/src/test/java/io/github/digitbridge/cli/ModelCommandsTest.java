@@ -235,7 +235,7 @@ class ModelCommandsTest {
               .matches(
                   java.util.regex.Pattern.quote(file + "[" + i + "]: ")
                       + "\\d p=[01]\\.\\d{6} top-3: \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}"
-                      + "( \\(low confidence: p < 0\\.6\\))?"),
+                      + "( \\(low confidence: p < 0\\.8\\))?"),
           run.out().get(i));
     }
   }

@@ -27,7 +27,7 @@ class PredictImagesCliTest {
       " p=[01]\\.\\d{6} top-3: \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}, \\d [01]\\.\\d{6}";
 
   /** {@link #LINE} and the flag a probability below 0.6 adds. */
-  private static final String LINE_MAYBE_UNSURE = LINE + "( \\(low confidence: p < 0\\.6\\))?";
+  private static final String LINE_MAYBE_UNSURE = LINE + "( \\(low confidence: p < 0\\.8\\))?";
 
   private static String corpus(String name) {
     return ImageCorpus.dir().resolve(name).toString();
@@ -212,7 +212,7 @@ class PredictImagesCliTest {
     String sure = corpus("digit-000-black-on-white.png");
     CliRun run = CliRun.of("predict", "--model", linear(), unsure, sure);
     assertEquals(0, run.status(), run.all());
-    assertTrue(run.out().get(0).endsWith(" (low confidence: p < 0.6)"), run.all());
+    assertTrue(run.out().get(0).endsWith(" (low confidence: p < 0.8)"), run.all());
     assertTrue(run.out().get(1).matches(Pattern.quote(sure) + ": \\d" + LINE), run.all());
     CliRun json = CliRun.of("predict", "--model", linear(), "--json", unsure, sure);
     assertTrue(json.out().get(0).contains("\"low_confidence\": true"), json.all());
