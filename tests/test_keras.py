@@ -155,3 +155,26 @@ def test_train_writes_the_original_beside_the_onnx_file_without_optimizer_state(
     assert result.pairs[0].argmax_agreement == 2000
     assert result.pairs[0].max_abs <= compare.KERAS_ATOL  # Keras vs ONNX: the export gate's budget, not bit identity
     assert all(d <= 1e-5 for d in result.golden_max_diff.values())
+
+
+def test_an_original_is_adopted_only_for_the_onnx_file_it_was_exported_from(tmp_path, mnist_dir, capsys):
+    from training import originals
+
+    model = _copy("mlp3", tmp_path, suffixes=(".onnx", ".json"))
+    card = json.loads(model.with_suffix(".json").read_text())
+    bare = {k: v for k, v in card.items() if k not in ("keras_file", "keras_sha256")}
+    model.with_suffix(".json").write_text(json.dumps(bare, indent=2) + "\n")
+
+    # Another model's original fails the export gate against this ONNX file: nothing written.
+    assert originals.main(["mlp3", str(MODELS / "mlp.keras"), "--out", str(tmp_path)]) == 1
+    assert "not the original of" in capsys.readouterr().err
+    assert not model.with_suffix(".keras").exists() and "keras_sha256" not in json.loads(
+        model.with_suffix(".json").read_text()
+    )
+
+    assert originals.main(["mlp3", str(MODELS / "mlp3.keras"), "--out", str(tmp_path)]) == 0
+    adopted = json.loads(model.with_suffix(".json").read_text())
+    assert adopted["keras_sha256"] == hashlib.sha256(model.with_suffix(".keras").read_bytes()).hexdigest()
+    assert list(adopted)[list(adopted).index("onnx_sha256") + 1] == "keras_file"
+    assert {k: v for k, v in adopted.items() if k not in ("keras_file", "keras_sha256")} == bare
+    assert keras_runtime.verified_original(model) == model.with_suffix(".keras")
