@@ -3,6 +3,7 @@
 #                 the checkout
 #   make wheel    dist/digitbridge-*.whl: the package with our jars and the shipped models
 #   make compare  the main job: fetch data, build the jar, check both runtimes/readers agree
+#   make mutation mutation testing of the core (about 30 minutes; MODULE=name runs one module), not part of test
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -12,7 +13,7 @@ JAR := cli/build/libs/digitbridge-all.jar
 JAVA_SOURCES := $(shell find java/src/main cli/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle \
 	cli/build.gradle cli/gradle-4.gradle build.gradle settings.gradle gradle.properties
 
-.PHONY: test compare venv data jar java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean
+.PHONY: test compare mutation venv data jar java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean
 
 test: java-test py-test wheel-test
 
@@ -98,6 +99,13 @@ models: data
 	for m in $(CV_MODELS); do $(VPY) -m training.cv --model $$m --out models/cv || status=1; done; \
 	for m in $(ZOO); do $(VPY) -m training.train --model $$m --out models || status=1; done; \
 	exit $$status
+
+# Mutation testing: PIT for the Java library, mutmut for pybridge's core; per-module table, survivors in
+# reports/mutation/survivors.txt, exit 1 when a module misses its target (tools/mutation.py lists them).
+MODULE ?= all
+MUTATION_PYTHON ?= $(VPY)
+mutation:
+	MUTATION_PYTHON=$(MUTATION_PYTHON) nice -n 10 tools/mutation.sh $(MODULE)
 
 install-java:
 	tools/java-build.sh install
