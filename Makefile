@@ -103,9 +103,10 @@ models: data
 # Mutation testing: PIT for the Java library, mutmut for pybridge's core; per-module table, survivors in
 # reports/mutation/survivors.txt, exit 1 when a module misses its target (tools/mutation.py lists them).
 MODULE ?= all
+LANGUAGE ?= both
 MUTATION_PYTHON ?= $(VPY)
 mutation:
-	MUTATION_PYTHON=$(MUTATION_PYTHON) nice -n 10 tools/mutation.sh $(MODULE)
+	MUTATION_PYTHON=$(MUTATION_PYTHON) nice -n 10 tools/mutation.sh $(MODULE) $(LANGUAGE)
 
 install-java:
 	tools/java-build.sh install

@@ -65,7 +65,7 @@ MODULES = {
         Module(
             "contract",
             0.90,
-            PyTarget(("pybridge/contract.py",), ("tests/test_contract.py", "tests/test_contract_mutation.py")),
+            PyTarget(("pybridge/contract.py",), ("tests/test_contract.py", "tests/test_contract_rules.py")),
             JavaTarget(("model.ModelContract*",)),
         ),
         Module(

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make mutation [MODULE=name]`: mutation testing of the core (tools/mutation.py says what runs and how it is
+# `make mutation [MODULE=name] [LANGUAGE=python|java]`: mutation testing of the core (tools/mutation.py says what runs and how it is
 # counted). This script does the set-up, each step skipped when already done:
 #   - .venv-mutation: mutmut and its dependencies, every file verified by SHA-256 (tools/mutation-requirements.txt);
 #   - build/mutation/pit: PIT's command line and JUnit 5 plugin from Maven Central, each jar's SHA-256 verified;
@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MODULE=${1:-all}
+LANGUAGE=${2:-both} # both, python or java
 MUTATION_PYTHON=${MUTATION_PYTHON:-.venv/bin/python}
 VENV=.venv-mutation
 OUT=build/mutation
@@ -64,5 +65,5 @@ if [[ ! -f cli/build/libs/digitbridge-all.jar ]]; then
   tools/java-build.sh jar
 fi
 
-exec "$VENV/bin/python" tools/mutation.py --module "$MODULE" --python "$MUTATION_PYTHON" \
+exec "$VENV/bin/python" tools/mutation.py --module "$MODULE" --language "$LANGUAGE" --python "$MUTATION_PYTHON" \
   --pit-classpath "$pit_classpath" --java-properties "$OUT/java.properties" --out "$OUT"
