@@ -113,9 +113,11 @@ class IdxEdgesTest {
         refusal(
             write("zero.idx", IdxTestWriter.header(IdxType.UBYTE, new int[] {3, 0, 2})),
             Reason.BAD_DIMENSIONS));
+    // Sizes are unsigned: ff ff ff ff is 4294967295, too large rather than negative.
     assertEquals(
-        "expected every dimension size to be positive, found [-1]",
-        refusal(write("neg.idx", new byte[] {0, 0, 8, 1, -1, -1, -1, -1}), Reason.BAD_DIMENSIONS));
+        "expected a data section of at most 2147483647 bytes, found a header claiming 4294967295"
+            + " bytes (ubyte [4294967295])",
+        refusal(write("max.idx", new byte[] {0, 0, 8, 1, -1, -1, -1, -1}), Reason.TOO_LARGE));
   }
 
   @Test
