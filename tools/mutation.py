@@ -48,6 +48,7 @@ class PyTarget:
 @dataclass(frozen=True)
 class JavaTarget:
     classes: tuple[str, ...]  # PIT globs, relative to the package
+    tests: tuple[str, ...]  # the test classes that may kill them (PIT's targetTests)
     excluded: tuple[str, ...] = ()
 
 
@@ -66,7 +67,7 @@ MODULES = {
             "contract",
             0.90,
             PyTarget(("pybridge/contract.py",), ("tests/test_contract.py", "tests/test_contract_rules.py")),
-            JavaTarget(("model.ModelContract*",)),
+            JavaTarget(("model.ModelContract*",), ("model.ModelContract*Test",)),
         ),
         Module(
             "compare",
@@ -85,16 +86,22 @@ MODULES = {
             "idx",
             0.90,
             PyTarget(("pybridge/idx.py",), ("tests/test_idx.py", "tests/test_idx_edges.py")),
-            JavaTarget(("idx.*",)),
+            JavaTarget(("idx.*",), ("idx.*Test",)),
         ),
         Module("runtimes", 0.85, PyTarget(("pybridge/runtimes/base.py",), ("tests/test_runtimes.py",))),
         Module(
             "image",
             0.85,
             PyTarget(("pybridge/image",), ("tests/test_preprocess.py", "tests/test_image_edges.py")),
-            JavaTarget(("image.*",)),
+            JavaTarget(("image.*",), ("image.*Test",)),
         ),
-        Module("model", 0.85, java=JavaTarget(("model.*",), excluded=("model.ModelContract*",))),
+        Module(
+            "model",
+            0.85,
+            java=JavaTarget(
+                ("model.*",), ("model.*Test", "DigitBridgeExceptionTest"), excluded=("model.ModelContract*",)
+            ),
+        ),
     ]
 }
 
@@ -316,7 +323,7 @@ def run_java(modules: list[Module], pit_classpath: str, properties: Path, out: P
         "--targetClasses",
         ",".join(target_classes),
         "--targetTests",
-        f"{PACKAGE}.*",
+        ",".join(sorted({f"{PACKAGE}.{g}" for m in modules for g in m.java.tests})),
         "--sourceDirs",
         props["mutation.sources"].replace(os.pathsep, ","),
         "--classPath",
