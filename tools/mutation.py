@@ -285,6 +285,16 @@ def _test_properties() -> list[str]:
     ]
 
 
+def _class_names(folders: str) -> set[str]:
+    """The top-level classes compiled into these folders (os.pathsep-separated)."""
+    names = set()
+    for folder in filter(None, folders.split(os.pathsep)):
+        for path in Path(folder).rglob("*.class"):
+            if "$" not in path.name and path.name != "package-info.class":
+                names.add(".".join(path.relative_to(folder).with_suffix("").parts))
+    return names
+
+
 def _glob_matches(glob: str, name: str) -> bool:
     import fnmatch
 
@@ -312,6 +322,9 @@ def run_java(modules: list[Module], pit_classpath: str, properties: Path, out: P
     classpath = _snapshot(props["mutation.classpath"].split(os.pathsep), work / "classes")
     target_classes = sorted({f"{PACKAGE}.{g}" for m in modules for g in m.java.classes})
     excluded = sorted({f"{PACKAGE}.{g}" for m in modules for g in m.java.excluded} - set(target_classes))
+    # The test classes share the packages of the classes they test: PIT must not mutate them.
+    excluded += sorted(f"{name}*" for name in _class_names(props["mutation.testClasses"]))
+    main_classes = _class_names(props["mutation.mainClasses"])
     report = work / "report"
     command = [
         "java",
@@ -347,13 +360,17 @@ def run_java(modules: list[Module], pit_classpath: str, properties: Path, out: P
         status = subprocess.run(command, stdout=sink, stderr=subprocess.STDOUT).returncode
     if status != 0:
         sys.exit(f"mutation: PIT failed (status {status}); see {log}")
-    return java_tallies(modules, report / "mutations.xml", read_equivalent(), time.monotonic() - started)
+    return java_tallies(modules, report / "mutations.xml", read_equivalent(), time.monotonic() - started, main_classes)
 
 
-def java_tallies(modules: list[Module], xml: Path, equivalent: dict[str, str], seconds: float) -> list[Tally]:
+def java_tallies(
+    modules: list[Module], xml: Path, equivalent: dict[str, str], seconds: float, main_classes: set[str]
+) -> list[Tally]:
     tallies = {m.name: Tally(m.name, "java", m.target, seconds=seconds) for m in modules}
     for mutation in ET.parse(xml).getroot():
         cls = mutation.findtext("mutatedClass")
+        if cls.split("$")[0] not in main_classes:
+            continue
         module = _java_module(modules, cls)
         if module is None:
             continue
