@@ -5,6 +5,7 @@ Every number here is exact in binary, so each boundary (<= against <, |b| agains
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -288,3 +289,10 @@ def test_the_tolerance_policy_states_its_budget_and_keeps_rtol():
     assert compare.choose_tolerance(gpu, None, 0.5, True) == compare.Tolerance(1e-5, 0.5, "CUDA vs CPU budget (strict)")
     given = compare.Tolerance(0.0, 0.125, "given on the command line")
     assert compare.choose_tolerance(gpu, 0.0, 0.125, True) == given
+
+
+def test_a_tolerance_is_a_value():
+    tol = compare.Tolerance(1e-6, 0.0, "t")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tol.atol = 1.0  # a result's stated budget cannot change after judging
+    assert {tol, compare.Tolerance(1e-6, 0.0, "t")} == {tol}
