@@ -283,6 +283,13 @@ def test_values_at_the_edges_are_accepted(change, accepted):
     assert model_contract.validate(doc) is doc, accepted
 
 
+def test_64_golden_pairs_are_accepted():
+    doc = json.loads(json.dumps(built()))
+    doc["golden"]["images_uint8"] = doc["golden"]["images_uint8"][:1] * 64
+    doc["golden"]["probabilities"] = doc["golden"]["probabilities"][:1] * 64
+    assert model_contract.validate(doc) is doc
+
+
 def test_one_golden_pair_and_a_thousand_classes_are_accepted():
     doc = json.loads(json.dumps(built()))
     doc["output"]["shape"] = ["batch", 1000]

@@ -223,14 +223,18 @@ class ModelContractRulesTest {
         "m.onnx: CONTRACT_INVALID: contract digitbridge.contract: " + expected, e.getMessage());
   }
 
+  private static String withGoldenPairs(int count) {
+    String images = ("[0, 1, 2, 3], ").repeat(count - 1) + "[0, 1, 2, 3]";
+    String probs = ("[0.5, 0.5], ").repeat(count - 1) + "[0.5, 0.5]";
+    return SMALL
+        .replace("[[0, 1, 254, 255], [9, 8, 7, 6]]", "[" + images + "]")
+        .replace("[[0.25, 0.75], [1.0, 0.0]]", "[" + probs + "]");
+  }
+
   @Test
-  void sixtyFiveGoldenPairsAreRefused() {
-    String images = ("[0, 1, 2, 3], ").repeat(64) + "[0, 1, 2, 3]";
-    String probs = ("[0.5, 0.5], ").repeat(64) + "[0.5, 0.5]";
-    String json =
-        SMALL
-            .replace("[[0, 1, 254, 255], [9, 8, 7, 6]]", "[" + images + "]")
-            .replace("[[0.25, 0.75], [1.0, 0.0]]", "[" + probs + "]");
+  void sixtyFourGoldenPairsAreAcceptedAndSixtyFiveRefused() throws ModelException {
+    assertEquals(64, parse(withGoldenPairs(64)).golden().count());
+    String json = withGoldenPairs(65);
     ModelException e = assertThrows(ModelException.class, () -> parse(json));
     assertEquals(
         "m.onnx: CONTRACT_INVALID: contract digitbridge.contract: expected 1 to 64 golden images,"
