@@ -296,3 +296,22 @@ def test_a_tolerance_is_a_value():
     with pytest.raises(dataclasses.FrozenInstanceError):
         tol.atol = 1.0  # a result's stated budget cannot change after judging
     assert {tol, compare.Tolerance(1e-6, 0.0, "t")} == {tol}
+
+
+def test_check_f_keeps_every_runtimes_fragile_images(tmp_path):
+    labels = np.array([0, 0])
+    ref = np.zeros((2, 10), dtype=np.float32)
+    ref[0, [0, 1]] = [0.5, 0.4375]  # narrow in the reference only
+    ref[1, 0] = 1.0
+    other = ref.copy()
+    other[0, [0, 1]] = [0.75, 0.25]
+    result = compare.judge(
+        measurement(tmp_path, [out("a", ref), out("b", other)]), labels, compare.Tolerance(0.125, 0.0, "t")
+    )
+    assert [f["index"] for f in result.fragile] == [0]
+    tiny = np.zeros((1, 10), dtype=np.float32)
+    tiny[0, 0] = 1.5e-12  # margin 1.5e-12: above the 1e-12 floor, so not fragile with atol 0
+    floor = compare.judge(
+        measurement(tmp_path, [out("a", tiny), out("b", tiny)]), labels[:1], compare.Tolerance(0.0, 0.0, "t")
+    )
+    assert floor.fragile == []
