@@ -6,6 +6,7 @@
 #   GPU=1         (with venv, jar, compare, ...) the CUDA builds of ONNX Runtime instead of the CPU ones
 #   make gpu-check  CUDA against the CPU in both languages (needs an NVIDIA GPU; stops at once without one)
 #   make drift    the shipped models in other ONNX Runtime versions (set up once from PyPI and Maven Central)
+#   make mutation mutation testing of the core (about 30 minutes; MODULE=name runs one module), not part of test
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -24,7 +25,7 @@ DRIFT_RUNTIMES ?= python-ort,jvm-ort,python-ort@1.32.0,python-ort@1.30.0,jvm-ort
 JAVA_SOURCES := $(shell find java/src/main cli/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle \
 	cli/build.gradle cli/gradle-4.gradle build.gradle settings.gradle gradle.properties
 
-.PHONY: test compare venv data jar cds java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean \
+.PHONY: test compare mutation venv data jar cds java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean \
 	gpu-check drift
 
 test: java-test py-test wheel-test
@@ -146,6 +147,14 @@ gpu-check:
 # version in its own process (a venv or jar set up once, hashes recorded, in ~/.cache/digitbridge/ort).
 drift: data $(JAR)
 	$(VPY) -m pybridge.compare --runtimes $(DRIFT_RUNTIMES) --json reports/drift/drift.json
+
+# Mutation testing: PIT for the Java library, mutmut for pybridge's core; per-module table, survivors in
+# reports/mutation/survivors.txt, exit 1 when a module misses its target (tools/mutation.py lists them).
+MODULE ?= all
+LANGUAGE ?= both
+MUTATION_PYTHON ?= $(VPY)
+mutation:
+	MUTATION_PYTHON=$(MUTATION_PYTHON) nice -n 10 tools/mutation.sh $(MODULE) $(LANGUAGE)
 
 install-java:
 	tools/java-build.sh install

@@ -265,7 +265,9 @@ class _GzipStream:
                     self._file_done = not self._pending
                 # Called with no input too once the file is done: zlib may still hold output.
                 out = self._inflater.decompress(self._pending, limit)
-                self._pending = self._inflater.unconsumed_tail
+                # At the member's end zlib puts the bytes after it in unused_data and leaves them in
+                # unconsumed_tail too; counted once, in bytes_after_member.
+                self._pending = b"" if self._inflater.eof else self._inflater.unconsumed_tail
                 if out:
                     return out
                 if self._file_done and not self._pending:

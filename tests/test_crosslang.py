@@ -66,3 +66,32 @@ def test_dataset_summary_json_carries_both_readers(jar, mnist_dir, capsys):
     for split in data.SPLITS:
         assert report["java"][split]["images_sha256"] == report["python"]["splits"][split]["images_sha256"]
         assert report["java"][split]["class_counts"] == report["python"]["splits"][split]["class_counts"]
+
+
+def test_a_contract_built_in_python_is_read_alike_by_java(jvm, tmp_path):
+    """The exporter's builder feeds the Java parser directly: the golden check passes and every field matches."""
+    from pybridge import contract as model_contract
+    from pybridge.runtimes.jvm import JvmRuntime
+    from tests.hostile import CONTRACT, write_model
+
+    pixels, probs = model_contract.golden_inputs(CONTRACT)
+    doc = model_contract.build(
+        name="rebuilt",
+        opset=CONTRACT["opset"],
+        versions=CONTRACT["versions"],
+        golden_u8=pixels,
+        golden_probs=probs,
+        golden_source="python build",
+        extra={"test_accuracy": 0.5},
+    )
+    path = write_model(tmp_path / "rebuilt.onnx", doc)
+    with JvmRuntime().open(path, check_golden=True) as model:
+        contract = model.classifier.contract()
+        golden = contract.golden()
+        assert str(contract.name()) == "rebuilt" and str(golden.source()) == "python build"
+        assert (contract.height(), contract.width(), contract.classes()) == (28, 28, 10)
+        assert [str(label) for label in contract.labels()] == doc["labels"]
+        assert float(golden.atol()) == doc["golden"]["atol"] and int(golden.count()) == 8
+        assert bytes(golden.pixels()) == pixels.tobytes()
+        assert list(golden.probabilities()) == probs.ravel().tolist()
+        assert float(contract.testAccuracy().getAsDouble()) == 0.5

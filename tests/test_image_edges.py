@@ -1,0 +1,227 @@
+"""Preprocessing at its edges: 1-pixel images, the byte and run limits, specks, segmentation's merging rule,
+and the NO_INK and TOO_LARGE lines in full. Images are drawn here with NumPy and written as PNG by Pillow.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from pybridge import errors
+from pybridge import image as pp
+from pybridge.image import components, preprocessor
+from pybridge.image.digit_image import Box, Polarity
+
+
+def png(gray: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(np.asarray(gray, np.uint8), "L").save(out, "PNG")
+    return out.getvalue()
+
+
+def refused(source, reason: str, **kw) -> str:
+    with pytest.raises(errors.ImageError) as caught:
+        pp.preprocess(source, **kw)
+    assert caught.value.reason is errors.ImageReason[reason], caught.value
+    return str(caught.value)
+
+
+# ---- the integer helpers --------------------------------------------------------------------------------------
+
+
+def test_lower_median_and_border():
+    assert preprocessor._lower_median(np.array([4, 1, 3, 2], np.uint8)) == 2
+    assert preprocessor._lower_median(np.array([9], np.uint8)) == 9
+    assert preprocessor._lower_median(np.array([0, 255, 255], np.uint8)) == 255
+    grid = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    assert preprocessor._border(grid).tolist() == [0, 1, 2, 3, 8, 9, 10, 11, 4, 7]
+    assert preprocessor._border(grid[:2]).tolist() == list(range(8))  # 2 rows: every pixel is border
+    assert preprocessor._border(grid[:, :2]).tolist() == [0, 1, 4, 5, 8, 9]
+
+
+def test_runs_and_8_connected_components():
+    mask = np.array(
+        [
+            [1, 1, 0, 0, 1],
+            [0, 0, 1, 0, 0],
+            [0, 0, 0, 0, 1],
+            [1, 0, 0, 1, 1],
+        ],
+        bool,
+    )
+    assert components.count_runs(mask) == 6
+    found = components.find(mask)
+    summary = [(c.first, c.x0, c.y0, c.x1, c.y1, c.area, c.runs) for c in found]
+    assert summary == [
+        ((0, 0), 0, 0, 2, 1, 3, [(0, 0, 2), (1, 2, 3)]),  # diagonal touch joins
+        ((0, 4), 4, 0, 4, 0, 1, [(0, 4, 5)]),
+        ((2, 4), 3, 2, 4, 3, 3, [(2, 4, 5), (3, 3, 5)]),
+        ((3, 0), 0, 3, 0, 3, 1, [(3, 0, 1)]),
+    ]
+    assert components.count_runs(np.ones((2, 3), bool)) == 2
+    assert components.count_runs(np.zeros((2, 3), bool)) == 0
+
+
+# ---- 1-pixel images ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(1, 9), (9, 1)])
+def test_an_image_one_pixel_wide_or_high(shape):
+    gray = np.zeros(shape, np.uint8)
+    gray.ravel()[3:6] = 200
+    digit = pp.preprocess(png(gray))
+    assert digit.polarity is Polarity.LIGHT_ON_DARK and digit.background == 0 and digit.ink_max == 200
+    long_side = 3
+    assert digit.box == (Box(3, 0, long_side, 1) if shape[0] == 1 else Box(0, 3, 1, long_side))
+    assert digit.scaled == ((20, 7) if shape[0] == 1 else (7, 20))
+    assert digit.offset == ((5, 11) if shape[0] == 1 else (11, 5))  # centre of mass to 14, half up
+    assert int(digit.pixels.sum()) == 255 * 20 * 7
+    single = np.zeros((1, 1), np.uint8)
+    assert refused(png(single), "NO_INK").endswith(
+        "no digit found: expected strokes at least 32 grey levels darker or lighter than the page, "
+        "found a blank page (every pixel grey level 0; 0 is black, 255 white)"
+    )
+
+
+def test_a_square_digit_fills_the_20_pixel_box():
+    gray = np.zeros((10, 10), np.uint8)
+    gray[2:8, 2:8] = 255
+    digit = pp.preprocess(png(gray))
+    assert digit.box == Box(2, 2, 6, 6) and digit.scaled == (20, 20) and digit.offset == (5, 5)
+    assert digit.pixels[5:25, 5:25].min() == 255 and int(digit.pixels.sum()) == 255 * 400
+
+
+def test_a_dark_digit_on_light_paper_is_inverted():
+    gray = np.full((9, 9), 230, np.uint8)
+    gray[2:7, 4] = 20
+    digit = pp.preprocess(png(gray))
+    assert digit.polarity is Polarity.DARK_ON_LIGHT and digit.background == 25 and digit.ink_max == 235
+    assert digit.box == Box(4, 2, 1, 5) and digit.scaled == (4, 20)
+
+
+# ---- NO_INK and TOO_LARGE lines ---------------------------------------------------------------------------------
+
+
+def test_no_ink_lines_in_the_users_grey_levels():
+    faint = np.full((8, 8), 200, np.uint8)
+    faint[3, 3] = 170  # 30 levels darker: one short of the contrast needed
+    assert refused(png(faint), "NO_INK", name="faint.png") == (
+        "faint.png: NO_INK: no digit found: expected strokes at least 32 grey levels darker than the page, found a "
+        "page of grey level 200 (0 is black, 255 white) whose darkest pixel is only 30 levels darker"
+    )
+    chalk = np.full((8, 8), 10, np.uint8)
+    chalk[3, 3] = 41
+    assert refused(png(chalk), "NO_INK", name="chalk.png") == (
+        "chalk.png: NO_INK: no digit found: expected strokes at least 32 grey levels lighter than the page, found "
+        "a page of grey level 10 (0 is black, 255 white) whose lightest pixel is only 31 levels lighter"
+    )
+    chalk[3, 3] = 42  # 32 levels: enough
+    assert pp.preprocess(png(chalk)).ink_max == 42
+    blank = np.full((8, 8), 255, np.uint8)
+    assert refused(png(blank), "NO_INK", name="b.png").endswith(
+        "found a blank page (every pixel grey level 255; 0 is black, 255 white)"
+    )
+
+
+def test_the_ink_run_limit_is_65536_runs():
+    stripes = np.zeros((256, 512), np.uint8)
+    stripes[:, ::2] = 255  # 256 runs per row
+    assert pp.preprocess(png(stripes)).box == Box(0, 0, 511, 256)  # 65,536 runs: at the limit
+    more = np.zeros((257, 512), np.uint8)
+    more[:, ::2] = 255
+    assert refused(png(more), "TOO_LARGE", name="s.png") == (
+        "s.png: TOO_LARGE: expected at most 65536 ink runs (row stretches of ink), found 65792: too many separate "
+        "marks to be digits"
+    )
+
+
+def test_bytes_in_memory_are_held_to_the_file_limit(monkeypatch):
+    data = png(np.eye(8, dtype=np.uint8) * 255)
+    monkeypatch.setattr(preprocessor, "MAX_FILE_BYTES", len(data))
+    assert pp.preprocess(data).box == Box(0, 0, 8, 8)
+    monkeypatch.setattr(preprocessor, "MAX_FILE_BYTES", len(data) - 1)
+    assert refused(data, "TOO_LARGE") == (
+        f"<{len(data)} bytes>: TOO_LARGE: expected at most {len(data) - 1} bytes, found {len(data)}"
+    )
+    assert refused(bytearray(data), "TOO_LARGE", name="n.png").startswith("n.png: TOO_LARGE: ")
+
+
+def test_a_file_is_held_to_the_limit_by_its_size(tmp_path, monkeypatch):
+    data = png(np.eye(8, dtype=np.uint8) * 255)
+    path = tmp_path / "d.png"
+    path.write_bytes(data)
+    monkeypatch.setattr(preprocessor, "MAX_FILE_BYTES", len(data))
+    assert preprocessor.read_bytes(path) == data
+    monkeypatch.setattr(preprocessor, "MAX_FILE_BYTES", len(data) - 1)
+    assert (
+        refused(path, "TOO_LARGE")
+        == f"{path}: TOO_LARGE: expected a file of at most {len(data) - 1} bytes, found {len(data)}"
+    )
+    assert refused(tmp_path, "IO") == f"{tmp_path}: IO: expected a file, found a directory"
+    assert refused(tmp_path / "none.png", "IO") == (
+        f"{tmp_path / 'none.png'}: IO: expected a readable file, found: No such file or directory"
+    )
+
+
+# ---- specks and segmentation ------------------------------------------------------------------------------------
+
+
+def test_a_component_is_a_speck_below_a_25th_of_the_largest():
+    gray = np.zeros((20, 20), np.uint8)
+    gray[2:12, 2:12] = 255  # area 100
+    gray[15, 15:19] = 255  # area 4: 4 x 25 = 100, kept
+    kept = pp.preprocess(png(gray))
+    assert kept.box == Box(2, 2, 17, 14)
+    gray[15, 18] = 0  # area 3: a speck
+    assert pp.preprocess(png(gray)).box == Box(2, 2, 10, 10)
+    line = pp.segment(png(gray))
+    assert line.specks == 1 and line.marks == 0 and len(line.digits) == 1
+
+
+def strokes(*columns: tuple[int, int, int, int], shape=(30, 60)) -> bytes:
+    """Vertical bars (x0, x1 inclusive, y0, y1 inclusive) of full ink."""
+    gray = np.zeros(shape, np.uint8)
+    for x0, x1, y0, y1 in columns:
+        gray[y0 : y1 + 1, x0 : x1 + 1] = 255
+    return png(gray)
+
+
+def test_segmentation_merges_at_half_the_narrower_width():
+    # A 4-wide bar at x 10..13 and a 4-wide bar at x 12..15 below it: overlap 2 = half of 4, merged.
+    merged = pp.segment(strokes((10, 13, 2, 10), (12, 15, 14, 22)))
+    assert len(merged.digits) == 1 and merged.digits[0].box == Box(10, 2, 6, 21)
+    # Shifted one column right: overlap 1 < 2, two digits, left to right.
+    apart = pp.segment(strokes((10, 13, 2, 10), (13, 16, 14, 22)))
+    assert [d.box for d in apart.digits] == [Box(10, 2, 4, 9), Box(13, 14, 4, 9)]
+    # Side by side without overlap.
+    two = pp.segment(strokes((30, 33, 2, 20), (10, 13, 2, 20)))
+    assert [d.box.x for d in two.digits] == [10, 30] and two.marks == 0
+
+
+def test_segmentation_merges_into_the_groups_extent_not_only_the_last_component():
+    # Three components: a wide bar, then two narrow ones under its two ends; both join the wide group.
+    line = pp.segment(strokes((10, 29, 2, 4), (10, 13, 8, 20), (26, 29, 8, 20)))
+    assert len(line.digits) == 1 and line.digits[0].box == Box(10, 2, 20, 19)
+
+
+def test_a_group_under_half_the_tallest_is_a_mark():
+    line = pp.segment(strokes((10, 13, 2, 21), (30, 33, 2, 11)))  # heights 20 and 10: a digit
+    assert len(line.digits) == 2 and line.marks == 0
+    dot = pp.segment(strokes((10, 13, 2, 21), (30, 33, 2, 10)))  # height 9 x 2 < 20: a mark
+    assert len(dot.digits) == 1 and dot.marks == 1 and dot.digits[0].box == Box(10, 2, 4, 20)
+
+
+def test_a_digit_box_clears_ink_of_other_digits():
+    # An L (x 2..21) and a bar (x 19..30) reaching into its box: overlap 3 < half of 12, two digits, and the
+    # bar's ink inside the L's box is not part of the L.
+    gray = np.zeros((30, 40), np.uint8)
+    gray[2:22, 2:6] = 255
+    gray[18:22, 2:22] = 255
+    only_l = gray.copy()
+    gray[2:13, 19:31] = 255
+    line = pp.segment(png(gray))
+    assert [d.box for d in line.digits] == [Box(2, 2, 20, 20), Box(19, 2, 12, 11)]
+    assert (line.digits[0].pixels == pp.preprocess(png(only_l)).pixels).all()
