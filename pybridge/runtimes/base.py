@@ -29,6 +29,16 @@ OPTIMIZATION_LEVELS = ("NONE", "BASIC", "EXTENDED", "ALL")  # the Java library's
 DEFAULT_BATCH = 256  # images per inference call in Python
 
 
+def checked_optimization(level: str) -> str:
+    """``level`` when it is one of ONNX Runtime's graph optimisation levels; else a usage error."""
+    if level not in OPTIMIZATION_LEVELS:
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT,
+            f"expected an optimisation level {', '.join(OPTIMIZATION_LEVELS)}, found {level!r}",
+        )
+    return level
+
+
 @dataclass(frozen=True)
 class RunOutput:
     """What a runtime produced for one model over one image file."""

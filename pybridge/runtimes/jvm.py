@@ -24,7 +24,7 @@ import numpy as np
 
 from pybridge import errors, javadeps
 from pybridge import image as pp
-from pybridge.runtimes.base import OPTIMIZATION_LEVEL, OPTIMIZATION_LEVELS, Digits, Model, Phases, Runtime
+from pybridge.runtimes.base import OPTIMIZATION_LEVEL, Digits, Model, Phases, Runtime, checked_optimization
 
 ROOT = Path(__file__).resolve().parents[2]
 JAR = ROOT / "cli" / "build" / "libs" / "digitbridge-all.jar"
@@ -213,12 +213,7 @@ class JvmRuntime(Runtime):
         strict_fp32: bool = False,
         optimization: str = OPTIMIZATION_LEVEL,
     ):
-        if optimization not in OPTIMIZATION_LEVELS:
-            raise errors.UsageError(
-                errors.UsageReason.BAD_ARGUMENT,
-                f"expected an optimisation level {', '.join(OPTIMIZATION_LEVELS)}, found {optimization!r}",
-            )
-        self.optimization = optimization
+        self.optimization = checked_optimization(optimization)
         if device not in ("cpu", "cuda"):
             raise errors.UsageError(errors.UsageReason.BAD_ARGUMENT, f"expected device cpu or cuda, found {device!r}")
         if device == "cuda" and strict_fp32:

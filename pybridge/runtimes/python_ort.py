@@ -21,7 +21,7 @@ except ImportError as missing:  # ONNX Runtime comes by an extra (cpu or gpu), s
         "onnxruntime: UNSUPPORTED: expected ONNX Runtime installed (pip install 'digitbridge[cpu]', or "
         f"'digitbridge[gpu]' for CUDA; `make venv` in a checkout), found none ({missing})",
     ) from missing
-from pybridge.runtimes.base import DEFAULT_BATCH, OPTIMIZATION_LEVEL, OPTIMIZATION_LEVELS, Runtime, TensorModel
+from pybridge.runtimes.base import DEFAULT_BATCH, OPTIMIZATION_LEVEL, Runtime, TensorModel, checked_optimization
 
 CUDA = "CUDAExecutionProvider"
 _ORT_LEVELS = {
@@ -58,12 +58,7 @@ class PythonOrtRuntime(Runtime):
         device: str = "auto",
         optimization: str = OPTIMIZATION_LEVEL,
     ):
-        if optimization not in OPTIMIZATION_LEVELS:
-            raise errors.UsageError(
-                errors.UsageReason.BAD_ARGUMENT,
-                f"expected an optimisation level {', '.join(OPTIMIZATION_LEVELS)}, found {optimization!r}",
-            )
-        self.optimization = optimization
+        self.optimization = checked_optimization(optimization)
         if device not in ("auto", "cpu", "cuda"):
             raise errors.UsageError(
                 errors.UsageReason.BAD_ARGUMENT, f"expected device auto, cpu or cuda, found {device!r}"
