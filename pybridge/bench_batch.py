@@ -5,12 +5,13 @@
 
 Every measurement is a new process, as a user's run is: Python ONNX Runtime (this package's runtime, reading the
 first ``--limit`` test images and classifying them from uint8 pixels) and the Java CLI's ``evaluate`` on the same
-images written as an IDX pair. A round runs every model at every batch in both runtimes, the runtimes taking turns
-and the batch order reversed every other round, so a change of load hits every batch alike. Python's images/s
-are timed inside the process, from the first prediction to the last (the model already open); the JVM's are the
-images over ``evaluate``'s wall time less its fixed cost, measured in the same round by ``evaluate`` on one image.
-Peak RSS is the whole process's (``ru_maxrss``). Each figure is the median of the rounds with its 95% interval
-(``pybridge.benchstats``); the load average is printed with them. The choice: the batch whose worst
+images written as an IDX pair, for its peak memory, beside the CLI's ``bench-infer`` (one cold run from uint8
+pixels, no warm-up, as ``evaluate`` does it) for its images/s: ``evaluate`` prints no timing, and its wall time
+less a one-image run's was too noisy to use under load. A round runs every model at every batch in both runtimes,
+the runtimes taking turns and the batch order reversed every other round, so a change of load hits every batch
+alike. Both sides' images/s are timed inside their process, from the first prediction to the last (the model
+already open). Peak RSS is the whole process's (``ru_maxrss``). Each figure is the median of the rounds with its
+95% interval (``pybridge.benchstats``); the load average is printed with them. The choice: the batch whose worst
 throughput (over runtimes and models, relative to that pair's best batch) is highest; within 2% of it, the one
 with the smallest peak RSS. Exit code 0 (a benchmark measures), 2 bad usage.
 """
@@ -65,6 +66,20 @@ def python_run(model: Path, images: Path, batch: int) -> tuple[float, float, flo
     return float(out), usage.ru_maxrss / 1024, load
 
 
+def jvm_run(
+    java: list[str], model: Path, images: Path, labels: Path, batch: int, count: int
+) -> tuple[float, float, float]:
+    """Seconds (``bench-infer``'s cold run from uint8 pixels), ``evaluate``'s peak RSS (MB) and the load average."""
+    m, b = ["--model", str(model)], ["--batch", str(batch)]
+    evaluate = [*java, "evaluate", *m, "--images", str(images), "--labels", str(labels), *b]
+    timed = benchstats.run_timed(evaluate)
+    bench = [*java, "bench-infer", *m, "--images", str(images), *b, "--repeat", "1", "--warmup", "0", "--json"]
+    done = subprocess.run(bench, capture_output=True, text=True)
+    if timed.returncode != 0 or done.returncode != 0:
+        raise errors.UsageError(errors.UsageReason.BAD_INPUT, f"expected the JVM runs of {model} to succeed")
+    return count / json.loads(done.stdout)["uint8_images_per_s"], timed.peak_kb / 1024, timed.load
+
+
 def summary_rows(rows: list[dict], count: int) -> dict[tuple[str, str, int], dict]:
     """Per (model, runtime, batch): images/s and peak MB as median intervals over the rounds."""
     out = {}
@@ -109,34 +124,23 @@ def run(args: argparse.Namespace) -> int:
     models = [ROOT / "models" / f"{m}.onnx" if "/" not in m else Path(m) for m in args.models]
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        images, labels, one_images, one_labels = (Path(tmp) / n for n in ("i.idx", "l.idx", "i1.idx", "l1.idx"))
+        images, labels = Path(tmp) / "images.idx", Path(tmp) / "labels.idx"
         pixels = idx.read_idx(folder / data.FILES["t10k-images"]).data[: args.limit]
         truth = idx.read_idx(folder / data.FILES["t10k-labels"]).data[: args.limit]
         count = len(pixels)
         idx.write_idx(images, pixels)
         idx.write_idx(labels, truth)
-        idx.write_idx(one_images, pixels[:1])
-        idx.write_idx(one_labels, truth[:1])
-        java = ["java", "-jar", str(args.jar), "evaluate", "--model"]
+        java = ["java", "-jar", str(args.jar)]
         for r in range(args.rounds):
             batches = list(args.batches) if r % 2 == 0 else list(reversed(args.batches))
             for model in models:
-                fixed = benchstats.run_timed(
-                    [*java, str(model), "--images", str(one_images), "--labels", str(one_labels)]
-                )
                 for i, batch in enumerate(batches):
-                    jcmd = [*java, str(model), "--images", str(images), "--labels", str(labels), "--batch", str(batch)]
                     sides = ("python", "jvm") if (r + i) % 2 == 0 else ("jvm", "python")
                     for side in sides:
                         if side == "python":
                             seconds, peak, load = python_run(model, images, batch)
                         else:
-                            timed = benchstats.run_timed(jcmd)
-                            if timed.returncode != 0:
-                                raise errors.UsageError(
-                                    errors.UsageReason.BAD_INPUT, f"expected exit 0 from {' '.join(jcmd)}"
-                                )
-                            seconds, peak, load = max(timed.wall - fixed.wall, 1e-3), timed.peak_kb / 1024, timed.load
+                            seconds, peak, load = jvm_run(java, model, images, labels, batch, count)
                         row = {"round": r, "model": model.stem, "runtime": side, "batch": batch}
                         rows.append({**row, "seconds": seconds, "peak_mb": peak, "load": load})
             print(f"round {r + 1}/{args.rounds} done; load {rows[-1]['load']:.2f}", flush=True)
