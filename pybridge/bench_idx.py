@@ -91,7 +91,7 @@ def java_raw_paired(raw_path: Path, rounds: int, warmup: int = 3) -> benchstats.
         side()
         return time.perf_counter() - start, benchstats.self_cpu() - cpu
 
-    ratios, loads = [], []
+    ratios, cpu_ratios, loads = [], [], []
     for r in range(rounds):
         load = os.getloadavg()[0]
         # Each round runs the sides A B B A, A swapping every round: the first read after a collection is slower
@@ -104,6 +104,7 @@ def java_raw_paired(raw_path: Path, rounds: int, warmup: int = 3) -> benchstats.
         jw, jc = (sum(t[i] for t in times[java_side]) for i in (0, 1))
         nw, nc = (sum(t[i] for t in times[numpy_side]) for i in (0, 1))
         ratios.append(jw / nw)
+        cpu_ratios.append(jc / nc if nc else float("inf"))
         loads.append(load)
         print(
             f"  round {r + 1:2}/{rounds}: java 2 reads {jw * 1e3:6.1f} ms (cpu {jc * 1e3:6.1f}) numpy.fromfile "
@@ -111,7 +112,10 @@ def java_raw_paired(raw_path: Path, rounds: int, warmup: int = 3) -> benchstats.
             flush=True,
         )
     interval = benchstats.median_interval(ratios)
-    print(f"  load average (1 min) over the rounds: {min(loads):.2f} to {max(loads):.2f}")
+    print(
+        f"  load average (1 min) over the rounds: {min(loads):.2f} to {max(loads):.2f}; CPU-time ratio "
+        f"{benchstats.median_interval(cpu_ratios).text()}"
+    )
     print(
         "  "
         + benchstats.target_line(
