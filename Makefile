@@ -119,6 +119,7 @@ bench: data $(JAR) $(CDS)
 	$(VPY) -m pybridge.bench_idx --memory --elements 268435455 --jar $(JAR)
 	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 1
 	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 2
+	$(VPY) -m pybridge.bench_batch --jar $(JAR)
 
 # Soak: 8 threads on one classifier, 1,000 open/close cycles and 10,000 failing bridge calls, each in one
 # process with RSS growth after warm-up held under 5% (about a minute on 2 cores). Exit 1 when a bound is missed.

@@ -44,19 +44,41 @@ def test_summary_is_the_median_of_per_round_ratios_and_the_fastest_rounds_ratio(
     assert summary["jvm_images_per_s"] == pytest.approx(8_000)  # 125 ms is the median
 
 
+def test_fractions_are_per_round_against_the_peak_measured_in_that_round():
+    rounds = [
+        bench_infer.Round({"float32": ms, "uint8": 0.0}, {"float32": ms / 2, "uint8": 0.0}, False, peak)
+        for ms, peak in ((1000.0, 10.0), (500.0, 40.0), (250.0, 20.0))
+    ]
+    # 1e9 FLOPs per image x 10 images: python 10, 20, 40 GFLOP/s; the jvm twice that.
+    fractions = bench_infer.peak_fractions(rounds, count=10, flops=10**9)
+    assert fractions["python_fraction"].median == pytest.approx(1.0)  # 1.0, 0.5, 2.0
+    assert fractions["jvm_fraction"].median == pytest.approx(2.0)
+    assert fractions["peak_gflops"].median == pytest.approx(20.0)
+    assert bench_infer.peak_fractions([bench_infer.Round({}, {}, False)], count=1, flops=1) == {}
+
+
 def test_a_real_paired_run_prints_and_records_every_round(mnist_dir, jar, tmp_path, capsys):
     record = tmp_path / "bench.json"
     common = ["--model", str(MODELS / "linear.onnx"), "--data", str(mnist_dir), "--jar", str(jar)]
-    code = bench_infer.main([*common, "--limit", "512", "--rounds", "3", "--warmup", "1", "--json", str(record)])
+    code = bench_infer.main(
+        [*common, "--limit", "512", "--rounds", "3", "--warmup", "1", "--peak-size", "256", "--json", str(record)]
+    )
     out = capsys.readouterr().out
     assert code in (0, 1)  # met or missed: timing is not asserted
+    assert re.search(r"peak measured here: ONNX Runtime MatMul 256\^3 fp32, 1 thread\(s\), after each round: ", out)
+    assert re.search(r"jvm +inference: .* GFLOP/s = .* of the measured peak", out)
+    assert re.search(r"load average \(1 min\) over the rounds: .*; CPU seconds per round \(median\): python ", out)
+    assert "estimated peak" not in out and "GHz" not in out
     assert "512 images, batch 256, 1 thread(s); 3 paired rounds" in out
     assert re.search(r"inference only +\d+ +\d+ +\d\.\d{3} \[\d\.\d{3} \.\. \d\.\d{3}\]; \d\.\d{3}", out)
     assert "15680 FLOPs/image" in out  # from the card beside the model
     saved = json.loads(record.read_text())
     assert saved["count"] == 512 and len(saved["rounds"]) == 3
     assert saved["jvm"]["ready"] is True and saved["jvm"]["count"] == 512 and saved["jvm"]["batch"] == 256
-    assert saved["met"] == (code == 0)
+    assert saved["verdict"].startswith(("met", "missed", "unclear"))
+    assert (code == 1) == (saved["verdict"] == "missed")
+    assert len(saved["peak"]["peak_gflops"]) and all(r["peak_gflops"] > 0 for r in saved["rounds"])
+    assert all(r["load"] is not None and r["jvm_cpu_s"] is not None for r in saved["rounds"])
     assert not list(tmp_path.glob("*.tmp"))
 
 

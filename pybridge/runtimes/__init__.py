@@ -10,7 +10,7 @@ when a ``jvm-ort`` runtime is made, TensorFlow loads when a Keras model is opene
 from __future__ import annotations
 
 from pybridge import errors
-from pybridge.runtimes.base import DEFAULT_BATCH, OPTIMIZATION_LEVEL, Runtime
+from pybridge.runtimes.base import DEFAULT_BATCH, KERAS_BATCH, OPTIMIZATION_LEVEL, Runtime
 from pybridge.runtimes.spec import RuntimeSpec, parse
 
 NAMES = ("python-ort", "jvm-ort", "keras")
@@ -29,7 +29,8 @@ def create(
     the ones that apply to it); its ``name`` is the spec as written.
 
     Args:
-        batch: images per call; None: ``DEFAULT_BATCH``, or in the JVM the Java library's default.
+        batch: images per call; None: ``DEFAULT_BATCH``, in the JVM the Java library's default (the same), in Keras
+            ``KERAS_BATCH``.
         strict_fp32: CUDA without TF32.
         device: overrides the spec's provider (``auto``: Python ONNX Runtime's CUDA when it has one).
         optimization: ONNX Runtime's graph optimisation level (``base.OPTIMIZATION_LEVELS``).
@@ -67,7 +68,7 @@ def create(
     elif spec.kind == "keras":
         from pybridge.runtimes.keras import KerasRuntime
 
-        runtime = KerasRuntime(batch=batch or DEFAULT_BATCH)
+        runtime = KerasRuntime(batch=batch or KERAS_BATCH)
     else:  # parse() admits no other kind
         raise errors.UsageError(errors.UsageReason.BAD_ARGUMENT, f"unknown runtime {spec.text!r}")
     runtime.name = spec.text

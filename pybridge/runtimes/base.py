@@ -26,7 +26,11 @@ from pybridge.contract import golden_inputs, to_input
 # The level both ONNX Runtime sides use: graph rewrites can change float rounding, so they must match.
 OPTIMIZATION_LEVEL = "ALL"
 OPTIMIZATION_LEVELS = ("NONE", "BASIC", "EXTENDED", "ALL")  # the Java library's names, in order
-DEFAULT_BATCH = 256  # images per inference call in Python
+# Images per inference call, the Java library's default too. Chosen by `python -m pybridge.bench_batch`: on
+# deeper_cnn and best, 8 to 256 gave throughputs no run could tell apart, and 256 held 30-85 MB more (README).
+DEFAULT_BATCH = 64
+# Keras keeps the batch its parity figures were measured with: TensorFlow's last bits move with the batch size.
+KERAS_BATCH = 256
 
 
 def checked_optimization(level: str) -> str:

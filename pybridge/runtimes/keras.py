@@ -16,7 +16,7 @@ import numpy as np
 
 from pybridge import contract as model_contract
 from pybridge import errors
-from pybridge.runtimes.base import DEFAULT_BATCH, Runtime, TensorModel
+from pybridge.runtimes.base import KERAS_BATCH, Runtime, TensorModel
 
 CARD_KEY = "keras_sha256"
 # Keras (TensorFlow's kernels) against ONNX Runtime: the export gate's budget (training.export.GATE_ATOL, kept equal
@@ -83,7 +83,7 @@ class KerasRuntime(Runtime):
 
     name = "keras"
 
-    def __init__(self, *, batch: int = DEFAULT_BATCH):
+    def __init__(self, *, batch: int = KERAS_BATCH):
         self.batch = batch
 
     def load(self, model: Path, contract: dict | None = None) -> KerasModel:

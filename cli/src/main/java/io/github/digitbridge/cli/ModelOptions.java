@@ -63,7 +63,7 @@ final class ModelOptions {
     return DigitClassifier.open(model, options);
   }
 
-  /** What a run is on, for a summary line: {@code CPU, batch 256, 1 intra-op thread, ...}. */
+  /** What a run is on, for a summary line: {@code CPU, batch 64, 1 intra-op thread, ...}. */
   static String settings(DigitClassifier classifier) {
     return classifier.executionProvider() + ", " + classifier.options();
   }

@@ -54,8 +54,11 @@ public final class ClassifierOptions {
     }
   }
 
-  /** Default {@link #batchSize()}. */
-  public static final int DEFAULT_BATCH_SIZE = 256;
+  /**
+   * Default {@link #batchSize()}, Python's too: larger batches ran no faster on deeper_cnn and best
+   * and held 30-85 MB more at 256 (README, {@code python -m pybridge.bench_batch}).
+   */
+  public static final int DEFAULT_BATCH_SIZE = 64;
 
   /**
    * Default {@link #intraOpThreads()}: one. A server that calls one classifier from many threads
@@ -83,7 +86,7 @@ public final class ClassifierOptions {
     this.warnings = b.warnings;
   }
 
-  /** Batch 256, one intra-op thread, optimisation ALL, CPU, golden check on. */
+  /** Batch 64, one intra-op thread, optimisation ALL, CPU, golden check on. */
   public static ClassifierOptions defaults() {
     return builder().build();
   }
@@ -123,7 +126,7 @@ public final class ClassifierOptions {
     return warnings;
   }
 
-  /** E.g. {@code batch 256, 1 intra-op thread, optimization ALL}, plus what differs from CPU. */
+  /** E.g. {@code batch 64, 1 intra-op thread, optimization ALL}, plus what differs from CPU. */
   @Override
   public String toString() {
     return String.format(
