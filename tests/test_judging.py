@@ -150,7 +150,7 @@ def test_every_failing_check_says_what_failed_in_order(tmp_path):
         "(a) input tensors differ: {'python-ort': 'aa', 'jvm-ort': 'bb'}",
         "(b) golden pairs fail in jvm-ort: max |diff| 2.5e-05 > atol 1e-05",
         "(c) jvm-ort disagrees with python-ort on 1 images",
-        "(d) jvm-ort vs python-ort: max |diff| 0.722 exceeds atol 0.001 + rtol 0.5",
+        "(d) jvm-ort vs python-ort: max |diff| 0.722 exceeds atol 0.001 + rtol 0.5 (t)",
     ]
     assert not result.passed and result.to_json()["passed"] is False
 
@@ -177,7 +177,7 @@ def test_check_d_uses_the_tolerance_and_c_counts_images(tmp_path):
     outside = compare.judge(
         measurement(tmp_path, [out("a", probs), out("b", nudged)]), labels, compare.Tolerance(0.03125, 0.0, "t")
     )
-    assert outside.failures == ["(d) b vs a: max |diff| 0.0625 exceeds atol 0.03125 + rtol 0"]
+    assert outside.failures == ["(d) b vs a: max |diff| 0.0625 exceeds atol 0.03125 + rtol 0 (t)"]
     flipped = confident(np.array([1, 0]))
     both = compare.judge(
         measurement(tmp_path, [out("a", probs), out("b", flipped)]), labels, compare.Tolerance(1.0, 0.0, "t")
