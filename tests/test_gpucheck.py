@@ -39,6 +39,9 @@ def test_no_gpu_is_one_line_and_exit_2(tmp_path):
 
 def test_make_gpu_check_stops_before_installing_anything(tmp_path):
     env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "PYTHON": sys.executable}
+    # Under `make test` this make is a sub-make: its level and flags would come along and change its lines.
+    for inherited in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS"):
+        env.pop(inherited, None)
     (tmp_path / "nvidia-smi").write_text("#!/bin/sh\nexit 9\n")
     (tmp_path / "nvidia-smi").chmod(0o755)
     done = subprocess.run(["make", "-s", "gpu-check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
