@@ -375,7 +375,7 @@ class JvmModel(Model):
 
         details = {
             "threads": self._settings.threads,
-            "batch": self._settings.batch,
+            "batch": int(self.classifier.options().batchSize()),  # the one in effect, the library's default too
             "optimization_level": self._settings.optimization,
             "onnxruntime": str(jpype.JClass("ai.onnxruntime.OrtEnvironment").getEnvironment().getVersion()),
         }
