@@ -143,14 +143,6 @@ def test_the_test_set_is_read_once_for_every_model(mnist_dir, tmp_path, monkeypa
     assert "python-ort read" in capsys.readouterr().out
 
 
-def test_tolerance_policy():
-    cpu = compare.choose_tolerance(["CPUExecutionProvider"] * 2, None, 0.0, False)
-    assert cpu.atol == compare.CPU_ATOL
-    assert compare.choose_tolerance(["CUDAExecutionProvider", "CPUExecutionProvider"], None, 0.0, False).atol == 2e-3
-    assert compare.choose_tolerance(["CUDAExecutionProvider", "CPUExecutionProvider"], None, 0.0, True).atol == 1e-5
-    assert compare.choose_tolerance(["CPUExecutionProvider"], 0.5, 0.1, False).basis == "given on the command line"
-
-
 def test_pair_statistics_on_known_differences():
     a = np.array([[0.7, 0.3], [0.5, 0.5]], dtype=np.float32)
     b = a.copy()

@@ -279,16 +279,31 @@ def test_check_f_in_the_other_runtime_alone_and_a_tie_with_atol_zero(tmp_path):
 # ---- the tolerance policy -------------------------------------------------------------------------------------
 
 
-def test_the_tolerance_policy_states_its_budget_and_keeps_rtol():
-    cpu = compare.choose_tolerance(["CPUExecutionProvider"] * 2, None, 0.25, False)
-    assert cpu == compare.Tolerance(
-        1e-6, 0.25, "CPU vs CPU with matching ONNX Runtime versions (bit-identical expected)"
+def test_every_pair_budget_keeps_the_rtol_asked_for():
+    def run(provider="CPUExecutionProvider", **details):
+        return RunOutput("r", np.zeros((1, 10), np.float32), "h", provider, {}, details)
+
+    here = {"cpu": "X", "cpu_flags_sha256": "f"}
+    ort = run(onnxruntime="1.28.0", optimization_level="ALL")
+    pairs = {
+        "same build": (ort, ort),
+        "other version": (ort, run(onnxruntime="1.32.0", optimization_level="ALL")),
+        "other level": (ort, run(onnxruntime="1.28.0", optimization_level="BASIC")),
+        "tf32": (run("CUDAExecutionProvider", tf32=True), ort),
+        "strict": (ort, run("CUDAExecutionProvider", tf32=False)),
+        "stated": (ort, run("keras", pair_budget={"atol": 1e-5, "basis": "b"})),
+        "unknown": (run("X"), run("Y")),
+    }
+    for what, (a, b) in pairs.items():
+        assert compare.pair_budget(a, b, None, 0.25, here).rtol == 0.25, what
+    assert compare.pair_budget(ort, ort, None, 0.25, here) == compare.Tolerance(
+        1e-6, 0.25, "same ONNX Runtime build (1.28.0, CPU, optimisation ALL, one machine): bit-identical expected"
     )
-    gpu = ["CPUExecutionProvider", "CUDAExecutionProvider"]
-    assert compare.choose_tolerance(gpu, None, 0.5, False) == compare.Tolerance(2e-3, 0.5, "CUDA vs CPU budget (tf32)")
-    assert compare.choose_tolerance(gpu, None, 0.5, True) == compare.Tolerance(1e-5, 0.5, "CUDA vs CPU budget (strict)")
+    assert compare.pair_budget(run("X"), run("Y"), None, 0.25, here) == compare.Tolerance(
+        1e-6, 0.25, "no stated budget for this pair: the CPU-vs-CPU one"
+    )
     given = compare.Tolerance(0.0, 0.125, "given on the command line")
-    assert compare.choose_tolerance(gpu, 0.0, 0.125, True) == given
+    assert compare.pair_budget(*pairs["tf32"], 0.0, 0.125, here) == given
 
 
 def test_a_tolerance_is_a_value():

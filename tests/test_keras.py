@@ -14,11 +14,13 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import onnx
 import pytest
 
 from pybridge import compare, data, errors
 from pybridge.runtimes import keras as keras_runtime
+from pybridge.runtimes.base import RunOutput
 from pybridge.runtimes.keras import KerasRuntime
 from pybridge.runtimes.python_ort import PythonOrtRuntime
 from tests.conftest import ROOT
@@ -82,11 +84,16 @@ def test_a_missing_original_or_card_entry_is_one_clear_line(tmp_path):
     )
 
 
-def test_any_run_with_keras_gets_the_keras_budget_with_its_reason():
-    tol = compare.choose_tolerance(["keras 3.15.1 (tensorflow)", "CPUExecutionProvider"], None, 0.0, False)
-    assert (tol.atol, tol.rtol) == (compare.KERAS_ATOL, 0.0) and tol.basis.startswith("Keras vs ONNX Runtime")
-    assert f"{compare.KERAS_MEASURED:.3g}" in tol.basis
-    assert compare.choose_tolerance(["CPUExecutionProvider"] * 2, None, 0.0, False).atol == compare.CPU_ATOL
+def test_any_pair_with_keras_gets_the_keras_budget_with_its_reason():
+    stated = keras_runtime.KerasModel(None, "m", 64).details
+    keras_run = RunOutput("keras", np.zeros((1, 10), np.float32), "h", "keras 3.15.1 (tensorflow)", {}, stated)
+    ort = RunOutput("python-ort", np.zeros((1, 10), np.float32), "h", "CPUExecutionProvider", {}, {})
+    here = {"cpu": "X", "cpu_flags_sha256": "f"}
+    for a, b in ((ort, keras_run), (keras_run, ort)):
+        tol = compare.pair_budget(a, b, None, 0.0, here)
+        assert (tol.atol, tol.rtol) == (compare.KERAS_ATOL, 0.0) and tol.basis.startswith("Keras vs ONNX Runtime")
+        assert f"{compare.KERAS_MEASURED:.3g}" in tol.basis
+    assert compare.pair_budget(ort, ort, None, 0.0, here).atol == compare.CPU_ATOL
 
 
 def test_tensorflow_is_not_imported_unless_keras_is_asked_for(mnist_dir):

@@ -77,8 +77,8 @@ MODULES = {
             PyTarget(
                 ("pybridge/compare.py",),
                 # test_compare.py runs the runtimes end to end; its two unit tests are in test_judging.py's scope.
-                ("tests/test_judging.py",),
-                only=("Tolerance", "PairStats", "pair_stats", "judge", "choose_tolerance"),
+                ("tests/test_judging.py", "tests/test_runtime_specs.py"),
+                only=("Tolerance", "PairStats", "pair_stats", "judge", "pair_budget"),
             ),
         ),
         Module(
