@@ -29,13 +29,7 @@ MODELS = ROOT / "models"
 SHIPPED = sorted(p.stem for p in MODELS.glob("*.onnx"))
 
 
-# Still their first export, made before originals were kept: each gets one when retrained (strict, so the
-# entry must go when it does).
-WITHOUT_ORIGINAL = {"best"}
-PENDING = pytest.mark.xfail(strict=True, reason="not retrained yet")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=PENDING) if n in WITHOUT_ORIGINAL else n for n in SHIPPED])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_model_has_its_verified_keras_original(name):
     model = MODELS / f"{name}.onnx"
     card = json.loads(model.with_suffix(".json").read_text())
