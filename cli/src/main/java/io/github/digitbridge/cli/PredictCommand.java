@@ -7,6 +7,7 @@ import io.github.digitbridge.idx.IdxHeader;
 import io.github.digitbridge.idx.IdxReader;
 import io.github.digitbridge.idx.IdxType;
 import io.github.digitbridge.image.DigitImage;
+import io.github.digitbridge.image.GrayImage;
 import io.github.digitbridge.image.ImageException;
 import io.github.digitbridge.image.ImageFormat;
 import io.github.digitbridge.image.Preprocessor;
@@ -247,15 +248,19 @@ final class PredictCommand extends Subcommand {
     List<DigitImage> digits;
     int specks = 0;
     int marks = 0;
+    Integer found = null;
     if (options.segment()) {
       Segmentation segmentation = Preprocessor.segment(Path.of(file));
       digits = segmentation.digits();
       specks = segmentation.specks();
       marks = segmentation.marks();
     } else {
-      digits = List.of(Preprocessor.preprocess(Path.of(file), options.mode()));
+      // Decoded once for both the digit and the count of digits segmentation finds.
+      String name = Path.of(file).toString();
+      GrayImage gray = Preprocessor.decodeGray(Preprocessor.read(Path.of(file)), name);
+      digits = List.of(Preprocessor.preprocess(gray, name, options.mode()));
+      found = digitsFound(gray, name, options.mode());
     }
-    Integer found = options.segment() ? null : digitsFound(file, options.mode());
     Predictions predictions = classifier.predict(DigitImage.batch(digits), digits.size());
     List<Prediction> each = new ArrayList<>();
     for (int i = 0; i < digits.size(); i++) {
@@ -293,12 +298,12 @@ final class PredictCommand extends Subcommand {
    * How many digits segmentation finds in an image read as one digit (null: not an mnist-mode read,
    * or segmentation refuses the image), so that a strip read without --segment can say so.
    */
-  private static Integer digitsFound(String file, Preprocessor.Mode mode) {
+  private static Integer digitsFound(GrayImage gray, String name, Preprocessor.Mode mode) {
     if (mode != Preprocessor.Mode.MNIST) {
       return null;
     }
     try {
-      return Preprocessor.segment(Path.of(file)).digits().size();
+      return Preprocessor.segment(gray, name).digits().size();
     } catch (ImageException e) {
       return null; // read as one digit all the same: the hint is only a hint
     }
