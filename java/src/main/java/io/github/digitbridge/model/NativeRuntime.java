@@ -93,6 +93,28 @@ final class NativeRuntime {
     }
   }
 
+  /**
+   * Has ONNX Runtime load its native libraries (from the verified cache) now, on the calling
+   * thread, without creating its environment: what the first model open would otherwise do, so a
+   * background thread can take that work off the caller's path ({@link
+   * DigitClassifier#prepareRuntime()}). ONNX Runtime's own loader is called (as {@link #version()}
+   * reaches into it), not a class initialiser: a failure here leaves nothing half-initialised, and
+   * the model's open meets the same failure again and reports it as it always did.
+   *
+   * @return whether the libraries are loaded
+   */
+  static boolean load() {
+    NativeLibraryCache.install();
+    try {
+      Method init = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredMethod("init");
+      init.setAccessible(true);
+      init.invoke(null);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      return false; // reported by the open that needs the library, on the caller's thread
+    }
+  }
+
   /** ONNX Runtime's message for an error, on one line: its messages can span lines, ours do not. */
   static String oneLine(OrtException e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
