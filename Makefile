@@ -73,7 +73,7 @@ $(JAR): $(JAVA_SOURCES) $(JAR_FLAVOUR)
 $(JAR_FLAVOUR):
 	@mkdir -p $(@D); rm -f cli/build/.ort-*; touch $@
 
-jar: $(JAR)
+jar: $(JAR) cds
 
 # The CLI's class-data sharing archive, for tools/digitbridge-java: the classes one `predict` loads, dumped as it
 # exits (JDK 17 has no -XX:+AutoCreateSharedArchive). A rebuilt jar makes it stale; the launcher then ignores it.
@@ -111,10 +111,10 @@ lint: $(STAMP)
 fixtures: $(STAMP)
 	$(VPY) tests/data/make_idx_fixtures.py
 
+# Start-up twice: through tools/digitbridge-java, the way the README runs the CLI, and as plain `java -jar`.
 bench: data $(JAR) $(CDS)
-	$(VPY) -m pybridge.bench_start --jar $(JAR) --compare-memory
-	$(VPY) -m pybridge.bench_start --jar $(JAR) --java-option=-XX:SharedArchiveFile=$(CDS) \
-	    --java-option=-XX:TieredStopAtLevel=1 --java-option=-Xlog:cds=off
+	$(VPY) -m pybridge.bench_start --compare-memory
+	$(VPY) -m pybridge.bench_start --jvm java-jar --jar $(JAR)
 	$(VPY) -m pybridge.bench_idx --jar $(JAR)
 	$(VPY) -m pybridge.bench_idx --memory --elements 268435455 --jar $(JAR)
 	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 1
