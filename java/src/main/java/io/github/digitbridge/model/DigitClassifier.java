@@ -509,7 +509,7 @@ public final class DigitClassifier implements AutoCloseable {
    */
   public static void prepareRuntime() {
     NativeLibraryCache.start();
-    Thread loader = new Thread(NativeRuntime::load, "digitbridge-native-load");
+    Thread loader = new Thread(NativeRuntime::prepare, "digitbridge-native-load");
     loader.setDaemon(true);
     loader.start();
   }

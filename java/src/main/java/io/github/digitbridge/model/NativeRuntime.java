@@ -115,6 +115,24 @@ final class NativeRuntime {
     }
   }
 
+  /**
+   * {@link #load()}, then the rest of what every model's open does first and the same way whatever
+   * the model: the process-wide environment (created as {@link #environment} creates it, and only
+   * where that is safe) and the contract parser's JSON machinery. Failures are left for the open to
+   * meet and report.
+   */
+  static void prepare() {
+    if (!load()) {
+      return;
+    }
+    try {
+      environment("ONNX Runtime");
+      JsonValue.parse("{\"warm\": [0, 0.5]}").get("warm").elements();
+    } catch (ModelException | RuntimeException e) {
+      // the open reports its own errors; this was only a head start
+    }
+  }
+
   /** ONNX Runtime's message for an error, on one line: its messages can span lines, ours do not. */
   static String oneLine(OrtException e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
