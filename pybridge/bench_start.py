@@ -1,10 +1,13 @@
 """Process start to answer: the Java CLI against Python's ``predict`` on one image, and ``evaluate``'s fixed cost.
 
-    python -m pybridge.bench_start [--model models/best.onnx] [--image PNG] [--rounds 12] [--jar JAR] [--json FILE]
+    python -m pybridge.bench_start [--model models/best.onnx] [--image PNG] [--rounds 12] [--jvm launcher|java-jar]
+        [--jar JAR] [--java-option OPT]... [--json FILE]
 
-Each round runs ``java -jar JAR predict --model M IMAGE`` and ``python -m pybridge.predict --model M IMAGE`` as
+The JVM command is ``tools/digitbridge-java``, the launcher the README tells Java users to run the CLI with (the
+class-data sharing archive ``make cds`` builds, and C1 only), or with ``--jvm java-jar`` ``java [OPT...] -jar
+JAR``. Each round runs ``JVM predict --model M IMAGE`` and ``python -m pybridge.predict --model M IMAGE`` as
 new processes, one after the other, swapping which goes first every round (ABAB), and gives one JVM/Python ratio
-of wall times; then ``java -jar JAR evaluate`` on a one-image IDX pair, whose wall time is the fixed cost every
+of wall times; then ``JVM evaluate`` on a one-image IDX pair, whose wall time is the fixed cost every
 ``evaluate`` pays (start, native library, model, contract, golden check) before its images. Every round records
 both sides' CPU time and the load average before it. Targets: the median ratio <= 0.8 and the median fixed cost
 <= 0.15 s, each judged on its 95% interval (``pybridge.benchstats``): "missed" only when the whole interval is
@@ -29,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PREDICT_TARGET = 0.8  # JVM wall / Python wall, one image
 EVALUATE_FIXED_TARGET = 0.15  # seconds
 DEFAULT_IMAGE = ROOT / "tests" / "data" / "images" / "digit-030-mnist-polarity.png"
+LAUNCHER = ROOT / "tools" / "digitbridge-java"  # how the README tells Java users to run the CLI
+CDS_ARCHIVE = JAR.with_suffix(".jsa")  # `make cds`; the launcher uses it when it is newer than the jar
 
 
 def one_image_dataset(folder: Path, image: Path | None = None) -> tuple[Path, Path]:
@@ -41,13 +46,31 @@ def one_image_dataset(folder: Path, image: Path | None = None) -> tuple[Path, Pa
     return images, labels
 
 
+def jvm_command(args: argparse.Namespace) -> tuple[list[str], str]:
+    """The command that starts the CLI, and a line that says what it is (with the launcher: whether its class-data
+    sharing archive is there and newer than the jar, without which it runs as plain ``java -jar`` with C1 only)."""
+    if args.jvm == "java-jar":
+        command = ["java", *args.java_option, "-jar", str(args.jar)]
+        return command, f"JVM command: {' '.join(command)}"
+    if args.java_option or args.jar.resolve() != JAR.resolve():
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT,
+            f"expected --java-option and --jar only with --jvm java-jar, found them with the launcher {LAUNCHER}, "
+            f"which runs {JAR} with its own options",
+        )
+    fresh = CDS_ARCHIVE.exists() and CDS_ARCHIVE.stat().st_mtime >= JAR.stat().st_mtime
+    archive = "with its class-data sharing archive" if fresh else "WITHOUT a class-data sharing archive (`make cds`)"
+    return [str(LAUNCHER)], f"JVM command: {LAUNCHER.relative_to(ROOT)} ({archive})"
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.jar.exists():
         raise errors.UsageError(
             errors.UsageReason.MISSING_FILE,
             f"{args.jar}: expected the CLI jar, found no file; build it with `{BUILD_COMMAND}`",
         )
-    java = ["java", *args.java_option, "-jar", str(args.jar)]
+    java, described = jvm_command(args)
+    print(described, flush=True)
     jvm_predict = [*java, "predict", "--model", str(args.model), str(args.image)]
     py_predict = [sys.executable, "-m", "pybridge.predict", "--model", str(args.model), str(args.image)]
     rows = []
@@ -103,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
               f"target <= {COMPARE_MEMORY_TARGET}: {verdict}")  # fmt: skip
     if args.json:
         summary = {
+            "jvm_command": java,
             "compare_memory": memory,
             "predict_ratio": vars(ratio),
             "predict_cpu_ratio": vars(cpu_ratio),
@@ -131,9 +155,15 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.benc
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "best.onnx")
     parser.add_argument("--image", type=Path, default=DEFAULT_IMAGE)
     parser.add_argument("--rounds", type=int, default=12, help="paired rounds (default 12)")
-    parser.add_argument("--jar", type=Path, default=JAR)
     parser.add_argument(
-        "--java-option", action="append", default=[], help="an option for the java command (repeatable)"
+        "--jvm",
+        choices=("launcher", "java-jar"),
+        default="launcher",
+        help="the JVM command: tools/digitbridge-java (default) or java [--java-option...] -jar JAR",
+    )
+    parser.add_argument("--jar", type=Path, default=JAR, help="the CLI jar, with --jvm java-jar")
+    parser.add_argument(
+        "--java-option", action="append", default=[], help="an option for java, with --jvm java-jar (repeatable)"
     )
     parser.add_argument(
         "--compare-memory", action="store_true", help="also: compare's peak RSS over every model against one model"

@@ -1,9 +1,10 @@
 """The shell commands of README.md and docs/java.md name commands, modules, options and files that exist.
 
-Shell blocks and inline code starting with ``python -m``, ``java -jar .../digitbridge-all.jar``, ``make``,
-``mvn``, ``gradle`` or a repository script are read; each option a Python or Java command uses must appear in that
-command's own ``--help``, make targets in the Makefile, the files ``mvn -f`` and ``gradle -p`` name in the
-repository. Modules that import TensorFlow to start (training.cv, training.cards) are only checked to exist.
+Shell blocks and inline code starting with ``python -m``, ``java -jar .../digitbridge-all.jar``,
+``tools/digitbridge-java`` (the CLI's launcher), ``make``, ``mvn``, ``gradle`` or a repository script are read;
+each option a Python or Java command uses must appear in that command's own ``--help``, make targets in the
+Makefile, the files ``mvn -f`` and ``gradle -p`` name in the repository. Modules that import TensorFlow to start
+(training.cv, training.cards) are only checked to exist.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests.conftest import JAR, ROOT
 
 DOCS = [ROOT / "README.md", ROOT / "docs" / "java.md"]
 JAR_WORDS = ["java", "-jar", "cli/build/libs/digitbridge-all.jar"]
+LAUNCHER = "tools/digitbridge-java"  # the same CLI as JAR_WORDS
 HEAVY = {"training.cv", "training.cards"}
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
 
@@ -42,7 +44,8 @@ def commands() -> list[tuple[str, str]]:
             placeholder = re.match(r"python -m \S*[A-Z]", line)  # python -m pybridge.MODULE
             script = re.match(r"tools/[\w-]+\.sh\b", line)
             if (
-                line.startswith(("python -m ", "java -jar ", "make ", "mvn ", "gradle ")) and not placeholder
+                line.startswith(("python -m ", "java -jar ", LAUNCHER + " ", "make ", "mvn ", "gradle "))
+                and not placeholder
             ) or script:
                 found.append((doc.name, line))
     return found
@@ -53,7 +56,7 @@ COMMANDS = commands()
 
 def test_the_documents_show_commands_of_every_kind():
     kinds = {line.split()[0] for _, line in COMMANDS}
-    assert {"python", "java", "make", "mvn", "gradle", "tools/java-build.sh"} <= kinds
+    assert {"python", "java", LAUNCHER, "make", "mvn", "gradle", "tools/java-build.sh"} <= kinds
     assert len(COMMANDS) > 20
 
 
@@ -94,6 +97,8 @@ def test_each_command_exists_with_the_options_it_is_shown_with(doc, line):
         text = _python_help(module, words[3:])
     elif words[:3] == JAR_WORDS:
         text = _java_help(words[3])
+    elif words[0] == LAUNCHER:
+        text = _java_help(words[1])
     elif words[0] in ("mvn", "gradle"):
         for flag, path in itertools.pairwise(words):
             if flag in ("-f", "-p"):

@@ -71,22 +71,35 @@ final class EvaluateCommand extends Subcommand {
         source.data != null ? source.data.resolve(PackCommand.IMAGES) : source.files.images;
     Path labels =
         source.data != null ? source.data.resolve(PackCommand.LABELS) : source.files.labels;
-    MnistDataset dataset = MnistDataset.load(images, labels);
-    // A packed folder holds the user's own images: the card's figure was measured on MNIST's.
-    boolean packed =
-        source.data != null && Files.isRegularFile(source.data.resolve(PackCommand.PROVENANCE));
-    Optional<ModelCard> card =
-        expectCard != null && !packed ? Optional.of(ModelCard.read(expectCard)) : Optional.empty();
-    if (card.isPresent() && card.get().testAccuracy().isEmpty()) {
-      throw new ModelException(
-          ModelException.Reason.CARD_INVALID,
-          card.get().file().toString(),
-          "expected a test_accuracy, found none");
+    // The model opens on another thread while the data and the card are read; their errors come
+    // first, as when the model was opened after them.
+    ModelOptions.Opening opening = model.openInBackground(console);
+    MnistDataset dataset;
+    boolean packed;
+    Optional<ModelCard> card;
+    try {
+      dataset = MnistDataset.load(images, labels);
+      // A packed folder holds the user's own images: the card's figure was measured on MNIST's.
+      packed =
+          source.data != null && Files.isRegularFile(source.data.resolve(PackCommand.PROVENANCE));
+      card =
+          expectCard != null && !packed
+              ? Optional.of(ModelCard.read(expectCard))
+              : Optional.empty();
+      if (card.isPresent() && card.get().testAccuracy().isEmpty()) {
+        throw new ModelException(
+            ModelException.Reason.CARD_INVALID,
+            card.get().file().toString(),
+            "expected a test_accuracy, found none");
+      }
+    } catch (IdxException | ModelException | RuntimeException | Error e) {
+      opening.discard();
+      throw e;
     }
     Evaluation evaluation;
     String name;
     String settings;
-    try (DigitClassifier classifier = model.open(options)) {
+    try (DigitClassifier classifier = opening.await()) {
       evaluation = Evaluation.of(classifier, dataset);
       name = classifier.name();
       settings = ModelOptions.settings(classifier);

@@ -6,6 +6,9 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,17 +32,7 @@ import picocli.CommandLine.ScopeType;
     name = Main.PROGRAM,
     synopsisSubcommandLabel = "COMMAND",
     description = "Check IDX files and digit models, classify and benchmark.",
-    footer = "exit codes: 0 ok, 1 check failed, 2 bad usage or input; --debug adds stack traces",
-    subcommands = {
-      IdxInfoCommand.class,
-      DatasetInfoCommand.class,
-      BenchIdxCommand.class,
-      InfoCommand.class,
-      PredictCommand.class,
-      EvaluateCommand.class,
-      PackCommand.class,
-      BenchInferCommand.class
-    })
+    footer = "exit codes: 0 ok, 1 check failed, 2 bad usage or input; --debug adds stack traces")
 public final class Main {
   /** Exit code: success. */
   public static final int OK = 0;
@@ -51,6 +44,14 @@ public final class Main {
   public static final int BAD_INPUT = DigitBridgeException.EXIT_BAD_INPUT;
 
   static final String PROGRAM = "digitbridge";
+
+  /**
+   * The commands by the name each one's {@code @Command} gives, in the order {@code --help} lists
+   * them. Registered with picocli only when needed: picocli reads every option of a command by
+   * reflection when it is registered, which took more CPU time than the rest of its work in a
+   * {@code predict}, so a command line that names its command gets that command alone.
+   */
+  static final Map<String, Class<? extends Subcommand>> COMMANDS = commands();
 
   /** The commands that open a model, and so load ONNX Runtime. */
   static final Set<String> MODEL_COMMANDS = Set.of("predict", "evaluate", "info", "bench-infer");
@@ -93,9 +94,8 @@ public final class Main {
    * @return the exit code
    */
   static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-    Main main = new Main();
     CommandLine cli =
-        new CommandLine(main)
+        commandLine(args)
             .setCaseInsensitiveEnumValuesAllowed(true)
             .setColorScheme(Help.defaultColorScheme(Help.Ansi.OFF))
             .setOut(new PrintWriter(out, true))
@@ -115,6 +115,7 @@ public final class Main {
       return BAD_INPUT;
     }
     CommandLine chosen = parsed.subcommand().commandSpec().commandLine();
+    Main main = cli.getCommand();
     Console console = new Console(in, out, err, main.debug);
     try {
       return ((Subcommand) chosen.getCommand()).run(console);
@@ -125,6 +126,43 @@ public final class Main {
       console.report(e);
       return e.exitCode();
     }
+  }
+
+  /**
+   * The parser for {@code args}: the top-level command with only the command that {@code args}
+   * names (after any {@code --debug}), or with every command when they name none ({@code --help},
+   * no command, an unknown one), so that help, errors and suggestions are what they were with every
+   * command registered. The settings applied to the result afterwards reach the commands added
+   * here.
+   */
+  static CommandLine commandLine(String[] args) {
+    CommandLine cli = new CommandLine(new Main());
+    String named = null;
+    for (String arg : args) {
+      if (!arg.equals("--debug")) {
+        named = COMMANDS.containsKey(arg) ? arg : null;
+        break;
+      }
+    }
+    for (Map.Entry<String, Class<? extends Subcommand>> command : COMMANDS.entrySet()) {
+      if (named == null || named.equals(command.getKey())) {
+        cli.addSubcommand(command.getKey(), command.getValue());
+      }
+    }
+    return cli;
+  }
+
+  private static Map<String, Class<? extends Subcommand>> commands() {
+    Map<String, Class<? extends Subcommand>> commands = new LinkedHashMap<>();
+    commands.put("idx-info", IdxInfoCommand.class);
+    commands.put("dataset-info", DatasetInfoCommand.class);
+    commands.put("bench-idx", BenchIdxCommand.class);
+    commands.put("info", InfoCommand.class);
+    commands.put("predict", PredictCommand.class);
+    commands.put("evaluate", EvaluateCommand.class);
+    commands.put("pack", PackCommand.class);
+    commands.put("bench-infer", BenchInferCommand.class);
+    return Collections.unmodifiableMap(commands);
   }
 
   /** One line: {@code usage: digitbridge idx-info [-h] [--json] FILE... (<problem>)}. */

@@ -7,11 +7,11 @@ import io.github.digitbridge.idx.IdxHeader;
 import io.github.digitbridge.idx.IdxReader;
 import io.github.digitbridge.idx.IdxType;
 import io.github.digitbridge.image.DigitImage;
+import io.github.digitbridge.image.GrayImage;
 import io.github.digitbridge.image.ImageException;
 import io.github.digitbridge.image.ImageFormat;
 import io.github.digitbridge.image.Preprocessor;
 import io.github.digitbridge.image.Segmentation;
-import io.github.digitbridge.model.ClassifierOptions;
 import io.github.digitbridge.model.DigitClassifier;
 import io.github.digitbridge.model.ModelException;
 import io.github.digitbridge.model.Prediction;
@@ -118,7 +118,7 @@ final class PredictCommand extends Subcommand {
 
   @Override
   int run(Console console) throws IdxException, ModelException {
-    ClassifierOptions modelOptions = model.options(console);
+    model.options(console); // --batch and --threads are checked first, as in every model command
     atLeast("--top", top, 1);
     if (segment && mode != Preprocessor.Mode.MNIST) {
       throw usage(
@@ -131,14 +131,24 @@ final class PredictCommand extends Subcommand {
       throw new ModelException(
           ModelException.Reason.IO, model.model.toString(), missingModelDetail(model.model));
     }
-    try (DigitClassifier classifier = model.open(modelOptions)) {
+    ModelOptions.Opening opening = model.openInBackground(console);
+    Prefetch first;
+    try {
+      first = prefetch(options);
+    } catch (RuntimeException | Error e) {
+      opening.discard();
+      throw e;
+    }
+    try (DigitClassifier classifier = opening.await()) {
       List<String> labels = classifier.contract().labels();
-      for (String file : options.files()) {
+      for (int i = 0; i < options.files().size(); i++) {
+        String file = options.files().get(i);
         try {
           if (isIdx(Path.of(file))) {
             idx(file, options, classifier, labels, out);
           } else {
-            image(file, options, classifier, labels, out);
+            Reading reading = i == 0 && first != null ? first.reading() : read(file, options);
+            image(file, reading, options, classifier, labels, out);
           }
         } catch (ImageException e) {
           refused++;
@@ -237,25 +247,66 @@ final class PredictCommand extends Subcommand {
     }
   }
 
+  /**
+   * An image file read up to the model: its digits, the specks and marks segmentation dropped, and
+   * (read as one digit) how many digits segmentation finds in it.
+   */
+  private record Reading(List<DigitImage> digits, int specks, int marks, Integer found) {}
+
+  /** The first file's reading, or the reason it was refused, made while the model opens. */
+  private record Prefetch(Reading done, ImageException refused) {
+    Reading reading() throws ImageException {
+      if (refused != null) {
+        throw refused;
+      }
+      return done;
+    }
+  }
+
+  /**
+   * Reads the first file ahead when it is an image, while the model opens; its error, if any, is
+   * reported in its turn, after the model opened, as before. Null for an IDX file, which is read in
+   * the loop (it can be large, and its reading needs nothing the model's opening holds up).
+   */
+  private static Prefetch prefetch(Options options) {
+    String file = options.files().get(0);
+    if (isIdx(Path.of(file))) {
+      return null;
+    }
+    try {
+      return new Prefetch(read(file, options), null);
+    } catch (ImageException e) {
+      return new Prefetch(null, e);
+    }
+  }
+
+  private static Reading read(String file, Options options) throws ImageException {
+    if (options.segment()) {
+      Segmentation segmentation = Preprocessor.segment(Path.of(file));
+      return new Reading(segmentation.digits(), segmentation.specks(), segmentation.marks(), null);
+    }
+    // Decoded once for both the digit and the count of digits segmentation finds.
+    String name = Path.of(file).toString();
+    GrayImage gray = Preprocessor.decodeGray(Preprocessor.read(Path.of(file)), name);
+    return new Reading(
+        List.of(Preprocessor.preprocess(gray, name, options.mode())),
+        0,
+        0,
+        digitsFound(gray, name, options.mode()));
+  }
+
   private static void image(
       String file,
+      Reading reading,
       Options options,
       DigitClassifier classifier,
       List<String> labels,
       PrintStream out)
-      throws ImageException, ModelException {
-    List<DigitImage> digits;
-    int specks = 0;
-    int marks = 0;
-    if (options.segment()) {
-      Segmentation segmentation = Preprocessor.segment(Path.of(file));
-      digits = segmentation.digits();
-      specks = segmentation.specks();
-      marks = segmentation.marks();
-    } else {
-      digits = List.of(Preprocessor.preprocess(Path.of(file), options.mode()));
-    }
-    Integer found = options.segment() ? null : digitsFound(file, options.mode());
+      throws ModelException {
+    List<DigitImage> digits = reading.digits();
+    int specks = reading.specks();
+    int marks = reading.marks();
+    Integer found = reading.found();
     Predictions predictions = classifier.predict(DigitImage.batch(digits), digits.size());
     List<Prediction> each = new ArrayList<>();
     for (int i = 0; i < digits.size(); i++) {
@@ -293,12 +344,12 @@ final class PredictCommand extends Subcommand {
    * How many digits segmentation finds in an image read as one digit (null: not an mnist-mode read,
    * or segmentation refuses the image), so that a strip read without --segment can say so.
    */
-  private static Integer digitsFound(String file, Preprocessor.Mode mode) {
+  private static Integer digitsFound(GrayImage gray, String name, Preprocessor.Mode mode) {
     if (mode != Preprocessor.Mode.MNIST) {
       return null;
     }
     try {
-      return Preprocessor.segment(Path.of(file)).digits().size();
+      return Preprocessor.segment(gray, name).digits().size();
     } catch (ImageException e) {
       return null; // read as one digit all the same: the hint is only a hint
     }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 /**
  * One subcommand of the CLI. Picocli fills the fields a subclass declares with {@code @Option} and
  * {@code @Parameters} from the command line, then {@link Main} calls {@link #run}. A new command
- * extends this and is listed in {@link Main}'s {@code subcommands}.
+ * extends this and is listed in {@link Main#COMMANDS}.
  */
 abstract class Subcommand {
   @Spec CommandSpec spec;

@@ -9,12 +9,14 @@ import io.github.digitbridge.testing.Fixtures.FileRow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine.Command;
 
 class MainTest {
   private static CliRun run(String... args) {
@@ -254,6 +256,45 @@ class MainTest {
             "bench-infer")) {
       assertTrue(help.contains(command), help);
     }
+  }
+
+  @Test
+  void aCommandLineThatNamesItsCommandRegistersThatCommandAlone() {
+    assertEquals(
+        Set.of("predict"),
+        Main.commandLine(new String[] {"predict", "--model", "m.onnx", "a.png"})
+            .getSubcommands()
+            .keySet());
+    assertEquals(
+        Set.of("evaluate"),
+        Main.commandLine(new String[] {"--debug", "evaluate", "--help"}).getSubcommands().keySet());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"", "--help", "-h", "--debug", "nonsense", "-- predict", "--debug --help"})
+  void aCommandLineThatNamesNoCommandRegistersEveryCommandInOrder(String line) {
+    String[] args = line.isEmpty() ? new String[0] : line.split(" ");
+    assertEquals(
+        List.copyOf(Main.COMMANDS.keySet()),
+        List.copyOf(Main.commandLine(args).getSubcommands().keySet()));
+  }
+
+  @Test
+  void eachCommandIsRegisteredUnderTheNameItsAnnotationGives() {
+    Main.COMMANDS.forEach(
+        (name, type) -> assertEquals(name, type.getAnnotation(Command.class).name(), name));
+  }
+
+  @Test
+  void aMisspelledCommandGetsTheTopLevelUsageLine() {
+    CliRun result = run("predcit", "--model", "m.onnx", "a.png");
+    assertEquals(Main.BAD_INPUT, result.status());
+    assertEquals(
+        List.of(
+            "usage: digitbridge [-h] [--debug] COMMAND (Unmatched arguments from index 0: 'predcit',"
+                + " '--model', 'm.onnx', 'a.png')"),
+        result.err());
   }
 
   @Test

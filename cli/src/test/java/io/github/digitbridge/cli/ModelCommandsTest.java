@@ -270,6 +270,51 @@ class ModelCommandsTest {
         ": GOLDEN_MISMATCH: ");
   }
 
+  // The model opens on another thread while the first image is read: what is printed, and in what
+  // order, is what opening the model first printed.
+
+  @Test
+  void predictWithAModelThatCannotBeUsedReportsTheModelAloneEvenBesideABadImage(@TempDir Path tmp)
+      throws Exception {
+    String model = TestModels.file("corrupt.onnx").toString();
+    String notAnImage = Files.writeString(tmp.resolve("x.png"), "not an image").toString();
+    CliRun run = CliRun.of("predict", "--model", model, notAnImage);
+    assertOneErrorLine(run, Main.BAD_INPUT, "error: " + model + ": ");
+    assertEquals(List.of(), run.out());
+  }
+
+  @Test
+  void predictWarnsAboutTheModelBeforeTheFirstImagesError(@TempDir Path tmp) throws Exception {
+    String notAnImage = Files.writeString(tmp.resolve("x.png"), "not an image").toString();
+    String idx = Fixtures.file("ok_gzip.idx.gz").toString();
+    CliRun run = CliRun.of("predict", "--model", linear, "--provider", "cuda", notAnImage, idx);
+    assertEquals(Main.BAD_INPUT, run.status(), run.all());
+    assertEquals(2, run.err().size(), run.all());
+    assertTrue(run.err().get(0).startsWith("warning: "), run.all());
+    assertTrue(run.err().get(1).startsWith("error: " + notAnImage + ": NOT_AN_IMAGE: "), run.all());
+    assertEquals(3, run.out().size(), run.all());
+  }
+
+  @Test
+  void evaluateWithBadDataReportsTheDataNotTheModelNorItsWarning() {
+    String fourLabels = Fixtures.file("ds_labels.idx").toString();
+    String model = TestModels.file("corrupt.onnx").toString();
+    for (String m : List.of(model, linear)) {
+      CliRun run =
+          CliRun.of(
+              "evaluate",
+              "--model",
+              m,
+              "--provider",
+              "cuda",
+              "--images",
+              images,
+              "--labels",
+              fourLabels);
+      assertOneErrorLine(run, Main.BAD_INPUT, ": COUNT_MISMATCH: ");
+    }
+  }
+
   // ---- bench-infer -------------------------------------------------------------------------
 
   @Test

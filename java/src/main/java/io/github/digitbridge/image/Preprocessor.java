@@ -97,7 +97,27 @@ public final class Preprocessor {
    */
   public static DigitImage preprocess(byte[] bytes, String name, Mode mode) throws ImageException {
     Objects.requireNonNull(mode, "mode");
-    Decoded decoded = decode(bytes, name);
+    return preprocess(decode(bytes, name), name, mode);
+  }
+
+  /**
+   * One image already decoded by {@link #decodeGray} to one 28x28 model input: the steps after
+   * decoding, so that a caller that also segments the image ({@link #segment(GrayImage, String)})
+   * decodes it once.
+   *
+   * @param image the decoded image
+   * @param name how errors name the image
+   * @param mode what to do after decoding
+   * @throws ImageException NO_INK, TOO_LARGE (too many ink runs)
+   */
+  public static DigitImage preprocess(GrayImage image, String name, Mode mode)
+      throws ImageException {
+    Objects.requireNonNull(mode, "mode");
+    return preprocess(new Decoded(image.header(), image.values()), name, mode);
+  }
+
+  private static DigitImage preprocess(Decoded decoded, String name, Mode mode)
+      throws ImageException {
     ImageHeader header = decoded.header();
     if (mode == Mode.RAW) {
       byte[] out = AreaFilter.resize(decoded.gray(), header.width(), header.height(), SIZE, SIZE);
@@ -140,7 +160,22 @@ public final class Preprocessor {
    * @throws ImageException as {@link #preprocess(Path, Mode)}
    */
   public static Segmentation segment(byte[] bytes, String name) throws ImageException {
-    Normalized norm = normalize(decode(bytes, name), name);
+    return segment(decode(bytes, name), name);
+  }
+
+  /**
+   * A line of digits already decoded by {@link #decodeGray} to one 28x28 input per digit.
+   *
+   * @param image the decoded image
+   * @param name how errors name the image
+   * @throws ImageException NO_INK, TOO_LARGE (too many ink runs)
+   */
+  public static Segmentation segment(GrayImage image, String name) throws ImageException {
+    return segment(new Decoded(image.header(), image.values()), name);
+  }
+
+  private static Segmentation segment(Decoded decoded, String name) throws ImageException {
+    Normalized norm = normalize(decoded, name);
     List<Components.Component> all = components(norm, name);
     List<Components.Component> kept = keep(all);
     List<Components.Component> sorted = new ArrayList<>(kept);

@@ -502,12 +502,16 @@ public final class DigitClassifier implements AutoCloseable {
   }
 
   /**
-   * Starts readying ONNX Runtime's native library (a verified copy in the user's cache) on a
-   * background thread, so that a program that will open a model soon overlaps that work with its
-   * own start-up. Optional: opening a model does it anyway.
+   * Starts readying ONNX Runtime's native library (a verified copy in the user's cache, then
+   * loaded) on a background thread, so that a program that will open a model soon overlaps that
+   * work with its own start-up. Optional: opening a model does it anyway, and reports any failure
+   * to load.
    */
   public static void prepareRuntime() {
     NativeLibraryCache.start();
+    Thread loader = new Thread(NativeRuntime::prepare, "digitbridge-native-load");
+    loader.setDaemon(true);
+    loader.start();
   }
 
   /** The execution providers this ONNX Runtime build offers, e.g. {@code [CPU]}. */

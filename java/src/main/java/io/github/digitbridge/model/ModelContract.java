@@ -3,6 +3,7 @@ package io.github.digitbridge.model;
 import io.github.digitbridge.model.ModelException.Reason;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalDouble;
 
 /**
@@ -59,6 +60,22 @@ public final class ModelContract {
     @Override
     public String toString() {
       return name + " " + dtype + " " + shape;
+    }
+
+    // equals and hashCode are the record's own, written out: the generated ones are bootstrapped
+    // through method handles on their first call, which took milliseconds of every model's open.
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Tensor t
+          && Objects.equals(name, t.name)
+          && Objects.equals(dtype, t.dtype)
+          && shape.equals(t.shape);
+    }
+
+    @Override
+    public int hashCode() {
+      return (31 * Objects.hashCode(name) + Objects.hashCode(dtype)) * 31 + shape.hashCode();
     }
   }
 

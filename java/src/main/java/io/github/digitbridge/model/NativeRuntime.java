@@ -93,6 +93,46 @@ final class NativeRuntime {
     }
   }
 
+  /**
+   * Has ONNX Runtime load its native libraries (from the verified cache) now, on the calling
+   * thread, without creating its environment: what the first model open would otherwise do, so a
+   * background thread can take that work off the caller's path ({@link
+   * DigitClassifier#prepareRuntime()}). ONNX Runtime's own loader is called (as {@link #version()}
+   * reaches into it), not a class initialiser: a failure here leaves nothing half-initialised, and
+   * the model's open meets the same failure again and reports it as it always did.
+   *
+   * @return whether the libraries are loaded
+   */
+  static boolean load() {
+    NativeLibraryCache.install();
+    try {
+      Method init = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredMethod("init");
+      init.setAccessible(true);
+      init.invoke(null);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      return false; // reported by the open that needs the library, on the caller's thread
+    }
+  }
+
+  /**
+   * {@link #load()}, then the rest of what every model's open does first and the same way whatever
+   * the model: the process-wide environment (created as {@link #environment} creates it, and only
+   * where that is safe) and the contract parser's JSON machinery. Failures are left for the open to
+   * meet and report.
+   */
+  static void prepare() {
+    if (!load()) {
+      return;
+    }
+    try {
+      environment("ONNX Runtime");
+      JsonValue.parse("{\"warm\": [0, 0.5]}").get("warm").elements();
+    } catch (ModelException | RuntimeException e) {
+      // the open reports its own errors; this was only a head start
+    }
+  }
+
   /** ONNX Runtime's message for an error, on one line: its messages can span lines, ours do not. */
   static String oneLine(OrtException e) {
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

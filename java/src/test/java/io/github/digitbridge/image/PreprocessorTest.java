@@ -118,6 +118,49 @@ class PreprocessorTest {
     assertEquals(12, g.values().length);
   }
 
+  @Test
+  void lumaOfAnOpaqueGrayIsTheGrayItself() {
+    // Why the decoder copies 8-bit gray rows instead of taking each pixel through luma.
+    for (int v = 0; v < 256; v++) {
+      assertEquals(v, Decoder.luma(new int[] {v, v, v, 255}));
+    }
+  }
+
+  @Test
+  void anImageDecodedOnceGivesWhatItsBytesGive() throws Exception {
+    for (ImageCorpus.Row row : ImageCorpus.rows()) {
+      if (row.kind().equals("error")) {
+        continue;
+      }
+      Path file = ImageCorpus.dir().resolve(row.file());
+      String name = file.toString();
+      byte[] bytes = Preprocessor.read(file);
+      GrayImage gray = Preprocessor.decodeGray(bytes, name);
+      for (Preprocessor.Mode mode : Preprocessor.Mode.values()) {
+        assertEquals(
+            Preprocessor.preprocess(bytes, name, mode),
+            Preprocessor.preprocess(gray, name, mode),
+            row.file() + " " + mode);
+      }
+      assertEquals(Preprocessor.segment(bytes, name), Preprocessor.segment(gray, name), row.file());
+    }
+  }
+
+  @Test
+  void anImageDecodedOnceIsRefusedAsItsBytesAre() throws Exception {
+    GrayImage blank = Preprocessor.decodeGray(png(gray(30, 30, 255, 255)), "blank.png");
+    assertEquals(
+        Reason.NO_INK,
+        assertThrows(
+                ImageException.class,
+                () -> Preprocessor.preprocess(blank, "blank.png", Preprocessor.Mode.MNIST))
+            .reason());
+    assertEquals(
+        Reason.NO_INK,
+        assertThrows(ImageException.class, () -> Preprocessor.segment(blank, "blank.png"))
+            .reason());
+  }
+
   // ---- refusals --------------------------------------------------------------------------------
 
   @Test

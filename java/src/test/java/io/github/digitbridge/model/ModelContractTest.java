@@ -1,11 +1,13 @@
 package io.github.digitbridge.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.digitbridge.model.ModelException.Reason;
 import io.github.digitbridge.testing.TestModels;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,6 +24,22 @@ class ModelContractTest {
             TestModels.linear(), TestModels.options().verifyGolden(false).build())) {
       json = classifier.contract().json();
     }
+  }
+
+  @Test
+  void tensorsAreEqualAsRecordsAre() {
+    ModelContract.Tensor a = new ModelContract.Tensor("image", "float32", List.of("N", "28"));
+    ModelContract.Tensor same = new ModelContract.Tensor("image", "float32", List.of("N", "28"));
+    assertEquals(a, same);
+    assertEquals(a.hashCode(), same.hashCode());
+    assertNotEquals(a, new ModelContract.Tensor("input", "float32", List.of("N", "28")));
+    assertNotEquals(a, new ModelContract.Tensor("image", "int64", List.of("N", "28")));
+    assertNotEquals(a, new ModelContract.Tensor("image", "float32", List.of("N", "29")));
+    assertNotEquals(a, "image float32 [N, 28]");
+    ModelContract.Tensor unnamed = new ModelContract.Tensor(null, null, List.of());
+    assertEquals(unnamed, new ModelContract.Tensor(null, null, List.of()));
+    assertNotEquals(unnamed, a);
+    assertNotEquals(a, unnamed);
   }
 
   @Test

@@ -37,6 +37,13 @@ class NativeRuntimeTest {
     assertEquals("1.28.0", NativeRuntime.version());
   }
 
+  @Test
+  void theRuntimeLoadsWithoutAnEnvironmentAndThenReportsItsVersion() {
+    assertTrue(NativeRuntime.load());
+    assertTrue(NativeRuntime.load(), "loading again is a no-op that still succeeds");
+    assertEquals("1.28.0", NativeRuntime.version());
+  }
+
   /**
    * A real JVM whose command line is over 8 KB, telemetry not disabled, loads a model and answers.
    */
