@@ -120,14 +120,17 @@ fixtures: $(STAMP)
 	$(VPY) tests/data/make_idx_fixtures.py
 
 # Start-up twice: through tools/digitbridge-java, the way the README runs the CLI, and as plain `java -jar`.
+# Every benchmark runs even when one before it misses a target (exit 1); make fails at the end, naming them.
+BENCHES := "pybridge.bench_start --compare-memory" \
+	"pybridge.bench_start --jvm java-jar --jar $(JAR)" \
+	"pybridge.bench_idx --jar $(JAR)" \
+	"pybridge.bench_idx --memory --elements 268435455 --jar $(JAR)" \
+	"pybridge.bench_infer --model models/deeper_cnn.onnx --threads 1" \
+	"pybridge.bench_infer --model models/deeper_cnn.onnx --threads 2" \
+	"pybridge.bench_batch --jar $(JAR)"
 bench: data $(JAR) $(CDS)
-	$(VPY) -m pybridge.bench_start --compare-memory
-	$(VPY) -m pybridge.bench_start --jvm java-jar --jar $(JAR)
-	$(VPY) -m pybridge.bench_idx --jar $(JAR)
-	$(VPY) -m pybridge.bench_idx --memory --elements 268435455 --jar $(JAR)
-	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 1
-	$(VPY) -m pybridge.bench_infer --model models/deeper_cnn.onnx --threads 2
-	$(VPY) -m pybridge.bench_batch --jar $(JAR)
+	@missed=; for b in $(BENCHES); do echo "== python -m $$b"; $(VPY) -m $$b || missed="$$missed\n  python -m $$b"; done; \
+	if [ -n "$$missed" ]; then printf "bench: missed or failed:$$missed\n"; exit 1; fi
 
 # Soak: 8 threads on one classifier, 1,000 open/close cycles and 10,000 failing bridge calls, each in one
 # process with RSS growth after warm-up held under 5% (about a minute on 2 cores). Exit 1 when a bound is missed.
