@@ -225,3 +225,65 @@ def test_a_digit_box_clears_ink_of_other_digits():
     line = pp.segment(png(gray))
     assert [d.box for d in line.digits] == [Box(2, 2, 20, 20), Box(19, 2, 12, 11)]
     assert (line.digits[0].pixels == pp.preprocess(png(only_l)).pixels).all()
+
+
+# ---- segmentation of faint digits and faint strokes -------------------------------------------------------------
+
+
+def test_a_digit_fainter_than_the_line_is_found_and_read_as_it_would_be_alone():
+    # A bold bar and a faint one (stretched to 100 of 255: under INK_THRESHOLD, over SEGMENT_INK_THRESHOLD), as a
+    # pencil pressed lighter or a thinner, blurrier stroke draws it.
+    gray = np.zeros((30, 40), np.uint8)
+    gray[3:25, 5:9] = 255
+    gray[3:25, 25:29] = 100
+    line = pp.segment(png(gray))
+    assert [d.box for d in line.digits] == [Box(5, 3, 4, 22), Box(25, 3, 4, 22)]
+    alone = np.zeros((30, 40), np.uint8)
+    alone[3:25, 25:29] = 100
+    # Stretched to its own brightest pixel: the same input as an image holding only the faint bar.
+    assert (line.digits[1].pixels == pp.preprocess(png(alone)).pixels).all()
+    assert line.digits[1].pixels.max() == 255
+
+
+def test_a_stroke_faint_in_the_middle_does_not_split_its_digit():
+    # A ring whose top and bottom are faint in the middle columns (a lighter pencil stroke, a JPEG-eaten hairline):
+    # at INK_THRESHOLD it is a left and a right arc that share no column; at SEGMENT_INK_THRESHOLD one ring.
+    gray = np.zeros((30, 40), np.uint8)
+    gray[3:25, 8:30] = 255
+    gray[6:22, 11:27] = 0
+    gray[3:6, 15:23] = 90
+    gray[22:25, 15:23] = 90
+    line = pp.segment(png(gray))
+    assert len(line.digits) == 1 and line.marks == 0
+    assert line.digits[0].box == Box(8, 3, 22, 22)
+    assert (line.digits[0].pixels == pp.preprocess(png(gray)).pixels).all()
+
+
+def test_a_digit_broken_by_a_faint_stretch_is_not_a_mark_and_keeps_its_pieces():
+    # A 6-like shape beside a bold bar: a loop, and a stem whose top is bold and whose middle is faint. At
+    # INK_THRESHOLD the stem's top is a speck beside the bar and the loop alone is under half the bar's height (a
+    # mark). At SEGMENT_INK_THRESHOLD the stem joins the loop: one digit, and read alone the stem's top is no
+    # speck beside the loop, so the digit keeps its full height.
+    gray = np.zeros((40, 50), np.uint8)
+    gray[3:35, 4:14] = 255  # a bar, the line's tallest and largest
+    gray[24:35, 20:32] = 255  # the loop
+    gray[26:33, 23:29] = 0
+    gray[3:7, 20:22] = 255  # the stem's top, bold
+    gray[7:24, 20:22] = 110  # the stem's middle, faint
+    line = pp.segment(png(gray))
+    assert (line.marks, line.specks) == (0, 0)
+    assert [d.box for d in line.digits] == [Box(4, 3, 10, 32), Box(20, 3, 12, 32)]
+
+
+def test_a_lighter_digit_reaches_the_model_as_bright_as_a_single_image_of_it():
+    # Both bars are ink at INK_THRESHOLD, but the second is drawn lighter (180): stretched to its own brightest
+    # pixel it gives the same input as an image of it alone, not a dimmer one.
+    gray = np.zeros((30, 40), np.uint8)
+    gray[3:25, 5:9] = 255
+    gray[3:25, 25:29] = 180
+    gray[10:12, 29:31] = 150  # a notch, so the bar's own levels are not uniform
+    alone = gray.copy()
+    alone[:, :20] = 0
+    line = pp.segment(png(gray))
+    assert len(line.digits) == 2 and line.digits[1].pixels.max() == 255
+    assert (line.digits[1].pixels == pp.preprocess(png(alone)).pixels).all()

@@ -25,6 +25,7 @@ from pybridge.image.constants import (
     MAX_INK_RUNS,
     MAX_PIXELS,
     MIN_CONTRAST,
+    SEGMENT_INK_THRESHOLD,
     SIZE,
     SPECK_RATIO,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "MAX_INK_RUNS",
     "MAX_PIXELS",
     "MIN_CONTRAST",
+    "SEGMENT_INK_THRESHOLD",
     "SIZE",
     "SPECK_RATIO",
     "Box",

@@ -13,6 +13,7 @@ MAX_INK_RUNS = 1 << 16  # ink runs (row stretches of ink) above this are refused
 INK_THRESHOLD = 128  # a pixel is ink when its stretched value is at least this
 MIN_CONTRAST = 32  # brightest minus background below this: no digit found
 SPECK_RATIO = 25  # a component with area * SPECK_RATIO < the largest component's area is a speck
+SEGMENT_INK_THRESHOLD = 64  # segmentation: a pixel is ink for finding the digits of a line when at least this
 MARK_HEIGHT_RATIO = 2  # segmentation: a group with height * 2 < the tallest group's height is a mark, not a digit
 
 # Not part of the specification (the results do not depend on it): the most pixels one wide-integer numpy copy

@@ -24,6 +24,7 @@ from pybridge.image.constants import (
     MAX_FILE_BYTES,
     MAX_INK_RUNS,
     MIN_CONTRAST,
+    SEGMENT_INK_THRESHOLD,
     SIZE,
     SPECK_RATIO,
 )
@@ -59,15 +60,18 @@ def preprocess(source: str | Path | bytes, mode: Mode = Mode.MNIST, *, name: str
         whole = Box(0, 0, header.width, header.height)
         return DigitImage(out, mode, header, Polarity.NOT_TESTED, 0, 255, whole, (SIZE, SIZE), (0, 0))
     norm = _normalize(header, gray, label)
-    kept, _ = _keep(_ink_components(norm, label))
-    return _digit(norm, kept)
+    kept, _ = _keep(_ink_components(norm.values, label, INK_THRESHOLD))
+    box, crop = _crop(norm.values, kept, INK_THRESHOLD)
+    return _place(norm, box, crop)
 
 
 def segment(source: str | Path | bytes, *, name: str | Path | None = None) -> Segmentation:
     """A line of digits -> one 28x28 input per digit, left to right (mnist mode for each).
 
-    Components (8-connected ink) are taken left to right; one whose columns overlap the previous group's by at
-    least half the narrower width joins it (dots, broken strokes), specks and marks are dropped.
+    Components of faint ink (8-connected, ``SEGMENT_INK_THRESHOLD``) are taken left to right; one whose columns
+    overlap the previous group's by at least half the narrower width joins it (dots, broken strokes), specks and
+    marks are dropped. Each digit is then read as an image of its own: stretched to its own brightest pixel, then
+    steps 6 to 9.
 
     Raises:
         ImageError: as ``preprocess``.
@@ -75,7 +79,7 @@ def segment(source: str | Path | bytes, *, name: str | Path | None = None) -> Se
     data, label = _load(source, name)
     header, gray = decode_gray(data, label)
     norm = _normalize(header, gray, label)
-    kept, specks = _keep(_ink_components(norm, label))
+    kept, specks = _keep(_ink_components(norm.values, label, SEGMENT_INK_THRESHOLD))
     groups: list[list[components.Component]] = []
     extent = (0, 0)
     for c in sorted(kept, key=lambda c: (c.x0, c.first)):
@@ -91,7 +95,7 @@ def segment(source: str | Path | bytes, *, name: str | Path | None = None) -> Se
     heights = [max(c.y1 for c in g) - min(c.y0 for c in g) + 1 for g in groups]
     tallest = max(heights)
     digits = [g for g, hg in zip(groups, heights, strict=True) if hg * MARK_HEIGHT_RATIO >= tallest]
-    result = tuple(_digit(norm, g) for g in digits)
+    result = tuple(_alone(norm, g, label) for g in digits)
     return Segmentation(result, specks, len(groups) - len(digits))
 
 
@@ -219,9 +223,9 @@ def _lower_median(values: np.ndarray) -> int:
     return int(np.searchsorted(counts, (values.size - 1) // 2 + 1))
 
 
-def _ink_components(norm: _Normalized, name: str | Path) -> list[components.Component]:
+def _ink_components(values: np.ndarray, name: str | Path, threshold: int) -> list[components.Component]:
     """The components of the ink, after checking the number of runs that would form them (MAX_INK_RUNS)."""
-    mask = norm.values >= INK_THRESHOLD
+    mask = values >= threshold
     runs = components.count_runs(mask)
     if runs > MAX_INK_RUNS:
         raise ImageError(
@@ -239,10 +243,11 @@ def _keep(comps: list[components.Component]) -> tuple[list[components.Component]
     return kept, len(comps) - len(kept)
 
 
-def _digit(norm: _Normalized, group: list[components.Component]) -> DigitImage:
+def _crop(values: np.ndarray, group: list[components.Component], threshold: int) -> tuple[Box, np.ndarray]:
+    """The group's bounding box and the values in it, with ink (at ``threshold``) not the group's set to 0."""
     x0, y0 = min(c.x0 for c in group), min(c.y0 for c in group)
     x1, y1 = max(c.x1 for c in group), max(c.y1 for c in group)
-    crop = norm.values[y0 : y1 + 1, x0 : x1 + 1].copy()
+    crop = values[y0 : y1 + 1, x0 : x1 + 1].copy()
     # Ink in the box that is not the group's belongs to other components (specks, other digits) and is cleared.
     # Found from the group's own runs, not by visiting the others: the work is the box and the group, so a line
     # of many digits costs the sum of their boxes, not digits x components.
@@ -250,8 +255,22 @@ def _digit(norm: _Normalized, group: list[components.Component]) -> DigitImage:
     for c in group:
         for y, s, e in c.runs:
             own[y - y0, s - x0 : e - x0] = True
-    crop[(crop >= INK_THRESHOLD) & ~own] = 0
-    return _place(norm, Box(x0, y0, x1 - x0 + 1, y1 - y0 + 1), crop)
+    crop[(crop >= threshold) & ~own] = 0
+    return Box(x0, y0, x1 - x0 + 1, y1 - y0 + 1), crop
+
+
+def _alone(norm: _Normalized, group: list[components.Component], name: str | Path) -> DigitImage:
+    """One segmented digit read as an image of its own: re-stretched to its brightest pixel, then steps 6 to 9."""
+    outer, crop = _crop(norm.values, group, SEGMENT_INK_THRESHOLD)
+    # A digit drawn fainter than the line's boldest (a thinner or blurrier stroke) would otherwise lose the
+    # strokes below INK_THRESHOLD and reach the model dimmer than a single image of it: stretched again so its
+    # own brightest pixel is 255, as it would be alone. The peak is at least SEGMENT_INK_THRESHOLD (the group's
+    # own ink) and only the group's ink reaches it (the others' is cleared), so no value exceeds 255.
+    peak = int(crop.max())
+    crop = ((crop.astype(np.int32) * 255 + peak // 2) // peak).astype(np.uint8)
+    kept, _ = _keep(_ink_components(crop, name, INK_THRESHOLD))
+    inner, crop = _crop(crop, kept, INK_THRESHOLD)
+    return _place(norm, Box(outer.x + inner.x, outer.y + inner.y, inner.width, inner.height), crop)
 
 
 def _place(norm: _Normalized, box: Box, crop: np.ndarray) -> DigitImage:

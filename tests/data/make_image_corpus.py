@@ -216,12 +216,12 @@ SUFFIX = {"png": "png", "bmp": "bmp", "gif": "gif", "jpeg": "jpg"}
 # ---- strips ---------------------------------------------------------------------------------------------------
 
 
-def _strip(digits: list[np.ndarray], gap: int = 8, height: int = 60) -> np.ndarray:
-    """Digits side by side (intensity 0..1), each cropped to its ink columns, with `gap` px between."""
+def _strip(digits: list[np.ndarray], gap: int = 8, height: int = 60, levels: list[float] | None = None) -> np.ndarray:
+    """Digits side by side (intensity 0..1, times `levels`), each cropped to its ink columns, `gap` px between."""
     parts = []
-    for d in digits:
-        i = _digit_intensity(d, height, 0)
-        cols = np.nonzero(i.max(axis=0) > 0.05)[0]
+    for k, d in enumerate(digits):
+        i = _digit_intensity(d, height, 0) * (levels[k] if levels else 1.0)
+        cols = np.nonzero(i.max(axis=0) > 0.05 * (levels[k] if levels else 1.0))[0]
         parts.append(i[:, cols[0] : cols[-1] + 1])
         parts.append(np.zeros((i.shape[0], gap)))
     return np.pad(np.hstack(parts[:-1]), ((6, 6), (20, 20)))
@@ -273,6 +273,26 @@ def strips(pick: dict[int, list[np.ndarray]], rng: np.random.Generator) -> list[
             _to_png(_strip([pick[9][0], pick[0][1]], gap=10), dark_on_light=False),
             "white digits on black",
         )
+    )
+    # A faint digit: the 8 drawn at 40% of the 3's ink (a lighter pencil), under INK_THRESHOLD once stretched.
+    out.append(
+        (
+            "strip-38-faint.png",
+            "38",
+            _to_png(_strip([pick[3][1], pick[8][1]], gap=14, levels=[1.0, 0.4])),
+            "the 8 drawn at 40% of the 3's ink",
+        )
+    )
+    # A stroke faint in the middle: the 0's middle third of columns at 40% ink, so at INK_THRESHOLD it is a left
+    # and a right arc sharing no column; the 6 beside it sets the line's height.
+    ring = _strip([pick[6][1], pick[0][2]], gap=14)
+    ink_cols = np.nonzero(ring.max(axis=0) > 0.05)[0]
+    gaps = np.nonzero(np.diff(ink_cols) > 1)[0]
+    zero = ink_cols[gaps[-1] + 1], ink_cols[-1] + 1
+    third = (zero[1] - zero[0]) // 3
+    ring[:, zero[0] + third : zero[1] - third] *= 0.4
+    out.append(
+        ("strip-60-faint-join.png", "60", _to_png(ring), "the 0's top and bottom at 40% ink in its middle third")
     )
     return out
 

@@ -71,6 +71,12 @@ public final class Preprocessor {
   /** A component whose area times this is below the largest component's area is a speck. */
   public static final int SPECK_RATIO = 25;
 
+  /**
+   * Segmentation: a pixel is ink for finding the digits of a line when its stretched value is at
+   * least this (a quarter of the brightest ink, so a fainter digit or stroke is not lost).
+   */
+  public static final int SEGMENT_INK_THRESHOLD = 64;
+
   /** Segmentation: a group whose height times this is below the tallest group's is a mark. */
   public static final int MARK_HEIGHT_RATIO = 2;
 
@@ -135,15 +141,19 @@ public final class Preprocessor {
           0);
     }
     Normalized norm = normalize(decoded, name);
-    return digit(norm, keep(components(norm, name)));
+    List<Components.Component> kept =
+        keep(components(norm.values(), header.width(), header.height(), INK_THRESHOLD, name));
+    Crop crop = crop(norm.values(), header.width(), kept, INK_THRESHOLD);
+    return place(norm, crop.box(), crop.values());
   }
 
   /**
    * A line of digits to one 28x28 input per digit, left to right.
    *
-   * <p>Components (8-connected ink) are taken left to right; one whose columns overlap the previous
-   * group's by at least half the narrower width joins it (dots, broken strokes); specks and marks
-   * are dropped.
+   * <p>Components of faint ink (8-connected, {@link #SEGMENT_INK_THRESHOLD}) are taken left to
+   * right; one whose columns overlap the previous group's by at least half the narrower width joins
+   * it (dots, broken strokes); specks and marks are dropped. Each digit is then read as an image of
+   * its own: stretched to its own brightest pixel, then steps 6 to 9.
    *
    * @param file a PNG, JPEG, GIF or BMP
    * @throws ImageException as {@link #preprocess(Path, Mode)}
@@ -176,7 +186,13 @@ public final class Preprocessor {
 
   private static Segmentation segment(Decoded decoded, String name) throws ImageException {
     Normalized norm = normalize(decoded, name);
-    List<Components.Component> all = components(norm, name);
+    List<Components.Component> all =
+        components(
+            norm.values(),
+            norm.header().width(),
+            norm.header().height(),
+            SEGMENT_INK_THRESHOLD,
+            name);
     List<Components.Component> kept = keep(all);
     List<Components.Component> sorted = new ArrayList<>(kept);
     sorted.sort(
@@ -216,7 +232,7 @@ public final class Preprocessor {
     List<DigitImage> digits = new ArrayList<>();
     for (int g = 0; g < groups.size(); g++) {
       if ((long) heights[g] * MARK_HEIGHT_RATIO >= tallest) {
-        digits.add(digit(norm, groups.get(g)));
+        digits.add(alone(norm, groups.get(g), name));
       }
     }
     return new Segmentation(digits, all.size() - kept.size(), groups.size() - digits.size());
@@ -427,12 +443,10 @@ public final class Preprocessor {
     throw new IllegalStateException("empty histogram");
   }
 
-  /** Every component of ink in the normalised image, once its runs are known to be few enough. */
-  private static List<Components.Component> components(Normalized norm, String name)
-      throws ImageException {
-    int w = norm.header().width();
-    int h = norm.header().height();
-    long runs = Components.countRuns(norm.values(), w, h, INK_THRESHOLD);
+  /** Every component of ink (at {@code threshold}), once its runs are known to be few enough. */
+  private static List<Components.Component> components(
+      byte[] values, int w, int h, int threshold, String name) throws ImageException {
+    long runs = Components.countRuns(values, w, h, threshold);
     if (runs > MAX_INK_RUNS) {
       throw new ImageException(
           Reason.TOO_LARGE,
@@ -443,7 +457,7 @@ public final class Preprocessor {
               + runs
               + ": too many separate marks to be digits");
     }
-    return Components.find(norm.values(), w, h, INK_THRESHOLD, (int) runs);
+    return Components.find(values, w, h, threshold, (int) runs);
   }
 
   private static List<Components.Component> keep(List<Components.Component> all) {
@@ -460,7 +474,15 @@ public final class Preprocessor {
     return kept;
   }
 
-  private static DigitImage digit(Normalized norm, List<Components.Component> group) {
+  /** A group's bounding box in an image and the image's values in it. */
+  private record Crop(DigitImage.Box box, byte[] values) {}
+
+  /**
+   * The group's bounding box in {@code values} (rows of {@code width}) and the values in it, with
+   * ink (at {@code threshold}) that is not the group's set to 0.
+   */
+  private static Crop crop(
+      byte[] values, int width, List<Components.Component> group, int threshold) {
     int x0 = Integer.MAX_VALUE;
     int y0 = Integer.MAX_VALUE;
     int x1 = Integer.MIN_VALUE;
@@ -473,10 +495,9 @@ public final class Preprocessor {
     }
     int w = x1 - x0 + 1;
     int h = y1 - y0 + 1;
-    int width = norm.header().width();
     byte[] crop = new byte[Math.multiplyExact(w, h)];
     for (int y = 0; y < h; y++) {
-      System.arraycopy(norm.values(), (y0 + y) * width + x0, crop, y * w, w);
+      System.arraycopy(values, (y0 + y) * width + x0, crop, y * w, w);
     }
     // Ink in the box that is not the group's belongs to other components (specks, other digits)
     // and is cleared. Found from the group's own runs, not by visiting the others: the work is the
@@ -490,11 +511,43 @@ public final class Preprocessor {
       }
     }
     for (int i = 0; i < crop.length; i++) {
-      if (!own[i] && (crop[i] & 0xFF) >= INK_THRESHOLD) {
+      if (!own[i] && (crop[i] & 0xFF) >= threshold) {
         crop[i] = 0;
       }
     }
-    return place(norm, new DigitImage.Box(x0, y0, w, h), crop);
+    return new Crop(new DigitImage.Box(x0, y0, w, h), crop);
+  }
+
+  /**
+   * One segmented digit read as an image of its own: stretched again to its brightest pixel, then
+   * steps 6 to 9 on its box.
+   */
+  private static DigitImage alone(Normalized norm, List<Components.Component> group, String name)
+      throws ImageException {
+    Crop outer = crop(norm.values(), norm.header().width(), group, SEGMENT_INK_THRESHOLD);
+    byte[] v = outer.values();
+    // A digit drawn fainter than the line's boldest (a thinner or blurrier stroke) would otherwise
+    // lose the strokes below INK_THRESHOLD and reach the model dimmer than a single image of it:
+    // stretched again so its own brightest pixel is 255, as it would be alone. The peak is at least
+    // SEGMENT_INK_THRESHOLD (the group's own ink) and only the group's ink reaches it (the others'
+    // is cleared), so no value exceeds 255.
+    int peak = 0;
+    for (byte b : v) {
+      peak = Math.max(peak, b & 0xFF);
+    }
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (byte) (((v[i] & 0xFF) * 255 + peak / 2) / peak);
+    }
+    int w = outer.box().width();
+    int h = outer.box().height();
+    Crop inner = crop(v, w, keep(components(v, w, h, INK_THRESHOLD, name)), INK_THRESHOLD);
+    DigitImage.Box box =
+        new DigitImage.Box(
+            outer.box().x() + inner.box().x(),
+            outer.box().y() + inner.box().y(),
+            inner.box().width(),
+            inner.box().height());
+    return place(norm, box, inner.values());
   }
 
   /** Scales the crop into the 20 px box and places its centre of mass at (14, 14) in 28x28. */

@@ -465,6 +465,96 @@ class PreprocessorTest {
     assertEquals(1, s.specks());
   }
 
+  /** Paints {@code value} into the rectangles {x, y, w, h} of an image. */
+  private static BufferedImage paint(BufferedImage image, int value, int[]... rects) {
+    for (int[] r : rects) {
+      for (int y = r[1]; y < r[1] + r[3]; y++) {
+        for (int x = r[0]; x < r[0] + r[2]; x++) {
+          image.getRaster().setSample(x, y, 0, value);
+        }
+      }
+    }
+    return image;
+  }
+
+  @Test
+  void aDigitFainterThanTheLineIsFoundAndReadAsItWouldBeAlone() throws Exception {
+    // A bold bar and a faint one (stretched to 100: under INK_THRESHOLD, over
+    // SEGMENT_INK_THRESHOLD), as a pencil pressed lighter or a thinner, blurrier stroke draws it.
+    BufferedImage line =
+        paint(gray(40, 30, 0, 255, new int[] {5, 3, 4, 22}), 100, new int[] {25, 3, 4, 22});
+    Segmentation s = Preprocessor.segment(png(line), "t");
+    assertEquals(
+        List.of(new DigitImage.Box(5, 3, 4, 22), new DigitImage.Box(25, 3, 4, 22)),
+        s.digits().stream().map(DigitImage::box).toList());
+    BufferedImage alone = gray(40, 30, 0, 100, new int[] {25, 3, 4, 22});
+    assertArrayEquals(
+        Preprocessor.preprocess(png(alone), "a", Preprocessor.Mode.MNIST).pixels(),
+        s.digits().get(1).pixels());
+  }
+
+  @Test
+  void aStrokeFaintInTheMiddleDoesNotSplitItsDigit() throws Exception {
+    // A ring whose top and bottom are faint in the middle columns: at INK_THRESHOLD a left and a
+    // right arc that share no column; at SEGMENT_INK_THRESHOLD one ring.
+    BufferedImage ring = gray(40, 30, 0, 255, new int[] {8, 3, 22, 22});
+    paint(ring, 0, new int[] {11, 6, 16, 16});
+    paint(ring, 90, new int[] {15, 3, 8, 3}, new int[] {15, 22, 8, 3});
+    Segmentation s = Preprocessor.segment(png(ring), "t");
+    assertEquals(1, s.digits().size());
+    assertEquals(0, s.marks());
+    assertEquals(new DigitImage.Box(8, 3, 22, 22), s.digits().get(0).box());
+    assertArrayEquals(
+        Preprocessor.preprocess(png(ring), "r", Preprocessor.Mode.MNIST).pixels(),
+        s.digits().get(0).pixels());
+  }
+
+  @Test
+  void aDigitBrokenByAFaintStretchIsNotAMarkAndKeepsItsPieces() throws Exception {
+    // A 6-like shape beside a bold bar: a loop, and a stem whose top is bold and whose middle is
+    // faint. At INK_THRESHOLD the stem's top is a speck beside the bar and the loop alone is under
+    // half the bar's height (a mark); at SEGMENT_INK_THRESHOLD the stem joins the loop, and read
+    // alone the stem's top is no speck beside the loop.
+    BufferedImage six =
+        gray(
+            50,
+            40,
+            0,
+            255,
+            new int[] {4, 3, 10, 32}, // the bar
+            new int[] {20, 24, 12, 11}, // the loop
+            new int[] {20, 3, 2, 4}); // the stem's top
+    paint(six, 0, new int[] {23, 26, 6, 7});
+    paint(six, 110, new int[] {20, 7, 2, 17}); // the stem's middle, faint
+    Segmentation s = Preprocessor.segment(png(six), "t");
+    assertEquals(0, s.marks());
+    assertEquals(0, s.specks());
+    assertEquals(
+        List.of(new DigitImage.Box(4, 3, 10, 32), new DigitImage.Box(20, 3, 12, 32)),
+        s.digits().stream().map(DigitImage::box).toList());
+  }
+
+  @Test
+  void aLighterDigitReachesTheModelAsBrightAsASingleImageOfIt() throws Exception {
+    // Both bars are ink at INK_THRESHOLD, but the second is drawn lighter (180): stretched to its
+    // own brightest pixel it gives the same input as an image of it alone, not a dimmer one.
+    BufferedImage line =
+        paint(gray(40, 30, 0, 255, new int[] {5, 3, 4, 22}), 180, new int[] {25, 3, 4, 22});
+    paint(line, 150, new int[] {29, 10, 2, 2});
+    BufferedImage alone =
+        paint(gray(40, 30, 0, 180, new int[] {25, 3, 4, 22}), 150, new int[] {29, 10, 2, 2});
+    Segmentation s = Preprocessor.segment(png(line), "t");
+    assertEquals(2, s.digits().size());
+    byte[] second = s.digits().get(1).pixels();
+    int max = 0;
+    for (byte b : second) {
+      max = Math.max(max, b & 0xFF);
+    }
+    assertEquals(255, max);
+    assertArrayEquals(
+        Preprocessor.preprocess(png(alone), "a", Preprocessor.Mode.MNIST).pixels(), second);
+  }
+
   // ---- results ---------------------------------------------------------------------------------
 
   @Test
