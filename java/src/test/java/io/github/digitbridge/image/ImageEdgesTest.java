@@ -11,12 +11,15 @@ import io.github.digitbridge.image.ImageException.Reason;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -235,6 +238,40 @@ class ImageEdgesTest {
   }
 
   @Test
+  void aFlatDigitKeepsAtLeastOneRowOrColumn() throws Exception {
+    DigitImage flat = mnist(png(paint(filled(5, 60, 0), 2, 3, 5, 55, 255))); // 50 x 1
+    assertEquals(new Box(5, 2, 50, 1), flat.box());
+    assertEquals(
+        List.of(20, 1, 5, 14),
+        List.of(flat.scaledWidth(), flat.scaledHeight(), flat.offsetX(), flat.offsetY()));
+    assertEquals(255 * 20, sum(flat));
+    DigitImage upright = mnist(png(paint(filled(60, 5, 0), 5, 55, 2, 3, 255))); // 1 x 50
+    assertEquals(
+        List.of(1, 20, 14, 5),
+        List.of(
+            upright.scaledWidth(), upright.scaledHeight(), upright.offsetX(), upright.offsetY()));
+  }
+
+  @Test
+  void theCentreOfMassIsKeptInsideTheField() throws Exception {
+    // A thin L whose mass sits in a thick bar: the offset that would put the centre of mass at
+    // row 14 would push the box out of the field, so it stops at the field's edge.
+    int[][] top = filled(50, 50, 0);
+    paint(top, 5, 45, 5, 6, 255);
+    paint(top, 5, 15, 5, 45, 255);
+    DigitImage d = mnist(png(top));
+    assertEquals(List.of(20, 20), List.of(d.scaledWidth(), d.scaledHeight()));
+    assertEquals(8, d.offsetY()); // the last row: 28 - 20
+    assertEquals(255, d.pixel(8, 10));
+    int[][] bottom = filled(50, 50, 0);
+    paint(bottom, 5, 45, 5, 6, 255);
+    paint(bottom, 35, 45, 5, 45, 255);
+    d = mnist(png(bottom));
+    assertEquals(0, d.offsetY()); // the first row
+    assertEquals(255, d.pixel(19, 10));
+  }
+
+  @Test
   void aDarkDigitOnLightPaperIsInverted() throws Exception {
     DigitImage d = mnist(png(paint(filled(9, 9, 230), 2, 7, 4, 5, 20)));
     assertEquals(Polarity.DARK_ON_LIGHT, d.polarity());
@@ -345,6 +382,28 @@ class ImageEdgesTest {
     assertEquals(java.nio.file.NoSuchFileException.class, e.getCause().getClass());
   }
 
+  @Test
+  void aSizelessFileOfExactlyTheLimitIsRead(@TempDir Path dir) throws Exception {
+    // A pipe reports no size, so its bytes are counted as they come: the limit itself passes.
+    Path fifo = dir.resolve("pipe.png");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    Assumptions.assumeTrue(mkfifo.waitFor() == 0, "no mkfifo");
+    byte[] data = Arrays.copyOf(png(filled(2, 2, 0)), 1000);
+    Thread writer =
+        new Thread(
+            () -> {
+              try (OutputStream out = Files.newOutputStream(fifo)) {
+                out.write(data);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    writer.setDaemon(true);
+    writer.start();
+    assertArrayEquals(data, Preprocessor.read(fifo, data.length));
+    writer.join(5000);
+  }
+
   // ---- specks and segmentation --------------------------------------------------------------
 
   @Test
@@ -440,5 +499,11 @@ class ImageEdgesTest {
     Segmentation line = Preprocessor.segment(png(gray), "t");
     assertEquals(List.of(new Box(2, 2, 20, 20), new Box(19, 2, 12, 11)), boxes(line));
     assertArrayEquals(mnist(onlyL).pixels(), line.digits().get(0).pixels());
+    // The bar at exactly the ink threshold (128: the L keeps the stretch at 0..255) is still
+    // another digit's ink.
+    paint(gray, 2, 13, 19, 31, 128);
+    Segmentation faint = Preprocessor.segment(png(gray), "t");
+    assertEquals(List.of(new Box(2, 2, 20, 20), new Box(19, 2, 12, 11)), boxes(faint));
+    assertArrayEquals(mnist(onlyL).pixels(), faint.digits().get(0).pixels());
   }
 }
