@@ -13,6 +13,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -186,6 +188,34 @@ class ImageEdgesTest {
         e.getMessage());
     e = assertThrows(ImageException.class, () -> ImageFormat.sniff(new byte[0], "f"));
     assertEquals("f: EMPTY_FILE: expected an image, found an empty file (0 bytes)", e.getMessage());
+  }
+
+  /** A 3 x 1 BMP of 16 bits per pixel: 5-5-5 (compression 0) or bit fields 5-6-5 (3). */
+  private static byte[] bmp16(int compression, int... pixels) {
+    int offset = 54 + (compression == 3 ? 12 : 0);
+    ByteBuffer b = ByteBuffer.allocate(offset + 8).order(ByteOrder.LITTLE_ENDIAN);
+    b.put((byte) 'B').put((byte) 'M').putInt(b.capacity()).putInt(0).putInt(offset);
+    b.putInt(40).putInt(3).putInt(1).putShort((short) 1).putShort((short) 16);
+    b.putInt(compression).putInt(8).putInt(2835).putInt(2835).putInt(0).putInt(0);
+    if (compression == 3) {
+      b.putInt(0xF800).putInt(0x07E0).putInt(0x001F);
+    }
+    for (int p : pixels) {
+      b.putShort((short) p);
+    }
+    return b.array();
+  }
+
+  @Test
+  void fieldsOfFewerThanEightBitsAreScaledTo255() throws Exception {
+    // 5-5-5: red 31 is 255 (luma 76), green 16 is 16 * 255 / 31 = 131 (luma 77), blue 31 (29)
+    GrayImage rgb555 = Preprocessor.decodeGray(bmp16(0, 0x7C00, 16 << 5, 0x001F), "t");
+    assertEquals(
+        List.of(76, 77, 29), List.of(rgb555.value(0, 0), rgb555.value(0, 1), rgb555.value(0, 2)));
+    // 5-6-5: green 32 of 63 is 129 (luma 76)
+    GrayImage rgb565 = Preprocessor.decodeGray(bmp16(3, 0xF800, 32 << 5, 0x001F), "t");
+    assertEquals(
+        List.of(76, 76, 29), List.of(rgb565.value(0, 0), rgb565.value(0, 1), rgb565.value(0, 2)));
   }
 
   // ---- 1-pixel images ---------------------------------------------------------------------------
