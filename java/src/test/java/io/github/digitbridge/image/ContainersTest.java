@@ -1,5 +1,6 @@
 package io.github.digitbridge.image;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -142,7 +143,7 @@ class ContainersTest {
   void jpegSegmentsAndEntropyCodedDataAreWalkedToEoi() throws Exception {
     byte[] frame = sof(0xC0, 8, 5, 7, 1);
     // stuffed FF 00, a restart marker, fill bytes before EOI
-    byte[] data = bytes(0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xD7, 0xFF, 0xFF);
+    byte[] data = bytes(0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xD7, 0x78, 0xFF, 0xFF);
     ImageHeader expected = new ImageHeader(ImageFormat.JPEG, 7, 5);
     assertEquals(expected, header(join(SOI, frame, SOS, data, EOI)));
     // markers without a length (RST0, RST7, TEM) and fill bytes between segments
@@ -428,6 +429,48 @@ class ContainersTest {
     }
   }
 
+  @Test
+  void lzwTablesAtTheirEdges() throws Exception {
+    ImageHeader expected = new ImageHeader(ImageFormat.GIF, 5, 4);
+    // 0 then 1 defines code 6 (0 1), and 7 is the one being defined: 1 + 1 + 2 pixels
+    byte[] seven = join(descriptor(0, 0, 4, 1, 0), lzw(2, 4, 0, 1, 7));
+    assertEquals(expected, header(gif(5, 4, 0x80, TWO_COLOURS, seven)));
+    // a 1 x 1 frame is complete after one code: what follows is not read, defined or not
+    byte[] one = join(descriptor(0, 0, 1, 1, 0), lzw(2, 4, 1, 7));
+    assertEquals(expected, header(gif(5, 4, 0x80, TWO_COLOURS, one)));
+    // a stream need not start with a clear code
+    byte[] unclear = join(descriptor(0, 0, 3, 1, 0), lzw(2, 0, 6));
+    assertEquals(expected, header(gif(5, 4, 0x80, TWO_COLOURS, unclear)));
+    // the table stops growing at 4096 codes and the width at 12 bits
+    int[] codes = new int[4001];
+    codes[0] = 256;
+    Arrays.fill(codes, 1, codes.length, 1);
+    byte[] full = join(descriptor(0, 0, 4000, 1, 0), lzw(8, codes));
+    assertEquals(expected, header(gif(5, 4, 0x80, TWO_COLOURS, full)));
+    codes[4000] = 4095; // the last code of a full table is defined
+    byte[] last = join(descriptor(0, 0, 4000, 1, 0), lzw(8, codes));
+    assertEquals(expected, header(gif(5, 4, 0x80, TWO_COLOURS, last)));
+  }
+
+  @Test
+  void pngChunksTheDecoderNeedNotSeeAreDropped() throws Exception {
+    byte[] ihdr = ihdr(3, 2);
+    byte[] idat = chunk("IDAT", new byte[3]);
+    byte[] iend = chunk("IEND", new byte[0]);
+    byte[] plain = join(PNG_SIGNATURE, ihdr, idat, iend);
+    assertEquals(null, Containers.walk(plain, "f").decoded());
+    byte[] text = chunk("tEXt", "Comment\0hello".getBytes(StandardCharsets.ISO_8859_1));
+    byte[] time = chunk("tIME", new byte[7]);
+    byte[] palette = chunk("PLTE", new byte[6]);
+    byte[] transparency = chunk("tRNS", new byte[2]);
+    byte[] busy =
+        join(PNG_SIGNATURE, ihdr, text, palette, transparency, idat, time, idat, iend, bytes(1, 2));
+    assertArrayEquals(
+        join(PNG_SIGNATURE, ihdr, palette, transparency, idat, idat, iend),
+        Containers.walk(busy, "f").decoded());
+    assertEquals(new ImageHeader(ImageFormat.PNG, 3, 2), Containers.walk(busy, "f").header());
+  }
+
   // ---- BMP ------------------------------------------------------------------------------------
 
   /**
@@ -501,6 +544,9 @@ class ContainersTest {
     assertEquals(
         "f: CORRUPT: expected a bottom-up (positive height) RLE bitmap, found a negative height",
         refusal(bmp(3, -2, 4, 2, 0, 54, 10), Reason.CORRUPT));
+    assertEquals(
+        "f: CORRUPT: expected a BMP of at least 1 x 1 pixels, found 3 x 0",
+        refusal(bmp(3, 0, 8, 1, 0, 54, 10), Reason.CORRUPT));
     assertEquals(
         "f: CORRUPT: expected a BMP of at least 1 x 1 pixels, found -3 x 2",
         refusal(bmp(-3, 2, 24, 0, 0, 54, 24), Reason.CORRUPT));

@@ -299,6 +299,20 @@ class ImageEdgesTest {
     d = mnist(png(bottom));
     assertEquals(0, d.offsetY()); // the first row
     assertEquals(255, d.pixel(19, 10));
+    // the same sideways: a thick bar on the left stops at the last column, on the right at the
+    // first
+    int[][] left = filled(50, 50, 0);
+    paint(left, 5, 6, 5, 45, 255);
+    paint(left, 5, 45, 5, 15, 255);
+    d = mnist(png(left));
+    assertEquals(8, d.offsetX());
+    assertEquals(255, d.pixel(10, 8));
+    int[][] right = filled(50, 50, 0);
+    paint(right, 5, 6, 5, 45, 255);
+    paint(right, 5, 45, 35, 45, 255);
+    d = mnist(png(right));
+    assertEquals(0, d.offsetX());
+    assertEquals(255, d.pixel(10, 19));
   }
 
   @Test
@@ -325,6 +339,36 @@ class ImageEdgesTest {
     int[][] tall = paint(filled(5, 3, 0), 0, 5, 1, 2, 255);
     assertEquals(new Box(1, 0, 1, 5), mnist(png(tall)).box());
     assertEquals(Polarity.LIGHT_ON_DARK, mnist(png(tall)).polarity());
+  }
+
+  @Test
+  void theRightColumnIsPartOfTheBorder() throws Exception {
+    // White top and bottom rows and right column (28 of the 46 border pixels), black left column:
+    // the border's median is white, so the black block is the ink.
+    int[][] rows = filled(20, 5, 255);
+    paint(rows, 1, 19, 0, 4, 0);
+    DigitImage d = mnist(png(rows));
+    assertEquals(Polarity.DARK_ON_LIGHT, d.polarity());
+    assertEquals(new Box(0, 1, 4, 18), d.box());
+  }
+
+  @Test
+  void polarityComparesTheBordersMedianWithTheMeanOfEveryPixel() throws Exception {
+    // A border of 100 and a mean of exactly 100: not brighter than the mean, not inverted.
+    int[][] even = filled(5, 5, 100);
+    paint(even, 1, 3, 1, 3, 200);
+    paint(even, 1, 4, 3, 4, 0);
+    even[3][2] = 0;
+    DigitImage d = mnist(png(even));
+    assertEquals(Polarity.LIGHT_ON_DARK, d.polarity());
+    assertEquals(100, d.background());
+    assertEquals(new Box(1, 1, 2, 2), d.box());
+    // Light ink on a light grey page: every value counts in the mean, those above 127 too.
+    DigitImage light = mnist(png(paint(filled(10, 10, 150), 3, 7, 3, 7, 250)));
+    assertEquals(Polarity.LIGHT_ON_DARK, light.polarity());
+    assertEquals(150, light.background());
+    assertEquals(250, light.inkMax());
+    assertEquals(new Box(3, 3, 4, 4), light.box());
   }
 
   // ---- NO_INK, TOO_LARGE and IO lines ---------------------------------------------------------
@@ -383,6 +427,10 @@ class ImageEdgesTest {
         "m: CORRUPT: expected a chunk length below 2^31, found 2147483648 for 'IHDR'",
         walked.getMessage());
     byte[] over = Arrays.copyOf(limit, limit.length + 1);
+    ImageException header =
+        assertThrows(ImageException.class, () -> Preprocessor.header(over, "m"));
+    assertEquals(
+        "m: TOO_LARGE: expected at most 268435456 bytes, found 268435457", header.getMessage());
     assertEquals(
         "m: TOO_LARGE: expected at most 268435456 bytes, found 268435457",
         refused(over, "m", Reason.TOO_LARGE));
