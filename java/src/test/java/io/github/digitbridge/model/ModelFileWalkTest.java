@@ -298,6 +298,7 @@ class ModelFileWalkTest {
             },
             new String[] {"C:w.bin", "expected a relative path inside the model's folder"},
             new String[] {"w\0.bin", "expected a relative path inside the model's folder"},
+            new String[] {"\0w.bin", "expected a relative path inside the model's folder"},
             new String[] {"../w.bin", "expected a path without '..' inside the model's folder"},
             new String[] {"sub/../w.bin", "expected a path without '..' inside the model's folder"},
             new String[] {
