@@ -76,4 +76,30 @@ class ClassifierSurfaceTest {
         assertThrows(IllegalStateException.class, () -> classifier.predict(new float[784], 1))
             .getMessage());
   }
+
+  @Test
+  void cudaWithoutACudaBuildIsOneWholeWarningAndTheCpu() throws ModelException {
+    java.util.List<String> warnings = new java.util.ArrayList<>();
+    ClassifierOptions cuda =
+        TestModels.options()
+            .verifyGolden(false)
+            .executionProvider(ClassifierOptions.ExecutionProvider.CUDA)
+            .warnings(warnings::add)
+            .build();
+    try (DigitClassifier classifier = DigitClassifier.open(TestModels.linear(), cuda)) {
+      assertEquals(
+          java.util.List.of(
+              TestModels.linear()
+                  + ": CUDA requested but this ONNX Runtime build has none (available: "
+                  + DigitClassifier.availableProviders()
+                  + "; the onnxruntime_gpu artifact comes with -Pgpu); running on CPU"),
+          warnings);
+      assertEquals(ClassifierOptions.ExecutionProvider.CPU, classifier.executionProvider());
+    }
+    try (DigitClassifier classifier =
+        DigitClassifier.open(
+            TestModels.linear(), TestModels.options().verifyGolden(false).build())) {
+      assertEquals(ClassifierOptions.ExecutionProvider.CPU, classifier.executionProvider());
+    }
+  }
 }
