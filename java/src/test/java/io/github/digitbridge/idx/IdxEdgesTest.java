@@ -268,4 +268,20 @@ class IdxEdgesTest {
     assertEquals("expected a readable regular file, found: no such file", refusal(file, Reason.IO));
     assertEquals("expected a regular file, found a directory", refusal(dir, Reason.IO, true));
   }
+
+  @Test
+  void otherFileSystemRefusalsGiveTheSystemsReason() throws Exception {
+    Path file = write("plain.idx", ubyte(1));
+    assertEquals(
+        "expected a readable regular file, found: Not a directory",
+        refusal(file.resolve("inside.idx"), Reason.IO));
+  }
+
+  @Test
+  void aOneByteFileIsNeitherGzipNorAHeader() throws Exception {
+    // the gzip magic's first byte alone: the check reads on from where it stopped, finds the end
+    assertEquals(
+        "expected at least 4 header bytes, found 1",
+        refusal(write("one.idx", new byte[] {0x1f}), Reason.TRUNCATED_HEADER));
+  }
 }

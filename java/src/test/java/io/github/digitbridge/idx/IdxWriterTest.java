@@ -50,6 +50,19 @@ class IdxWriterTest {
   }
 
   @Test
+  void aLargeIncompressiblePayloadOutgrowsTheFirstBuffer() throws IOException {
+    // Stored blocks cost 5 bytes per 64 KiB: 16 MiB of noise needs more than the 1024 spare bytes.
+    byte[] noise = new byte[16 << 20];
+    new Random(17).nextBytes(noise);
+    byte[] member = IdxWriter.gzip(noise);
+    assertTrue(
+        member.length > noise.length + 1024, "expected the buffer to grow: " + member.length);
+    try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(member))) {
+      assertArrayEquals(noise, in.readAllBytes());
+    }
+  }
+
+  @Test
   void shapesIdxCannotHoldAreRefused() {
     assertThrows(IllegalArgumentException.class, () -> IdxWriter.ubyte(new int[0], new byte[0]));
     assertThrows(IllegalArgumentException.class, () -> IdxWriter.ubyte(new int[] {0}, new byte[0]));

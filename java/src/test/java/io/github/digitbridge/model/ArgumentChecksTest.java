@@ -7,6 +7,7 @@ import io.github.digitbridge.testing.TestModels;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -114,6 +115,14 @@ class ArgumentChecksTest {
         "expected a class in 0..9, found -1",
         () -> p.probability(1, -1));
     refused(IllegalArgumentException.class, "expected k >= 1, found 0", () -> p.get(0, 0));
+    assertEquals(1, p.get(1, 1).top().size());
+    assertEquals(0.75f, p.probability(1));
+    assertEquals(0.5f, p.probability(0));
+    refused(
+        IndexOutOfBoundsException.class,
+        "expected an image in 0..1, found 2",
+        () -> p.probability(2, 0));
+    assertEquals(List.of(3, 7), p.stream().map(Prediction::label).toList());
     refused(
         IllegalArgumentException.class,
         "expected 20 probabilities, found 19",
@@ -150,5 +159,15 @@ class ArgumentChecksTest {
         IndexOutOfBoundsException.class,
         "expected classes in 0..9, found 0, -1",
         () -> e.confusion(0, -1));
+    refused(
+        IndexOutOfBoundsException.class,
+        "expected classes in 0..9, found 0, 10",
+        () -> e.confusion(0, 10));
+    refused(
+        IndexOutOfBoundsException.class,
+        "expected classes in 0..9, found -1, 0",
+        () -> e.confusion(-1, 0));
+    assertEquals(0, e.confusion(0, 0));
+    assertEquals(0, e.confusion(9, 0));
   }
 }

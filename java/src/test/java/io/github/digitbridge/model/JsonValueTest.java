@@ -1,6 +1,7 @@
 package io.github.digitbridge.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -163,5 +164,30 @@ class JsonValueTest {
     e = assertThrows(ModelException.class, () -> ModelCard.read(latin1));
     assertEquals(ModelException.Reason.CARD_INVALID, e.reason());
     assertTrue(e.detail().contains("UTF-8"), e.getMessage());
+  }
+
+  @Test
+  void valuesDescribeThemselvesForMessages() {
+    assertEquals("null", JsonValue.parse("null").describe());
+    assertEquals("true", JsonValue.parse("true").describe());
+    assertEquals("an object", JsonValue.parse("{}").describe());
+    assertEquals("an array of 2", JsonValue.parse("[1, 2]").describe());
+    String forty = "y".repeat(40);
+    assertEquals("the string \"" + forty + "\"", JsonValue.parse("\"" + forty + "\"").describe());
+    assertEquals(
+        "the string \"" + forty + "...\"", JsonValue.parse("\"" + forty + "z\"").describe());
+    assertTrue(JsonValue.parse("1").isNumber());
+    assertFalse(JsonValue.parse("\"1\"").isNumber());
+  }
+
+  @Test
+  void aSecondValueIsRefusedNamingItsFirstTenCharacters() {
+    assertEquals(
+        "expected the end of the document at offset 4, found '1'",
+        assertThrows(JsonValue.Invalid.class, () -> JsonValue.parse("\"x\" 1")).getMessage());
+    assertEquals(
+        "expected the end of the document at offset 3, found '0123456789'",
+        assertThrows(JsonValue.Invalid.class, () -> JsonValue.parse("[] \"0123456789abc\""))
+            .getMessage());
   }
 }

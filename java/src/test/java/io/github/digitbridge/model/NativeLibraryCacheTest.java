@@ -204,4 +204,87 @@ class NativeLibraryCacheTest {
     String sums = Files.readString(Path.of(path).resolve(NativeLibraryCache.SUMS));
     assertTrue(sums.contains(Pixels.sha256(Files.readAllBytes(library))), sums);
   }
+
+  /** The identity of a file: a copy written again (a temporary file renamed) gets a new one. */
+  private static Object identity(Path file) throws Exception {
+    return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+  }
+
+  @Test
+  void anIntactCacheIsNeitherExtractedNorRecordedAgain() throws Exception {
+    Path root = tmp.resolve("cache");
+    Path jar = jar("ort.jar", LIBRARY);
+    Path folder = ensure(jar, root);
+    Object library = identity(folder.resolve("libonnxruntime.so"));
+    Object sums = identity(folder.resolve(NativeLibraryCache.SUMS));
+    assertEquals(folder, ensure(jar, root));
+    assertEquals(library, identity(folder.resolve("libonnxruntime.so")));
+    assertEquals(sums, identity(folder.resolve(NativeLibraryCache.SUMS)));
+  }
+
+  @Test
+  void emptyEntriesAreExtractedAndTheOrderOfTheJarDoesNotMatter() throws Exception {
+    String prefix = "ai/onnxruntime/native/" + PLATFORM + "/";
+    Path forward = tmp.resolve("forward.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(forward))) {
+      put(out, prefix + "a.txt", new byte[0]);
+      put(out, prefix + "b.so", JNI);
+    }
+    Path backward = tmp.resolve("backward.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(backward))) {
+      put(out, prefix + "b.so", JNI);
+      put(out, prefix + "a.txt", new byte[0]);
+    }
+    Path folder = ensure(forward, tmp.resolve("one"));
+    assertEquals(List.of("SHA256SUMS", "a.txt", "b.so"), names(folder));
+    assertEquals(0, Files.size(folder.resolve("a.txt")));
+    Path other = ensure(backward, tmp.resolve("two"));
+    assertEquals(folder.getFileName(), other.getFileName());
+  }
+
+  @Test
+  void platformsAreNamedAsOnnxRuntimesJarNamesThem() {
+    String os = System.getProperty("os.name");
+    String arch = System.getProperty("os.arch");
+    try {
+      String[][] cases = {
+        {"Mac OS X", "x86_64", "osx-x64"},
+        {"Darwin", "aarch64", "osx-aarch64"},
+        {"Windows 11", "amd64", "win-x64"},
+        {"Linux", "aarch64", "linux-aarch64"},
+        {"Linux", "amd64", "linux-x64"},
+        {"SunOS", "sparcv9", "sunos-sparcv9"},
+      };
+      for (String[] c : cases) {
+        System.setProperty("os.name", c[0]);
+        System.setProperty("os.arch", c[1]);
+        assertEquals(c[2], NativeLibraryCache.platform(), c[0] + " " + c[1]);
+      }
+    } finally {
+      System.setProperty("os.name", os);
+      System.setProperty("os.arch", arch);
+    }
+  }
+
+  @Test
+  void theCacheRootIsThePropertyWhenGiven() {
+    String before = System.getProperty(NativeLibraryCache.CACHE_PROPERTY);
+    try {
+      System.setProperty(NativeLibraryCache.CACHE_PROPERTY, tmp.toString());
+      assertEquals(tmp, NativeLibraryCache.cacheRoot());
+      System.setProperty(NativeLibraryCache.CACHE_PROPERTY, "");
+      String xdg = System.getenv("XDG_CACHE_HOME");
+      Path base =
+          xdg != null && !xdg.isEmpty()
+              ? Path.of(xdg)
+              : Path.of(System.getProperty("user.home"), ".cache");
+      assertEquals(base.resolve("digitbridge"), NativeLibraryCache.cacheRoot());
+    } finally {
+      if (before == null) {
+        System.clearProperty(NativeLibraryCache.CACHE_PROPERTY);
+      } else {
+        System.setProperty(NativeLibraryCache.CACHE_PROPERTY, before);
+      }
+    }
+  }
 }

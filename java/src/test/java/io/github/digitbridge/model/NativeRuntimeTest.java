@@ -3,6 +3,7 @@ package io.github.digitbridge.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OrtException;
 import io.github.digitbridge.testing.TestModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +20,23 @@ class NativeRuntimeTest {
     assertTrue(risk.isPresent());
     assertTrue(risk.get().contains("found 8192 bytes with ONNX Runtime 1.29.0"), risk.get());
     assertTrue(risk.get().contains("ORT_DISABLE_TELEMETRY=1"), risk.get());
+  }
+
+  @Test
+  void theRefusalIsOneWholeLine() {
+    assertEquals(
+        "expected a command line under 3072 bytes or ORT_DISABLE_TELEMETRY=1 in the environment,"
+            + " found 3072 bytes with ONNX Runtime 1.29.2, whose telemetry crashes the JVM on long"
+            + " command lines (set ORT_DISABLE_TELEMETRY=1 or use ONNX Runtime 1.28.0)",
+        NativeRuntime.crashRisk("1.29.2", 3072, null).orElseThrow());
+  }
+
+  @Test
+  void onnxRuntimesMessagesAreJoinedIntoOneLine() {
+    assertEquals(
+        "Load model failed: bad input",
+        NativeRuntime.oneLine(new OrtException("  Load model failed:\n   bad input \r\n")));
+    assertEquals("OrtException", NativeRuntime.oneLine(new OrtException((String) null)));
   }
 
   @Test
