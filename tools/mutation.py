@@ -127,6 +127,7 @@ class Tally:
     survivors: list[tuple[str, str]] = field(default_factory=list)  # (key, where)
     equivalent: int = 0
     seconds: float = 0.0
+    reused: int = 0  # Python, --reuse: kills taken from the last run
 
     @property
     def survived(self) -> int:
@@ -316,7 +317,26 @@ def _covering(
     return [t for t in every if lines & by_test.get(t, {}).get(path, set())]
 
 
-def run_python(module: Module, python: str, out: Path, equivalent: dict[str, str], limit: int = 0) -> Tally:
+def _identity(mutant: PyMutant) -> str:
+    """The mutant and the file it was made from."""
+    import hashlib
+
+    return hashlib.sha256(f"{mutant.filename}\0{mutant.line_number}\0".encode() + mutant.source.encode()).hexdigest()
+
+
+def _killed_last_time(results: Path) -> set[str]:
+    """The mutants the last run of this module killed (for --reuse: tests were only added since)."""
+    import json
+
+    if not results.exists():
+        return set()
+    records = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    return {r["id"] for r in records if r.get("id") and r["status"] not in (0, None)}
+
+
+def run_python(
+    module: Module, python: str, out: Path, equivalent: dict[str, str], limit: int = 0, reuse: bool = False
+) -> Tally:
     """Every mutant of the module's files, each tested by the tests that ran its statement (measured once, by a
     traced run of the module's tests) with -x, fastest first. A mutant of a statement that runs at import, or
     outside any test, is tested by all of them; one whose statement no test runs survives untested."""
@@ -384,11 +404,15 @@ def run_python(module: Module, python: str, out: Path, equivalent: dict[str, str
                 flush=True,
             )
             spans = {name: _statement_spans((work / name).read_text()) for name in files}
+            killed_before = _killed_last_time(base / "results.jsonl") if reuse else set()
             results = (base / "results.jsonl").open("w")
             for done, mutant in enumerate(mutants, 1):
                 chosen = _covering(mutant, spans[mutant.filename], work, by_test, outside, every)
                 began = time.monotonic()
-                if chosen:
+                if _identity(mutant) in killed_before:
+                    status, killed = "killed last time", True
+                    tally.reused += 1
+                elif chosen:
                     original = (work / mutant.filename).read_text()
                     (work / mutant.filename).write_text(mutant.source)
                     try:
@@ -400,6 +424,7 @@ def run_python(module: Module, python: str, out: Path, equivalent: dict[str, str
                 else:
                     status, killed = None, False
                 record = {
+                    "id": _identity(mutant),
                     "file": mutant.filename,
                     "line": mutant.line_number,
                     "original": mutant.original.strip(),
@@ -601,7 +626,8 @@ def table(tallies: list[Tally]) -> str:
                 f"{t.score:.1%}",
                 "-" if t.target is None else f"{t.target:.0%}",
                 f"{t.seconds:.0f} s",
-                "" if t.target is None else "met" if t.met else "MISSED",
+                ("" if t.target is None else "met" if t.met else "MISSED")
+                + (f" ({t.reused} kills reused)" if t.reused else ""),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -629,6 +655,12 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--threads", type=int, default=1, help="PIT's worker threads (mutmut runs beside PIT)")
     parser.add_argument("--limit", type=int, default=0, help="Python: test only this many mutants (a smoke run)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Python: count a mutant the last run killed as killed without running it again (only when tests were "
+        "only added since; the table says how many)",
+    )
     args = parser.parse_args()
     args.out = args.out.resolve()
     if args.module != "all" and args.module not in MODULES:
@@ -652,7 +684,7 @@ def main() -> int:
         thread.start()
     python = []
     if args.language in ("both", "python"):
-        python = [run_python(m, args.python, args.out, equivalent, args.limit) for m in modules if m.python]
+        python = [run_python(m, args.python, args.out, equivalent, args.limit, args.reuse) for m in modules if m.python]
     if thread.ident is not None:
         thread.join()
     if failed:

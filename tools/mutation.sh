@@ -5,7 +5,7 @@
 #   - build/mutation/pit: PIT's command line and JUnit 5 plugin from Maven Central, each jar's SHA-256 verified;
 #   - the Java library's main and test classes, compiled by Gradle, and the classpath Gradle resolved for them.
 # With LANGUAGE=python only the first. MUTATION_PYTHON is the interpreter the tests run with (the project's venv by
-# default); MUTATION_ARGS more options for tools/mutation.py (e.g. --limit 5 for a smoke run).
+# default); MUTATION_ARGS more options for tools/mutation.py (--limit 5: a smoke run; --reuse: keep the last kills).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
