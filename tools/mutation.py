@@ -103,7 +103,10 @@ MODULES = {
         Module(
             "image",
             0.85,
-            PyTarget(("pybridge/image",), ("tests/test_image_edges.py", "tests/test_preprocess.py")),
+            PyTarget(
+                ("pybridge/image",),
+                ("tests/test_image_containers.py", "tests/test_image_edges.py", "tests/test_preprocess.py"),
+            ),
             JavaTarget(("image.*",), ("image.*Test",)),
         ),
         Module(
