@@ -330,3 +330,28 @@ def test_a_missing_file_is_an_io_error_in_full(tmp_path):
     missing = tmp_path / "none.idx"
     assert refused(missing, "IO") == "cannot open: No such file or directory"
     assert refused(tmp_path, "IO", header_only=True).startswith("cannot ")
+
+
+def test_a_read_that_fails_after_open_is_an_io_error_in_full(tmp_path, monkeypatch):
+    path = idx.write_idx(tmp_path / "r.idx", np.array([1, 2], np.uint8))
+
+    def failing(error):
+        def first_read(_f):
+            raise error
+
+        return first_read
+
+    monkeypatch.setattr(idx, "_is_gzip", failing(OSError(5, "Input/output error")))
+    assert refused(path, "IO") == "cannot read: Input/output error"
+    assert refused(path, "IO", header_only=True) == "cannot read: Input/output error"
+    monkeypatch.setattr(idx, "_is_gzip", failing(OSError("no details")))  # no strerror: the error itself
+    assert refused(path, "IO") == "cannot read: no details"
+    assert refused(path, "IO", header_only=True) == "cannot read: no details"
+
+
+def test_a_plain_file_that_shrinks_while_it_is_read_is_truncated(tmp_path):
+    path = write(tmp_path, header(8, 8) + bytes(6), "s.idx")
+    # The size as it was when the header was checked (all 8 bytes there): two bytes more than there are now.
+    with open(path, "rb") as f, pytest.raises(errors.IdxError) as caught:
+        idx._read_plain(path, f, path.stat().st_size + 2)
+    assert str(caught.value) == f"{path}: TRUNCATED_DATA: expected 8 bytes of data, read 6"
