@@ -487,3 +487,31 @@ def test_the_corpus_bad_files_are_refused_in_full(name, line):
     with pytest.raises(errors.ImageError) as caught:
         pp.preprocess(IMAGES / name)
     assert str(caught.value) == f"{IMAGES / name}: {line}"
+
+
+# ---- the decoder's own refusals -----------------------------------------------------------------------------------
+
+
+def test_a_pillow_mode_outside_gray_palette_and_rgb_is_unsupported_in_full():
+    from PIL import Image
+
+    from pybridge.image import decoder
+
+    for mode in ("CMYK", "F", "YCbCr"):
+        with pytest.raises(errors.ImageError) as caught:
+            decoder._to_rgba(Image.new(mode, (2, 1)), "m.img")
+        assert (
+            str(caught.value) == f"m.img: UNSUPPORTED: expected a gray, palette or RGB image, found Pillow mode {mode}"
+        )
+    assert decoder._to_rgba(Image.new("LA", (2, 1), (9, 200)), "m.img").tolist() == [[[9, 9, 9, 200]] * 2]
+
+
+def test_a_decoder_that_disagrees_with_the_walk_on_the_size_is_corrupt_in_full():
+    from pybridge.image import decoder
+
+    data = SIG + ihdr(3, 2) + chunk(b"IDAT", zlib.compress(bytes(8))) + IEND  # 3 x 2 gray, each row a filter byte
+    assert decoder.gray(data, "d.png", containers.walk(data, "d.png")).shape == (2, 3)
+    claimed = containers.Container(pp.Header(pp.Format.PNG, 2, 3))
+    with pytest.raises(errors.ImageError) as caught:
+        decoder.gray(data, "d.png", claimed)
+    assert str(caught.value) == "d.png: CORRUPT: expected 2 x 3 pixels, the decoder gave 3 x 2"
