@@ -419,8 +419,9 @@ def run_python(
                     original = (work / mutant.filename).read_text()
                     (work / mutant.filename).write_text(mutant.source)
                     try:
-                        budget = 60 + 10 * sum(seconds[t] for t in chosen)
-                        status = _ask(socket_path, {"args": [*pytest_args, "-x", *chosen], "timeout": budget})
+                        budgets = {t: 5 + 10 * seconds[t] for t in chosen}
+                        request = {"args": [*pytest_args, "-x", *chosen], "budgets": budgets}
+                        status = _ask(socket_path, {**request, "timeout": 60 + sum(budgets.values())})
                     finally:
                         (work / mutant.filename).write_text(original)
                     killed = status != 0

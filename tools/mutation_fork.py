@@ -7,8 +7,9 @@ forks, and the child imports the rest of pybridge (the mutant among them) from s
 
     python tools/mutation_fork.py serve SOCKET WORKDIR FILE...   # tools/mutation.py starts and stops it
 
-A request is one JSON line: ``{"args": [pytest arguments], "timeout": seconds, "trace": [files] or null,
-"report": path or null}``; the answer is the child's exit status (-9 when it was killed on timeout). With
+A request is one JSON line: ``{"args": [pytest arguments], "timeout": seconds, "budgets": {test: seconds},
+"trace": [files] or null, "report": path or null}``; the answer is the child's exit status (-9 when the whole run
+timed out, 124 when one test overran its budget). With
 ``trace``, the child records which lines of those files each test ran (and which ran outside any test: at
 import or collection) and how long each test took, and writes them as JSON to ``report``.
 
@@ -98,6 +99,25 @@ class LineTrace:
             json.dump(payload, sink)
 
 
+class TestAlarm:
+    """Ends the run (status 124, a kill) when one test takes longer than its budget: a mutant that loops forever
+    costs one test's budget, not the whole run's."""
+
+    def __init__(self, budgets: dict[str, float]):
+        self.budgets = budgets
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        import signal
+
+        signal.signal(signal.SIGALRM, lambda *_: os._exit(124))
+        signal.setitimer(signal.ITIMER_REAL, self.budgets.get(item.nodeid, 60.0))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def _child(workdir: str, request: dict) -> int:
     # Only the first (traced) run writes bytecode: pytest's rewritten test modules, which no mutant changes.
     # pybridge's bytecode is compiled beforehand with checked hashes, so a mutated module is compiled afresh.
@@ -106,6 +126,8 @@ def _child(workdir: str, request: dict) -> int:
     sys.path.insert(0, workdir)
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # pytest's report; errors of this code go to the server's log
     plugins: list[object] = [NoJvm()]
+    if request.get("budgets"):
+        plugins.append(TestAlarm(request["budgets"]))
     trace = None
     if request.get("trace"):
         trace = LineTrace(request["trace"])
