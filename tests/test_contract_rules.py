@@ -103,7 +103,20 @@ REFUSED = {
     "format missing": (_set("format", _DELETE), 'expected a key "format" in the document'),
     "format null": (_set("format", None), 'expected a key "format" in the document'),
     "format 2": (_set("format", "x/2"), 'expected format "digitbridge-contract/1", found "x/2"'),
+    "format a number": (_set("format", 1), "expected a string at format, found the number 1"),
     "name a number": (_set("name", 3), "expected a string at name, found the number 3"),
+    "name missing": (_set("name", _DELETE), 'expected a key "name" in the document'),
+    "preprocessing missing": (_set("preprocessing", _DELETE), 'expected a key "preprocessing" in the document'),
+    "pixel scale a number": (
+        _set("preprocessing.pixel_scale", 255),
+        "expected a string at preprocessing.pixel_scale, found the number 255",
+    ),
+    "size missing": (_set("preprocessing.size", _DELETE), 'expected a key "size" in preprocessing'),
+    "size an object": (_set("preprocessing.size", {}), "expected an array at preprocessing.size, found an object"),
+    "input missing": (_set("input", _DELETE), 'expected a key "input" in the document'),
+    "output missing": (_set("output", _DELETE), 'expected a key "output" in the document'),
+    "labels missing": (_set("labels", _DELETE), 'expected a key "labels" in the document'),
+    "golden missing": (_set("golden", _DELETE), 'expected a key "golden" in the document'),
     "preprocessing a string": (
         _set("preprocessing", "s"),
         'expected an object at preprocessing, found the string "s"',
@@ -383,6 +396,7 @@ def card_error(tmp_path, text: str) -> errors.ModelError:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
+        ("[]", "expected an object at the document, found an array of 0"),
         ('{"name": 1}', "expected a string at name, found the number 1"),
         ('{"test_accuracy": -0.01}', "expected a fraction from 0 to 1 at test_accuracy, found the number -0.01"),
         ('{"flops_per_image": 1.5}', "expected a whole number at flops_per_image, found the number 1.5"),
