@@ -195,6 +195,22 @@ REFUSED = {
     "golden an array": (_set("golden", []), "expected an object at golden, found an array of 0"),
     "atol missing": (_set("golden.atol", _DELETE), 'expected a key "atol" in golden'),
     "atol true": (_set("golden.atol", True), "expected a number at golden.atol, found true"),
+    "atol 0": (_set("golden.atol", 0), "expected golden.atol > 0 and <= 0.001, found the number 0"),
+    "images a string": (
+        _set("golden.images_uint8", "x"),
+        'expected an array at golden.images_uint8, found the string "x"',
+    ),
+    "probabilities missing": (_set("golden.probabilities", _DELETE), 'expected a key "probabilities" in golden'),
+    "a probabilities row short": (
+        lambda d: d["golden"].update(probabilities=d["golden"]["probabilities"][:7]),
+        "expected one golden.probabilities row per image (8), found 7",
+    ),
+    "input name a number": (_set("input.name", 1), "expected a string at input.name, found the number 1"),
+    "output dtype a number": (_set("output.dtype", 32), "expected a string at output.dtype, found the number 32"),
+    "output shape a string": (
+        _set("output.shape", "N,10"),
+        'expected an array at output.shape, found the string "N,10"',
+    ),
     "atol negative": (_set("golden.atol", -1e-5), "expected golden.atol > 0 and <= 0.001, found the number -1e-05"),
     "atol above": (_set("golden.atol", 0.002), "expected golden.atol > 0 and <= 0.001, found the number 0.002"),
     "source a number": (_set("golden.source", 1), "expected a string at golden.source, found the number 1"),
