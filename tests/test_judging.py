@@ -84,6 +84,7 @@ def test_negative_zero_is_not_bit_identical_but_within_tolerance():
 def test_a_pair_passes_only_with_full_agreement_within_tolerance(agreement, within, passed):
     pair = compare.PairStats("r", "o", 3, agreement, 0, 0, 0, 0, 1, 1, 0, [], within)
     assert pair.passed is passed
+    assert pair.budget is None  # without one of its own, the comparison's budget (the JSON says null)
 
 
 # ---- judge: checks (a)-(f) ------------------------------------------------------------------------------------
