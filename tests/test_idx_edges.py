@@ -355,3 +355,14 @@ def test_a_plain_file_that_shrinks_while_it_is_read_is_truncated(tmp_path):
     with open(path, "rb") as f, pytest.raises(errors.IdxError) as caught:
         idx._read_plain(path, f, path.stat().st_size + 2)
     assert str(caught.value) == f"{path}: TRUNCATED_DATA: expected 8 bytes of data, read 6"
+
+
+def test_a_header_and_an_array_are_values(tmp_path):
+    import dataclasses
+
+    read = idx.read_idx(idx.write_idx(tmp_path / "v.idx", np.array([1, 2], np.uint8)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.header.gzip = True  # what a reader reported cannot change after the checks
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.data = np.zeros(2, np.uint8)
+    assert read.header == idx.IdxHeader(idx.IdxType.UBYTE, (2,), False)
