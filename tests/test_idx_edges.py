@@ -366,3 +366,34 @@ def test_a_header_and_an_array_are_values(tmp_path):
     with pytest.raises(dataclasses.FrozenInstanceError):
         read.data = np.zeros(2, np.uint8)
     assert read.header == idx.IdxHeader(idx.IdxType.UBYTE, (2,), False)
+
+
+def test_the_gzip_member_is_deflate_level_6_exactly():
+    # Random bytes from a 4-letter alphabet: levels 5, 6 and 7 give three different streams for these.
+    payload = np.random.default_rng(0).integers(0, 4, 20000, dtype=np.uint8).tobytes()
+    body = idx.gzip_member(payload)[10:-8]
+    streams = {}
+    for level in (5, 6, 7):
+        deflater = zlib.compressobj(level, zlib.DEFLATED, -15)
+        streams[level] = deflater.compress(payload) + deflater.flush()
+    assert len(set(streams.values())) == 3 and body == streams[6]
+
+
+def test_a_dataset_is_a_value(tmp_path):
+    import dataclasses
+
+    images = idx.write_idx(tmp_path / "i.idx", np.zeros((1, 2, 2), np.uint8))
+    labels = idx.write_idx(tmp_path / "l.idx", np.zeros(1, np.uint8))
+    data = idx.load_dataset(images, labels, side=2)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        data.labels = data.images
+
+
+def test_the_command_names_itself_and_says_what_it_does(capsys):
+    with pytest.raises(SystemExit) as caught:
+        idx.main(["--help"])
+    assert caught.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: python -m pybridge.idx [-h] [--json] [--debug] FILE [FILE ...]\n\n")
+    assert "\nCheck IDX files and print their header and checksum.\n" in help_text
+    assert "  --json      one JSON object per file\n" in help_text
