@@ -397,3 +397,16 @@ def test_the_command_names_itself_and_says_what_it_does(capsys):
     assert help_text.startswith("usage: python -m pybridge.idx [-h] [--json] [--debug] FILE [FILE ...]\n\n")
     assert "\nCheck IDX files and print their header and checksum.\n" in help_text
     assert "  --json      one JSON object per file\n" in help_text
+
+
+def test_python_m_pybridge_idx_runs_the_command(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = idx.write_idx(tmp_path / "m.idx", np.array([4], np.uint8))
+    done = subprocess.run(
+        [sys.executable, "-m", "pybridge.idx", str(path)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, idx.summary_line(idx.read_idx(path).describe()) + "\n")
