@@ -225,3 +225,13 @@ def test_a_digit_box_clears_ink_of_other_digits():
     line = pp.segment(png(gray))
     assert [d.box for d in line.digits] == [Box(2, 2, 20, 20), Box(19, 2, 12, 11)]
     assert (line.digits[0].pixels == pp.preprocess(png(only_l)).pixels).all()
+
+
+def test_the_area_filter_gives_the_same_bytes_in_blocks_of_rows(monkeypatch):
+    from pybridge.image import area_filter
+
+    values = np.random.default_rng(7).integers(0, 256, (37, 23), dtype=np.uint8)
+    whole = area_filter.area_resize(values, 9, 5)
+    monkeypatch.setattr(area_filter, "_BLOCK_ROWS", 4)  # large images are resized a block of rows at a time
+    assert np.array_equal(area_filter.area_resize(values, 9, 5), whole)
+    assert np.array_equal(area_filter.area_resize(values, 23, 37), values)  # the identity, across blocks too
