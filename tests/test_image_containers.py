@@ -140,6 +140,19 @@ ACCEPTED = {
         2,
     ),
     "gif whose LZW data has no end code": (gif(blocks=frame(PIXELS_8[:-1])), "GIF", 4, 2),
+    # 4200 one-pixel codes: the code table fills up at 4096 entries and the walk stops adding to it
+    "gif whose LZW table fills up": (
+        gif(w=4200, h=1, blocks=frame([4] + [i % 2 for i in range(4200)] + [5], w=4200, h=1) + b";"),
+        "GIF",
+        4200,
+        1,
+    ),
+    "gif with table-size bits but no global table": (
+        gif(packed=0x01, table=b"", blocks=frame(PIXELS_8, packed=0x80, table=bytes(6)) + b";"),
+        "GIF",
+        4,
+        2,
+    ),
     "gif of 1 x 1": (gif(w=1, h=1, blocks=frame([4, 0, 5], w=1, h=1)), "GIF", 1, 1),
     "bmp": (bmp(), "BMP", 2, 2),
     "bmp top-down": (bmp(h=-2), "BMP", 2, 2),
@@ -341,6 +354,10 @@ REFUSED = {
         "CORRUPT: expected 8 pixels from the LZW data, found 5",
     ),
     "gif LZW end code early": (gif(blocks=frame([4, 0, 5])), "CORRUPT: expected 8 pixels from the LZW data, found 1"),
+    "gif ending before the LZW code size": (
+        gif(blocks=descriptor()),
+        "TRUNCATED: expected the LZW minimum code size (1 bytes at byte 29), found 0 bytes",
+    ),
     # BMP
     "bmp header cut": (
         b"BM" + bytes(10),
@@ -449,8 +466,11 @@ def test_png_chunks_the_decoder_does_not_need_are_dropped():
     text, unknown = chunk(b"tEXt", b"a\0b"), chunk(b"zzZz", b"x")
     palette, alpha = chunk(b"PLTE", bytes(6)), chunk(b"tRNS", b"\0")
     dropped = containers.walk(png(ihdr(3, 2), text, IDAT, unknown, IEND, b"after"), "p")
-    assert dropped.header == pp.Header(pp.Format.PNG, 3, 2) and dropped.frame is None
+    assert dropped.header == pp.Header(pp.Format.PNG, 3, 2) and dropped.frame is None and dropped.table == 0
     assert dropped.decoded == png(ihdr(3, 2), IDAT, IEND)
+    # A second IHDR is the decoder's to judge: kept, where the text chunk beside it is dropped.
+    again = containers.walk(png(ihdr(3, 2), text, ihdr(5, 5), IDAT, IEND), "p")
+    assert again.header.width == 3 and again.decoded == png(ihdr(3, 2), ihdr(5, 5), IDAT, IEND)
     kept = png(ihdr(3, 2), palette, alpha, IDAT, IDAT, IEND)
     assert containers.walk(kept, "p").decoded is None
     assert containers.walk(kept + b"after", "p").decoded is None  # nothing dropped: the decoder reads the file
@@ -515,3 +535,20 @@ def test_a_decoder_that_disagrees_with_the_walk_on_the_size_is_corrupt_in_full()
     with pytest.raises(errors.ImageError) as caught:
         decoder.gray(data, "d.png", claimed)
     assert str(caught.value) == "d.png: CORRUPT: expected 2 x 3 pixels, the decoder gave 3 x 2"
+
+
+@pytest.mark.parametrize("marker", [0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF])
+def test_every_other_frame_type_is_a_frame_header_and_unsupported(marker):
+    with pytest.raises(errors.ImageError) as caught:
+        pp.read_header(SOI + sof(marker) + SOS + EOI, "f.jpg")
+    assert str(caught.value) == (
+        "f.jpg: UNSUPPORTED: expected a baseline, extended or progressive Huffman JPEG, found frame type "
+        f"FF {marker:02X}"
+    )
+
+
+@pytest.mark.parametrize("marker", [0xC4, 0xC8, 0xCC])  # DHT, JPG and DAC sit among the frame types but are not
+def test_tables_between_the_frame_types_are_not_frame_headers(marker):
+    with pytest.raises(errors.ImageError) as caught:
+        pp.read_header(SOI + seg(marker, bytes(8)) + SOS + EOI, "t.jpg")
+    assert str(caught.value) == "t.jpg: CORRUPT: expected a frame header (SOF) before the first scan, found none"
