@@ -161,6 +161,8 @@ ACCEPTED = {
     "bmp RLE4": (bmp(bits=4, compression=2, rows=b"\0\1", size_image=2), "BMP", 2, 2),
     "bmp RLE8 whose data size is not given": (bmp(bits=8, compression=1, rows=b"\0"), "BMP", 2, 2),
     "bmp bit fields": (bmp(bits=16, compression=3), "BMP", 2, 2),
+    "bmp of 16 bits": (bmp(bits=16), "BMP", 2, 2),
+    "bmp of 1 bit": (bmp(bits=1, colours=2), "BMP", 2, 2),
     "bmp of 256 colours in 8 bits": (bmp(bits=8, colours=256), "BMP", 2, 2),
     "bmp of 24 bits: the colour count is not checked": (bmp(colours=300), "BMP", 2, 2),
     "bmp of 1 x 1": (bmp(w=1, h=1), "BMP", 1, 1),
@@ -552,3 +554,20 @@ def test_tables_between_the_frame_types_are_not_frame_headers(marker):
     with pytest.raises(errors.ImageError) as caught:
         pp.read_header(SOI + seg(marker, bytes(8)) + SOS + EOI, "t.jpg")
     assert str(caught.value) == "t.jpg: CORRUPT: expected a frame header (SOF) before the first scan, found none"
+
+
+def test_luma_rounds_half_up_at_exactly_half():
+    import io
+
+    from PIL import Image
+
+    # Colours whose 299 r + 587 g + 114 b is 1000 k + 500 (rounds up) and 1000 k + 499 (rounds down).
+    half, below = (
+        next((r, g, 0) for r in range(256) for g in range(256) if (299 * r + 587 * g) % 1000 == rest)
+        for rest in (500, 499)
+    )
+    for rgb in (half, below):
+        out = io.BytesIO()
+        Image.new("RGB", (1, 1), rgb).save(out, "PNG")
+        luma = 299 * rgb[0] + 587 * rgb[1] + 114 * rgb[2]
+        assert pp.decode_gray(out.getvalue())[1].tolist() == [[(luma + 500) // 1000]]
