@@ -571,3 +571,17 @@ def test_luma_rounds_half_up_at_exactly_half():
         Image.new("RGB", (1, 1), rgb).save(out, "PNG")
         luma = 299 * rgb[0] + 587 * rgb[1] + 114 * rgb[2]
         assert pp.decode_gray(out.getvalue())[1].tolist() == [[(luma + 500) // 1000]]
+
+
+def test_a_gif_of_four_colours_keeps_every_index():
+    import io
+
+    from PIL import Image
+
+    im = Image.new("P", (4, 1))
+    im.putpalette([0, 0, 0, 255, 255, 255, 100, 100, 100, 200, 200, 200])
+    im.putdata([0, 1, 2, 3])
+    out = io.BytesIO()
+    im.save(out, "GIF", optimize=False)
+    assert containers.walk(out.getvalue(), "g").table == 4
+    assert pp.decode_gray(out.getvalue())[1].tolist() == [[0, 255, 100, 200]]
