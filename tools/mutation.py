@@ -334,7 +334,7 @@ def _killed_last_time(results: Path) -> set[str]:
     if not results.exists():
         return set()
     records = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
-    return {r["id"] for r in records if r.get("id") and r["status"] not in (0, None)}
+    return {r["id"] for r in records if r.get("id") and r.get("killed", r["status"] not in (0, None))}
 
 
 def run_python(
@@ -412,9 +412,12 @@ def run_python(
             for done, mutant in enumerate(mutants, 1):
                 chosen = _covering(mutant, spans[mutant.filename], work, by_test, outside, every)
                 began = time.monotonic()
+                key = f"py {mutant.filename} | {mutant.original.strip()} | {mutant.mutated}"
                 if _identity(mutant) in killed_before:
                     status, killed = "killed last time", True
                     tally.reused += 1
+                elif reuse and key in equivalent:  # judged already; only new tests are what a rerun is for
+                    status, killed = "listed as equivalent", False
                 elif chosen:
                     original = (work / mutant.filename).read_text()
                     (work / mutant.filename).write_text(mutant.source)
@@ -435,6 +438,7 @@ def run_python(
                     "mutated": mutant.mutated,
                     "tests": len(chosen),
                     "status": status,
+                    "killed": killed,
                     "seconds": round(time.monotonic() - began, 2),
                 }
                 results.write(json.dumps(record) + "\n")
@@ -443,7 +447,6 @@ def run_python(
                 if killed:
                     tally.killed += 1
                 else:
-                    key = f"py {mutant.filename} | {mutant.original.strip()} | {mutant.mutated}"
                     if key in equivalent:
                         tally.equivalent += 1
                     untested = "" if chosen else " (no test runs this line)"
@@ -662,8 +665,8 @@ def main() -> int:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="Python: count a mutant the last run killed as killed without running it again (only when tests were "
-        "only added since; the table says how many)",
+        help="Python: count a mutant the last run killed as killed, and one listed as equivalent as survived, "
+        "without running either again (only when tests were only added since; the table says how many kills)",
     )
     args = parser.parse_args()
     args.out = args.out.resolve()
