@@ -160,7 +160,7 @@ gpu-check:
 drift: data $(JAR)
 	$(VPY) -m pybridge.compare --runtimes $(DRIFT_RUNTIMES) --json reports/drift/drift.json
 
-# Mutation testing: PIT for the Java library, mutmut for pybridge's core; per-module table, survivors in
+# Mutation testing: PIT for the Java library, mutmut's mutants of pybridge's core; per-module table, survivors in
 # reports/mutation/survivors.txt, exit 1 when a module misses its target (tools/mutation.py lists them).
 MODULE ?= all
 LANGUAGE ?= both

@@ -103,7 +103,20 @@ REFUSED = {
     "format missing": (_set("format", _DELETE), 'expected a key "format" in the document'),
     "format null": (_set("format", None), 'expected a key "format" in the document'),
     "format 2": (_set("format", "x/2"), 'expected format "digitbridge-contract/1", found "x/2"'),
+    "format a number": (_set("format", 1), "expected a string at format, found the number 1"),
     "name a number": (_set("name", 3), "expected a string at name, found the number 3"),
+    "name missing": (_set("name", _DELETE), 'expected a key "name" in the document'),
+    "preprocessing missing": (_set("preprocessing", _DELETE), 'expected a key "preprocessing" in the document'),
+    "pixel scale a number": (
+        _set("preprocessing.pixel_scale", 255),
+        "expected a string at preprocessing.pixel_scale, found the number 255",
+    ),
+    "size missing": (_set("preprocessing.size", _DELETE), 'expected a key "size" in preprocessing'),
+    "size an object": (_set("preprocessing.size", {}), "expected an array at preprocessing.size, found an object"),
+    "input missing": (_set("input", _DELETE), 'expected a key "input" in the document'),
+    "output missing": (_set("output", _DELETE), 'expected a key "output" in the document'),
+    "labels missing": (_set("labels", _DELETE), 'expected a key "labels" in the document'),
+    "golden missing": (_set("golden", _DELETE), 'expected a key "golden" in the document'),
     "preprocessing a string": (
         _set("preprocessing", "s"),
         'expected an object at preprocessing, found the string "s"',
@@ -182,6 +195,22 @@ REFUSED = {
     "golden an array": (_set("golden", []), "expected an object at golden, found an array of 0"),
     "atol missing": (_set("golden.atol", _DELETE), 'expected a key "atol" in golden'),
     "atol true": (_set("golden.atol", True), "expected a number at golden.atol, found true"),
+    "atol 0": (_set("golden.atol", 0), "expected golden.atol > 0 and <= 0.001, found the number 0"),
+    "images a string": (
+        _set("golden.images_uint8", "x"),
+        'expected an array at golden.images_uint8, found the string "x"',
+    ),
+    "probabilities missing": (_set("golden.probabilities", _DELETE), 'expected a key "probabilities" in golden'),
+    "a probabilities row short": (
+        lambda d: d["golden"].update(probabilities=d["golden"]["probabilities"][:7]),
+        "expected one golden.probabilities row per image (8), found 7",
+    ),
+    "input name a number": (_set("input.name", 1), "expected a string at input.name, found the number 1"),
+    "output dtype a number": (_set("output.dtype", 32), "expected a string at output.dtype, found the number 32"),
+    "output shape a string": (
+        _set("output.shape", "N,10"),
+        'expected an array at output.shape, found the string "N,10"',
+    ),
     "atol negative": (_set("golden.atol", -1e-5), "expected golden.atol > 0 and <= 0.001, found the number -1e-05"),
     "atol above": (_set("golden.atol", 0.002), "expected golden.atol > 0 and <= 0.001, found the number 0.002"),
     "source a number": (_set("golden.source", 1), "expected a string at golden.source, found the number 1"),
@@ -383,6 +412,7 @@ def card_error(tmp_path, text: str) -> errors.ModelError:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
+        ("[]", "expected an object at the document, found an array of 0"),
         ('{"name": 1}', "expected a string at name, found the number 1"),
         ('{"test_accuracy": -0.01}', "expected a fraction from 0 to 1 at test_accuracy, found the number -0.01"),
         ('{"flops_per_image": 1.5}', "expected a whole number at flops_per_image, found the number 1.5"),

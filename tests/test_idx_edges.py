@@ -330,3 +330,83 @@ def test_a_missing_file_is_an_io_error_in_full(tmp_path):
     missing = tmp_path / "none.idx"
     assert refused(missing, "IO") == "cannot open: No such file or directory"
     assert refused(tmp_path, "IO", header_only=True).startswith("cannot ")
+
+
+def test_a_read_that_fails_after_open_is_an_io_error_in_full(tmp_path, monkeypatch):
+    path = idx.write_idx(tmp_path / "r.idx", np.array([1, 2], np.uint8))
+
+    def failing(error):
+        def first_read(_f):
+            raise error
+
+        return first_read
+
+    monkeypatch.setattr(idx, "_is_gzip", failing(OSError(5, "Input/output error")))
+    assert refused(path, "IO") == "cannot read: Input/output error"
+    assert refused(path, "IO", header_only=True) == "cannot read: Input/output error"
+    monkeypatch.setattr(idx, "_is_gzip", failing(OSError("no details")))  # no strerror: the error itself
+    assert refused(path, "IO") == "cannot read: no details"
+    assert refused(path, "IO", header_only=True) == "cannot read: no details"
+
+
+def test_a_plain_file_that_shrinks_while_it_is_read_is_truncated(tmp_path):
+    path = write(tmp_path, header(8, 8) + bytes(6), "s.idx")
+    # The size as it was when the header was checked (all 8 bytes there): two bytes more than there are now.
+    with open(path, "rb") as f, pytest.raises(errors.IdxError) as caught:
+        idx._read_plain(path, f, path.stat().st_size + 2)
+    assert str(caught.value) == f"{path}: TRUNCATED_DATA: expected 8 bytes of data, read 6"
+
+
+def test_a_header_and_an_array_are_values(tmp_path):
+    import dataclasses
+
+    read = idx.read_idx(idx.write_idx(tmp_path / "v.idx", np.array([1, 2], np.uint8)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.header.gzip = True  # what a reader reported cannot change after the checks
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.data = np.zeros(2, np.uint8)
+    assert read.header == idx.IdxHeader(idx.IdxType.UBYTE, (2,), False)
+
+
+def test_the_gzip_member_is_deflate_level_6_exactly():
+    # Random bytes from a 4-letter alphabet: levels 5, 6 and 7 give three different streams for these.
+    payload = np.random.default_rng(0).integers(0, 4, 20000, dtype=np.uint8).tobytes()
+    body = idx.gzip_member(payload)[10:-8]
+    streams = {}
+    for level in (5, 6, 7):
+        deflater = zlib.compressobj(level, zlib.DEFLATED, -15)
+        streams[level] = deflater.compress(payload) + deflater.flush()
+    assert len(set(streams.values())) == 3 and body == streams[6]
+
+
+def test_a_dataset_is_a_value(tmp_path):
+    import dataclasses
+
+    images = idx.write_idx(tmp_path / "i.idx", np.zeros((1, 2, 2), np.uint8))
+    labels = idx.write_idx(tmp_path / "l.idx", np.zeros(1, np.uint8))
+    data = idx.load_dataset(images, labels, side=2)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        data.labels = data.images
+
+
+def test_the_command_names_itself_and_says_what_it_does(capsys):
+    with pytest.raises(SystemExit) as caught:
+        idx.main(["--help"])
+    assert caught.value.code == 0
+    help_text = capsys.readouterr().out
+    assert help_text.startswith("usage: python -m pybridge.idx [-h] [--json] [--debug] FILE [FILE ...]\n\n")
+    assert "\nCheck IDX files and print their header and checksum.\n" in help_text
+    assert "  --json      one JSON object per file\n" in help_text
+
+
+def test_python_m_pybridge_idx_runs_the_command(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    path = idx.write_idx(tmp_path / "m.idx", np.array([4], np.uint8))
+    done = subprocess.run(
+        [sys.executable, "-m", "pybridge.idx", str(path)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, idx.summary_line(idx.read_idx(path).describe()) + "\n")

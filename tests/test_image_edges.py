@@ -287,3 +287,49 @@ def test_a_lighter_digit_reaches_the_model_as_bright_as_a_single_image_of_it():
     line = pp.segment(png(gray))
     assert len(line.digits) == 2 and line.digits[1].pixels.max() == 255
     assert (line.digits[1].pixels == pp.preprocess(png(alone)).pixels).all()
+
+
+def test_the_area_filter_gives_the_same_bytes_in_blocks_of_rows(monkeypatch):
+    from pybridge.image import area_filter
+
+    values = np.random.default_rng(7).integers(0, 256, (37, 23), dtype=np.uint8)
+    whole = area_filter.area_resize(values, 9, 5)
+    monkeypatch.setattr(area_filter, "_BLOCK_ROWS", 4)  # large images are resized a block of rows at a time
+    assert np.array_equal(area_filter.area_resize(values, 9, 5), whole)
+    assert np.array_equal(area_filter.area_resize(values, 23, 37), values)  # the identity, across blocks too
+
+
+def test_a_digit_heavy_at_one_side_is_held_inside_the_field():
+    gray = np.zeros((60, 60), np.uint8)
+    gray[10, 10:50] = 255  # a thin top stroke and a heavy right one: the centre of mass pulls the digit off the field
+    gray[10:50, 44:50] = 255
+    assert pp.preprocess(png(gray)).offset == (0, 6)
+    assert pp.preprocess(png(gray.T)).offset == (6, 0)
+
+
+def test_describe_says_what_was_done_in_json_values():
+    gray = np.full((9, 9), 230, np.uint8)
+    gray[2:7, 4] = 20
+    assert pp.preprocess(png(gray)).describe() == {
+        "mode": "mnist",
+        "format": "PNG",
+        "size": [9, 9],
+        "polarity": "dark-on-light",
+        "background": 25,
+        "ink_max": 235,
+        "box": [4, 2, 1, 5],
+        "scaled": [4, 20],
+        "offset": [13, 5],
+    }
+    raw = pp.preprocess(png(gray), pp.Mode.RAW)
+    assert not raw.pixels.flags.writeable and raw.offset == (0, 0) and raw.scaled == (28, 28)
+    assert raw.describe()["polarity"] == "not-tested" and raw.describe()["box"] == [0, 0, 9, 9]
+    assert (pp.Mode("mnist"), pp.Mode("raw")) == (pp.Mode.MNIST, pp.Mode.RAW)
+
+
+def test_bytes_without_a_name_are_called_bytes():
+    from pybridge.image import image_format
+
+    with pytest.raises(errors.ImageError) as caught:
+        image_format.sniff(b"")
+    assert str(caught.value) == "<bytes>: EMPTY_FILE: expected an image, found an empty file (0 bytes)"

@@ -84,6 +84,7 @@ def test_negative_zero_is_not_bit_identical_but_within_tolerance():
 def test_a_pair_passes_only_with_full_agreement_within_tolerance(agreement, within, passed):
     pair = compare.PairStats("r", "o", 3, agreement, 0, 0, 0, 0, 1, 1, 0, [], within)
     assert pair.passed is passed
+    assert pair.budget is None  # without one of its own, the comparison's budget (the JSON says null)
 
 
 # ---- judge: checks (a)-(f) ------------------------------------------------------------------------------------
@@ -330,3 +331,25 @@ def test_check_f_keeps_every_runtimes_fragile_images(tmp_path):
         measurement(tmp_path, [out("a", tiny), out("b", tiny)]), labels[:1], compare.Tolerance(0.0, 0.0, "t")
     )
     assert floor.fragile == []
+
+
+def test_each_pair_is_judged_by_its_own_budget_and_fragile_images_by_the_largest(tmp_path):
+    labels = np.array([0, 1])
+    ref = np.zeros((2, 10), dtype=np.float32)
+    ref[0, [0, 1]] = [0.75, 0.25]  # margin 0.5
+    ref[1, [1, 2]] = [0.5, 0.375]  # margin 0.125: fragile under a budget of 0.25, not under 0.0625
+    outputs = [out("a", ref), out("b", ref + np.float32(0.125)), out("c", ref + np.float32(0.0625))]
+    default = compare.Tolerance(0.0625, 0.0, "default")
+    loose, tight = compare.Tolerance(0.25, 0.0, "loose"), compare.Tolerance(0.03125, 0.0, "tight")
+    result = compare.judge(measurement(tmp_path, outputs), labels, default, budgets={"b": loose, "c": tight})
+    assert [(p.other, p.budget, p.within_tolerance) for p in result.pairs] == [("b", loose, True), ("c", tight, False)]
+    assert result.failures == ["(d) c vs a: max |diff| 0.0625 exceeds atol 0.03125 + rtol 0 (tight)"]
+    assert result.tolerance == loose and [f["index"] for f in result.fragile] == [1]
+    # A runtime without a budget of its own is judged by the comparison's.
+    partly = compare.judge(measurement(tmp_path, outputs), labels, default, budgets={"b": loose})
+    assert [p.budget for p in partly.pairs] == [loose, default] and partly.failures == []
+    unbudgeted = compare.judge(measurement(tmp_path, outputs), labels, default)
+    assert unbudgeted.tolerance == default and unbudgeted.fragile == []
+    assert unbudgeted.failures == ["(d) b vs a: max |diff| 0.125 exceeds atol 0.0625 + rtol 0 (default)"]
+    alone = compare.judge(measurement(tmp_path, outputs[:1]), labels, tight)
+    assert alone.pairs == [] and alone.tolerance == tight and alone.passed

@@ -4,11 +4,15 @@ Each module names the code it mutates in both languages and the tests that must 
 
 - Java: PIT (command line) mutates the library's classes and runs the JUnit 5 tests that cover each mutant. All
   selected modules go to one PIT run (one coverage analysis); its mutations.xml is split per module afterwards.
-- Python: mutmut 2.5.1 mutates a copy of pybridge (build/mutation/py-MODULE/work), so the checkout is never left
-  mutated and work can go on beside a run. The tests run in a fork server (tools/mutation_fork.py) that has the
-  third-party packages imported already. mutmut counts only a test exit status of 1 as a kill; the server's client
-  turns every non-zero status into 1, so a mutant that breaks the import or crashes pytest is killed too. A mutant
-  that makes the tests time out is counted as killed, as PIT does.
+- Python: mutmut 2.5.1's mutation operators (used as a library) make the mutants of each module's files; this tool
+  runs them in a copy of pybridge (build/mutation/py-MODULE/work), so the checkout is never left mutated and work
+  can go on beside a run. mutmut's own runner is not used: its result cache broke runs after 60-70 mutants, and it
+  counted only a test exit status of 1 as a kill. The tests run in a fork server (tools/mutation_fork.py) that has
+  the third-party packages and the untouched part of pybridge imported already. A first, traced run of the module's
+  tests records which statements of the mutated files each test runs; each mutant then runs, with -x, only the
+  tests that ran its statement, fastest first (all of them for a statement that runs at import). Every non-zero
+  exit (a failing test, an import error, a crash) and every timeout is a kill, as PIT counts them; a mutant whose
+  statement no test runs survives without a run. Tests that start the JVM are left out (they check Java).
 
 A survivor judged equivalent (no test can tell it from the original) is listed in tests/mutation-equivalent.txt as
 `KEY :: why`, KEY being the line this tool writes for it in reports/mutation/survivors.txt. The score is
@@ -19,9 +23,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -55,7 +59,7 @@ class JavaTarget:
 @dataclass(frozen=True)
 class Module:
     name: str
-    target: float
+    target: float | None  # None: measured and reported only
     python: PyTarget | None = None
     java: JavaTarget | None = None
 
@@ -87,11 +91,22 @@ MODULES = {
             PyTarget(("pybridge/idx.py",), ("tests/test_idx_edges.py", "tests/test_idx.py")),
             JavaTarget(("idx.*",), ("idx.*Test",)),
         ),
-        Module("runtimes", 0.85, PyTarget(("pybridge/runtimes/base.py",), ("tests/test_runtimes.py",))),
+        # The runtime layer's own code; the runtimes behind it (ONNX Runtime, the JVM, Keras) are not mutated.
+        Module(
+            "runtimes",
+            None,  # measured and reported, no target yet
+            PyTarget(
+                ("pybridge/runtimes/base.py", "pybridge/runtimes/spec.py"),
+                ("tests/test_runtimes.py", "tests/test_runtime_specs.py"),
+            ),
+        ),
         Module(
             "image",
             0.85,
-            PyTarget(("pybridge/image",), ("tests/test_image_edges.py", "tests/test_preprocess.py")),
+            PyTarget(
+                ("pybridge/image",),
+                ("tests/test_image_containers.py", "tests/test_image_edges.py", "tests/test_preprocess.py"),
+            ),
             JavaTarget(("image.*",), ("image.*Test",)),
         ),
         Module(
@@ -109,12 +124,13 @@ MODULES = {
 class Tally:
     module: str
     language: str
-    target: float
+    target: float | None
     mutants: int = 0
     killed: int = 0
     survivors: list[tuple[str, str]] = field(default_factory=list)  # (key, where)
     equivalent: int = 0
     seconds: float = 0.0
+    reused: int = 0  # Python, --reuse: kills taken from the last run
 
     @property
     def survived(self) -> int:
@@ -127,7 +143,7 @@ class Tally:
 
     @property
     def met(self) -> bool:
-        return self.score >= self.target
+        return self.target is None or self.score >= self.target
 
 
 def read_equivalent() -> dict[str, str]:
@@ -139,7 +155,7 @@ def read_equivalent() -> dict[str, str]:
     return equivalent
 
 
-# --- Python: mutmut -------------------------------------------------------------------------------------------
+# --- Python: mutmut's mutations, our runner -------------------------------------------------------------------
 
 
 def _existing_tests(tests: tuple[str, ...]) -> list[str]:
@@ -147,7 +163,7 @@ def _existing_tests(tests: tuple[str, ...]) -> list[str]:
 
 
 def _scratch_copy(work: Path) -> None:
-    """A copy of pybridge and tests (the code mutmut edits and hashes); everything else is linked."""
+    """A copy of pybridge and tests (the code that is mutated); everything else is linked."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -161,93 +177,303 @@ def _scratch_copy(work: Path) -> None:
     (work / "tests" / "data").symlink_to(ROOT / "tests" / "data")
 
 
-def _patch_for(work: Path, files: tuple[str, ...], only: tuple[str, ...]) -> Path:
-    """A unified diff that 'adds' the lines of the chosen definitions, for mutmut's --use-patch-file."""
-    chunks = []
+def _python_files(files: tuple[str, ...]) -> list[str]:
+    """The .py files named, folders expanded."""
+    result = []
     for name in files:
-        path = work / name
-        lines = path.read_text().splitlines()
-        tree = ast.parse(path.read_text())
-        chunks.append(f"--- a/{name}\n+++ b/{name}\n")
-        for node in tree.body:
-            if getattr(node, "name", None) in only:
-                start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-                body = lines[start - 1 : node.end_lineno]
-                chunks.append(f"@@ -0,0 +{start},{len(body)} @@\n" + "".join(f"+{line}\n" for line in body))
-    patch = work.parent / "only.patch"
-    patch.write_text("".join(chunks))
-    return patch
+        path = ROOT / name
+        found = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        result += [str(p.relative_to(ROOT)) for p in found]
+    return result
 
 
-def run_python(module: Module, python: str, out: Path, equivalent: dict[str, str]) -> Tally:
+@dataclass(frozen=True)
+class PyMutant:
+    filename: str
+    line_number: int  # 1-based
+    original: str  # the line as it was
+    mutated: str  # the line as the mutant has it ("?" when the line is gone)
+    source: str  # the whole mutated file
+
+
+def _statement_spans(source: str) -> tuple[dict[int, tuple[int, int]], set[int]]:
+    """For each line, the lines of the innermost statement it belongs to (a compound statement's header only),
+    and the lines that lie in a function's body (run only when the function is called, not at import)."""
+    spans: dict[int, tuple[int, int]] = {}
+    in_function: set[int] = set()
+
+    def visit(node: ast.AST, inside: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                start = min([child.lineno] + [d.lineno for d in getattr(child, "decorator_list", [])])
+                end = child.end_lineno or child.lineno
+                body = getattr(child, "body", None)
+                if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                    end = max(child.lineno, body[0].lineno - 1)
+                for line in range(start, end + 1):
+                    spans[line] = (start, end)  # children visit later and are smaller: innermost wins
+                    if inside:
+                        in_function.add(line)
+                visit(child, inside or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef))
+            else:
+                visit(child, inside)
+
+    visit(ast.parse(source), False)
+    return spans, in_function
+
+
+class _OneMutation:
+    """Makes mutmut's mutants of one file from one parse (parso takes most of a second per parse on our loaded
+    cores, and mutmut parses again for every mutant): mutmut changes one node of the tree per mutant, in place;
+    this remembers that node as it was and puts it back."""
+
+    def __init__(self, source: str, filename: str):
+        import mutmut
+        import parso
+
+        self.mutmut = mutmut
+        self.source = source
+        self.filename = filename
+        self.tree = parso.parse(source, error_recovery=False)
+
+    def __call__(self, mutation_id) -> str:
+        mutmut = self.mutmut
+        changed = []
+
+        class Remembering(mutmut.Context):
+            def should_mutate(self, node):
+                hit = super().should_mutate(node)
+                if hit:
+                    changed.append((node, getattr(node, "value", None), getattr(node, "children", None)))
+                return hit
+
+        parse, mutmut.parse = mutmut.parse, lambda *args, **kwargs: self.tree
+        try:
+            mutated, count = mutmut.mutate(Remembering(source=self.source, mutation_id=mutation_id))
+        finally:
+            mutmut.parse = parse
+            for node, value, children in changed:
+                if children is not None:
+                    node.children = children
+                else:
+                    node.value = value
+        assert count == 1 and len(changed) == 1, f"{self.filename}: {count} mutations for {mutation_id}"
+        return mutated
+
+
+def _mutants(work: Path, files: list[str], only: tuple[str, ...]) -> list[PyMutant]:
+    import difflib
+
+    from mutmut import Context, list_mutations
+
+    mutants = []
+    for name in files:
+        source = (work / name).read_text()
+        chosen = None
+        if only:
+            chosen = set()
+            for node in ast.parse(source).body:
+                if getattr(node, "name", None) in only:
+                    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+                    chosen |= set(range(start, node.end_lineno + 1))
+        lines = source.splitlines()
+        one = _OneMutation(source, name)
+        for mutation_id in list_mutations(Context(source=source, filename=name)):
+            number = mutation_id.line_number + 1
+            if chosen is not None and number not in chosen:
+                continue
+            mutated = one(mutation_id)
+            diff = difflib.unified_diff(lines, mutated.splitlines(), lineterm="", n=0)
+            added = next((d[1:] for d in diff if d.startswith("+") and not d.startswith("+++")), "?")
+            mutants.append(PyMutant(name, number, lines[number - 1], added.strip() or "?", mutated))
+    return mutants
+
+
+def _ask(socket_path: Path, payload: dict) -> int:
+    import json
+    import socket
+
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(str(socket_path))
+    with client:
+        client.sendall(json.dumps(payload).encode() + b"\n")
+        return int(client.makefile().readline().strip())
+
+
+def _covering(
+    mutant: PyMutant,
+    spans: tuple[dict[int, tuple[int, int]], set[int]],
+    work: Path,
+    by_test: dict[str, dict[Path, set[int]]],
+    outside: dict[Path, set[int]],
+    every: list[str],
+) -> list[str]:
+    """The tests that ran the mutated statement, fastest first (every test when it runs at import)."""
+    span, in_function = spans
+    if mutant.line_number not in span or mutant.line_number not in in_function:
+        return every
+    start, end = span[mutant.line_number]
+    lines = set(range(start, end + 1))
+    path = (work / mutant.filename).resolve()
+    if lines & outside.get(path, set()):
+        return every
+    return [t for t in every if lines & by_test.get(t, {}).get(path, set())]
+
+
+def _identity(mutant: PyMutant) -> str:
+    """The mutant and the file it was made from."""
+    import hashlib
+
+    return hashlib.sha256(f"{mutant.filename}\0{mutant.line_number}\0".encode() + mutant.source.encode()).hexdigest()
+
+
+def _killed_last_time(results: Path) -> set[str]:
+    """The mutants the last run of this module killed (for --reuse: tests were only added since)."""
+    import json
+
+    if not results.exists():
+        return set()
+    records = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    return {r["id"] for r in records if r.get("id") and r.get("killed", r["status"] not in (0, None))}
+
+
+def run_python(
+    module: Module, python: str, out: Path, equivalent: dict[str, str], limit: int = 0, reuse: bool = False
+) -> Tally:
+    """Every mutant of the module's files, each tested by the tests that ran its statement (measured once, by a
+    traced run of the module's tests) with -x, fastest first. A mutant of a statement that runs at import, or
+    outside any test, is tested by all of them; one whose statement no test runs survives untested."""
+    import json
+
     spec = module.python
     assert spec is not None
     tally = Tally(module.name, "python", module.target)
-    work = out / f"py-{module.name}" / "work"
+    base = out / f"py-{module.name}"
+    work = base / "work"
     _scratch_copy(work)
     tests = _existing_tests(spec.tests)
     if not tests:  # pytest without a path would run the whole suite per mutant
         sys.exit(f"mutation: {module.name} (python): none of its tests exist: {', '.join(spec.tests)}")
-    socket = out / f"py-{module.name}" / "fork.sock"
-    runner = f"{sys.executable} -S {FORK} run {socket} -x -q -p no:cacheprovider {' '.join(tests)}"
-    command = [
-        str(Path(sys.executable)),
-        "-m",
-        "mutmut",
-        "run",
-        "--paths-to-mutate",
-        ",".join(spec.files),
-        "--tests-dir",
-        "tests",
-        "--runner",
-        runner,
-        "--no-progress",
-        "--simple-output",
-    ]
-    if spec.only:
-        command += ["--use-patch-file", str(_patch_for(work, spec.files, spec.only))]
-    log = out / f"py-{module.name}" / "mutmut.log"
+    files = _python_files(spec.files)
     started = time.monotonic()
-    print(f"mutation: {module.name} (python): mutmut on {', '.join(spec.files)} with {' '.join(tests)}", flush=True)
+    mutants = _mutants(work, files, spec.only)
+    if limit:  # a smoke run: every n-th mutant
+        mutants = mutants[:: max(1, len(mutants) // limit)][:limit]
+    print(
+        f"mutation: {module.name} (python): {len(mutants)} mutants of {', '.join(spec.files)}"
+        f"{' (' + ', '.join(spec.only) + ')' if spec.only else ''}; tests {' '.join(tests)}",
+        flush=True,
+    )
+    socket_path = base / "fork.sock"
+    log = base / "server.log"
+    pytest_args = ["-q", "-p", "no:cacheprovider"]
+    # Bytecode checked by the source's hash, never its time stamp: a mutant written within the second of the
+    # original, with the same size, must not run the original's bytecode.
+    subprocess.run(
+        [python, "-m", "compileall", "-q", "--invalidation-mode", "checked-hash", str(work / "pybridge")], check=True
+    )
     with log.open("w") as sink:
         server = subprocess.Popen(
-            [python, str(FORK), "serve", str(socket), str(work)],
+            [python, str(FORK), "serve", str(socket_path), str(work), *(str(work / f) for f in files)],
             cwd=work,
             stdout=subprocess.PIPE,
             stderr=sink,
-            text=True,
         )
         try:
-            if server.stdout.readline().strip() != "ready":
+            if server.stdout.readline().strip() != b"ready":
                 sys.exit(f"mutation: {module.name} (python): the fork server did not start; see {log}")
-            status = subprocess.run(command, cwd=work, stdout=sink, stderr=subprocess.STDOUT).returncode
+            coverage_file = base / "coverage.json"
+            traced = [str(work / f) for f in files]
+            status = _ask(
+                socket_path,
+                {"args": pytest_args + tests, "timeout": 3600, "trace": traced, "report": str(coverage_file)},
+            )
+            coverage = json.loads(coverage_file.read_text()) if coverage_file.exists() else {}
+            failed = [t for t, outcome in coverage.get("outcomes", {}).items() if outcome != "passed"]
+            if status != 0 or failed:
+                sys.exit(
+                    f"mutation: {module.name} (python): the tests fail without a mutant (status {status}): "
+                    f"{', '.join(failed[:5]) or 'see ' + str(log)}"
+                )
+            seconds = coverage["seconds"]
+            by_test = {
+                test: {Path(f).resolve(): set(lines) for f, lines in per_file.items()}
+                for test, per_file in coverage["lines"].items()
+            }
+            outside = by_test.pop("", {})
+            every = sorted(seconds, key=lambda t: seconds[t])
+            print(
+                f"mutation: {module.name} (python): {len(every)} tests, {sum(seconds.values()):.1f} s traced",
+                flush=True,
+            )
+            spans = {name: _statement_spans((work / name).read_text()) for name in files}
+            killed_before = _killed_last_time(base / "results.jsonl") if reuse else set()
+            results = (base / "results.jsonl").open("w")
+            for done, mutant in enumerate(mutants, 1):
+                chosen = _covering(mutant, spans[mutant.filename], work, by_test, outside, every)
+                began = time.monotonic()
+                key = f"py {mutant.filename} | {mutant.original.strip()} | {mutant.mutated}"
+                if _identity(mutant) in killed_before:
+                    status, killed = "killed last time", True
+                    tally.reused += 1
+                elif reuse and key in equivalent:  # judged already; only new tests are what a rerun is for
+                    status, killed = "listed as equivalent", False
+                elif chosen:
+                    original = (work / mutant.filename).read_text()
+                    (work / mutant.filename).write_text(mutant.source)
+                    try:
+                        budgets = {t: 5 + 10 * seconds[t] for t in chosen}
+                        request = {"args": [*pytest_args, "-x", *chosen], "budgets": budgets}
+                        status = _ask(socket_path, {**request, "timeout": 60 + sum(budgets.values())})
+                    finally:
+                        (work / mutant.filename).write_text(original)
+                    killed = status != 0
+                else:
+                    status, killed = None, False
+                record = {
+                    "id": _identity(mutant),
+                    "file": mutant.filename,
+                    "line": mutant.line_number,
+                    "original": mutant.original.strip(),
+                    "mutated": mutant.mutated,
+                    "tests": len(chosen),
+                    "status": status,
+                    "killed": killed,
+                    "seconds": round(time.monotonic() - began, 2),
+                }
+                results.write(json.dumps(record) + "\n")
+                results.flush()
+                tally.mutants += 1
+                if killed:
+                    tally.killed += 1
+                else:
+                    if key in equivalent:
+                        tally.equivalent += 1
+                    untested = "" if chosen else " (no test runs this line)"
+                    tally.survivors.append((key, f"{mutant.filename}:{mutant.line_number}{untested}"))
+                if done % 25 == 0 or done == len(mutants):
+                    print(
+                        f"mutation: {module.name} (python): {done}/{len(mutants)} run, {tally.killed} killed, "
+                        f"{time.monotonic() - started:.0f} s",
+                        flush=True,
+                    )
+            results.close()
         finally:
-            subprocess.run([sys.executable, str(FORK), "stop", str(socket)], check=False)
+            with contextlib.suppress(OSError):
+                _ask_stop(socket_path)
             server.wait(timeout=60)
     tally.seconds = time.monotonic() - started
-    if status & 1:
-        sys.exit(f"mutation: {module.name} (python): mutmut failed (status {status}); see {log}")
-    cache = sqlite3.connect(work / ".mutmut-cache")
-    rows = cache.execute(
-        "SELECT m.id, m.status, l.line, l.line_number, s.filename FROM Mutant m JOIN Line l ON m.line = l.id"
-        ' JOIN SourceFile s ON l.sourcefile = s.id ORDER BY s.filename, l.line_number, m."index"'
-    ).fetchall()
-    for mutant_id, status, line, number, filename in rows:
-        if status == "untested" or status == "skipped":
-            continue
-        tally.mutants += 1
-        if status in ("ok_killed", "bad_timeout", "ok_suspicious"):
-            tally.killed += 1
-            continue
-        shown = subprocess.run(
-            [sys.executable, "-m", "mutmut", "show", str(mutant_id)], cwd=work, capture_output=True, text=True
-        ).stdout.splitlines()
-        mutated = next((s[1:].strip() for s in shown if s.startswith("+") and not s.startswith("+++")), "?")
-        key = f"py {filename} | {line.strip()} | {mutated}"
-        if key in equivalent:
-            tally.equivalent += 1
-        tally.survivors.append((key, f"{filename}:{number}"))
     return tally
+
+
+def _ask_stop(socket_path: Path) -> None:
+    import json
+    import socket
+
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(str(socket_path))
+    with client:
+        client.sendall(json.dumps("stop").encode() + b"\n")
 
 
 # --- Java: PIT ------------------------------------------------------------------------------------------------
@@ -394,7 +620,7 @@ def java_tallies(
 
 
 def table(tallies: list[Tally]) -> str:
-    rows = [("module", "lang", "mutants", "killed", "survived", "equivalent", "score", "target", "")]
+    rows = [("module", "lang", "mutants", "killed", "survived", "equivalent", "score", "target", "wall", "")]
     for t in tallies:
         rows.append(
             (
@@ -405,8 +631,10 @@ def table(tallies: list[Tally]) -> str:
                 str(t.survived),
                 str(t.equivalent),
                 f"{t.score:.1%}",
-                f"{t.target:.0%}",
-                "met" if t.met else "MISSED",
+                "-" if t.target is None else f"{t.target:.0%}",
+                f"{t.seconds:.0f} s",
+                ("" if t.target is None else "met" if t.met else "MISSED")
+                + (f" ({t.reused} kills reused)" if t.reused else ""),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -433,6 +661,13 @@ def main() -> int:
     parser.add_argument("--java-properties", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--threads", type=int, default=1, help="PIT's worker threads (mutmut runs beside PIT)")
+    parser.add_argument("--limit", type=int, default=0, help="Python: test only this many mutants (a smoke run)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Python: count a mutant the last run killed as killed, and one listed as equivalent as survived, "
+        "without running either again (only when tests were only added since; the table says how many kills)",
+    )
     args = parser.parse_args()
     args.out = args.out.resolve()
     if args.module != "all" and args.module not in MODULES:
@@ -456,7 +691,7 @@ def main() -> int:
         thread.start()
     python = []
     if args.language in ("both", "python"):
-        python = [run_python(m, args.python, args.out, equivalent) for m in modules if m.python]
+        python = [run_python(m, args.python, args.out, equivalent, args.limit, args.reuse) for m in modules if m.python]
     if thread.ident is not None:
         thread.join()
     if failed:

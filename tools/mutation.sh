@@ -3,9 +3,9 @@
 # counted). This script does the set-up, each step skipped when already done:
 #   - .venv-mutation: mutmut and its dependencies, every file verified by SHA-256 (tools/mutation-requirements.txt);
 #   - build/mutation/pit: PIT's command line and JUnit 5 plugin from Maven Central, each jar's SHA-256 verified;
-#   - the Java library's main and test classes, compiled by Gradle, and the classpath Gradle resolved for them;
-#   - the fat jar, which some Python tests start the JVM with.
-# MUTATION_PYTHON is the interpreter the tests run with (the project's venv by default).
+#   - the Java library's main and test classes, compiled by Gradle, and the classpath Gradle resolved for them.
+# With LANGUAGE=python only the first. MUTATION_PYTHON is the interpreter the tests run with (the project's venv by
+# default); MUTATION_ARGS more options for tools/mutation.py (--limit 5: a smoke run; --reuse: keep the last kills).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,7 @@ say() { echo "mutation: $*" >&2; }
 
 if [[ ! -f $VENV/.installed || tools/mutation-requirements.txt -nt $VENV/.installed ]]; then
   say "installing mutmut into $VENV (hashes verified)"
+  rm -rf "$VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/python" -m pip install -q --require-hashes --no-deps -r tools/mutation-requirements.txt
   touch "$VENV/.installed"
@@ -41,6 +42,7 @@ JARS=(
 )
 mkdir -p "$PIT"
 pit_classpath=""
+[[ $LANGUAGE == python ]] && JARS=() # the Python tests need neither PIT nor the Java build
 for entry in "${JARS[@]}"; do
   read -r group artifact version sha <<<"$entry"
   jar=$PIT/$artifact-$version.jar
@@ -58,12 +60,11 @@ for entry in "${JARS[@]}"; do
 done
 
 # The classes PIT mutates and the tests it runs, as Gradle built and resolved them (tools/mutation-classpath.gradle).
-say "compiling the Java library and its tests"
-tools/gradle.sh -q --init-script tools/mutation-classpath.gradle :java:printMutationClasspath \
-  | grep '^mutation\.' >"$OUT/java.properties"
-if [[ ! -f cli/build/libs/digitbridge-all.jar ]]; then
-  tools/java-build.sh jar
+if [[ $LANGUAGE != python ]]; then
+  say "compiling the Java library and its tests"
+  tools/gradle.sh -q --init-script tools/mutation-classpath.gradle :java:printMutationClasspath \
+    | grep '^mutation\.' >"$OUT/java.properties"
 fi
 
 exec "$VENV/bin/python" tools/mutation.py --module "$MODULE" --language "$LANGUAGE" --python "$MUTATION_PYTHON" \
-  --pit-classpath "$pit_classpath" --java-properties "$OUT/java.properties" --out "$OUT"
+  --pit-classpath "$pit_classpath" --java-properties "$OUT/java.properties" --out "$OUT" ${MUTATION_ARGS:-}
