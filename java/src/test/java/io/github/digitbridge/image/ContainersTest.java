@@ -1,5 +1,8 @@
 package io.github.digitbridge.image;
 
+import static io.github.digitbridge.testing.Bytes.bytes;
+import static io.github.digitbridge.testing.Bytes.join;
+import static io.github.digitbridge.testing.Bytes.pngChunk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,42 +33,18 @@ class ContainersTest {
     return e.getMessage();
   }
 
-  private static byte[] bytes(int... values) {
-    byte[] out = new byte[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = (byte) values[i];
-    }
-    return out;
-  }
-
-  private static byte[] join(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] part : parts) {
-      out.writeBytes(part);
-    }
-    return out.toByteArray();
-  }
-
   // ---- PNG ------------------------------------------------------------------------------------
 
   private static final byte[] PNG_SIGNATURE = bytes(0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n');
 
-  private static byte[] chunk(String type, byte[] payload) {
-    ByteBuffer b = ByteBuffer.allocate(12 + payload.length);
-    b.putInt(payload.length).put(type.getBytes(StandardCharsets.ISO_8859_1)).put(payload);
-    CRC32 crc = new CRC32();
-    crc.update(b.array(), 4, 4 + payload.length);
-    return b.putInt((int) crc.getValue()).array();
-  }
-
   private static byte[] ihdr(int w, int h) {
-    return chunk("IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).array());
+    return pngChunk("IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).array());
   }
 
   @Test
   void pngChunksAreWalkedToIend() throws Exception {
-    byte[] idat = chunk("IDAT", new byte[3]);
-    byte[] iend = chunk("IEND", new byte[0]);
+    byte[] idat = pngChunk("IDAT", new byte[3]);
+    byte[] iend = pngChunk("IEND", new byte[0]);
     assertEquals(
         new ImageHeader(ImageFormat.PNG, 3, 2),
         header(join(PNG_SIGNATURE, ihdr(3, 2), idat, iend)));
@@ -94,7 +72,7 @@ class ContainersTest {
         refusal(join(PNG_SIGNATURE, idat, ihdr, iend), Reason.CORRUPT));
     assertEquals(
         "f: CORRUPT: expected IHDR of 13 bytes first, found 'IHDR' of 12 bytes",
-        refusal(join(PNG_SIGNATURE, chunk("IHDR", new byte[12]), idat, iend), Reason.CORRUPT));
+        refusal(join(PNG_SIGNATURE, pngChunk("IHDR", new byte[12]), idat, iend), Reason.CORRUPT));
     byte[] bad = join(PNG_SIGNATURE, ihdr, idat, iend);
     bad[bad.length - 1] ^= 1; // IEND's CRC
     assertEquals(
@@ -455,14 +433,14 @@ class ContainersTest {
   @Test
   void pngChunksTheDecoderNeedNotSeeAreDropped() throws Exception {
     byte[] ihdr = ihdr(3, 2);
-    byte[] idat = chunk("IDAT", new byte[3]);
-    byte[] iend = chunk("IEND", new byte[0]);
+    byte[] idat = pngChunk("IDAT", new byte[3]);
+    byte[] iend = pngChunk("IEND", new byte[0]);
     byte[] plain = join(PNG_SIGNATURE, ihdr, idat, iend);
     assertEquals(null, Containers.walk(plain, "f").decoded());
-    byte[] text = chunk("tEXt", "Comment\0hello".getBytes(StandardCharsets.ISO_8859_1));
-    byte[] time = chunk("tIME", new byte[7]);
-    byte[] palette = chunk("PLTE", new byte[6]);
-    byte[] transparency = chunk("tRNS", new byte[2]);
+    byte[] text = pngChunk("tEXt", "Comment\0hello".getBytes(StandardCharsets.ISO_8859_1));
+    byte[] time = pngChunk("tIME", new byte[7]);
+    byte[] palette = pngChunk("PLTE", new byte[6]);
+    byte[] transparency = pngChunk("tRNS", new byte[2]);
     byte[] busy =
         join(PNG_SIGNATURE, ihdr, text, palette, transparency, idat, time, idat, iend, bytes(1, 2));
     assertArrayEquals(

@@ -1,5 +1,6 @@
 package io.github.digitbridge.image;
 
+import static io.github.digitbridge.testing.Bytes.pngChunk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
@@ -59,22 +59,15 @@ class PreprocessorTest {
     return encode(image, "png");
   }
 
-  private static byte[] chunk(String type, byte[] payload) {
-    ByteBuffer b = ByteBuffer.allocate(12 + payload.length);
-    b.putInt(payload.length).put(type.getBytes(StandardCharsets.ISO_8859_1)).put(payload);
-    CRC32 crc = new CRC32();
-    crc.update(b.array(), 4, 4 + payload.length);
-    return b.putInt((int) crc.getValue()).array();
-  }
-
   /** A PNG whose IHDR claims {@code w x h} but whose data is one empty row. */
   private static byte[] claimingPng(int w, int h) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
     out.writeBytes(
-        chunk("IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).array()));
-    out.writeBytes(chunk("IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 1}));
-    out.writeBytes(chunk("IEND", new byte[0]));
+        pngChunk("IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).array()));
+    out.writeBytes(
+        pngChunk("IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 1}));
+    out.writeBytes(pngChunk("IEND", new byte[0]));
     return out.toByteArray();
   }
 
@@ -273,16 +266,16 @@ class PreprocessorTest {
     int size = 8 << 20; // above Pillow's 1 MiB limit, which the Python twin would otherwise hit
     List<byte[]> chunks =
         List.of(
-            chunk("zTXt", compressedPayload("Comment", new byte[] {0, 0}, size)),
-            chunk("iTXt", compressedPayload("Comment", new byte[] {0, 1, 0, 0, 0}, size)),
-            chunk("iCCP", compressedPayload("profile", new byte[] {0, 0}, size)),
-            chunk("tEXt", new byte[2 << 20]),
-            chunk("abCd", new byte[1000]));
+            pngChunk("zTXt", compressedPayload("Comment", new byte[] {0, 0}, size)),
+            pngChunk("iTXt", compressedPayload("Comment", new byte[] {0, 1, 0, 0, 0}, size)),
+            pngChunk("iCCP", compressedPayload("profile", new byte[] {0, 0}, size)),
+            pngChunk("tEXt", new byte[2 << 20]),
+            pngChunk("abCd", new byte[1000]));
     for (byte[] extra : chunks) {
       byte[] file = withChunk(plain, extra);
       assertEquals(expected, Preprocessor.preprocess(file, "t", Preprocessor.Mode.MNIST));
     }
-    byte[] damaged = withChunk(plain, chunk("zTXt", compressedPayload("C", new byte[2], 10)));
+    byte[] damaged = withChunk(plain, pngChunk("zTXt", compressedPayload("C", new byte[2], 10)));
     damaged[45] ^= 1;
     assertEquals(Reason.CORRUPT, reasonOf(damaged));
   }

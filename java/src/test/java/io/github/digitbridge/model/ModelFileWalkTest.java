@@ -1,5 +1,7 @@
 package io.github.digitbridge.model;
 
+import static io.github.digitbridge.testing.Bytes.bytes;
+import static io.github.digitbridge.testing.Bytes.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,22 +55,6 @@ class ModelFileWalkTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     varint(out, (long) number << 3);
     varint(out, value);
-    return out.toByteArray();
-  }
-
-  private static byte[] bytes(int... values) {
-    byte[] out = new byte[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = (byte) values[i];
-    }
-    return out;
-  }
-
-  private static byte[] join(byte[]... parts) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    for (byte[] part : parts) {
-      out.writeBytes(part);
-    }
     return out.toByteArray();
   }
 
