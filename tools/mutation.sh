@@ -20,6 +20,9 @@ CENTRAL=${MAVEN_REPO_URL:-https://repo1.maven.org/maven2}
 say() { echo "mutation: $*" >&2; }
 
 [[ -x "$MUTATION_PYTHON" ]] || { say "no Python at $MUTATION_PYTHON: run \`make venv\` or set MUTATION_PYTHON"; exit 2; }
+# Absolute, as the runner starts it from its own copy of the tree; the directory only is resolved, since resolving
+# the venv's python symlink itself would leave the venv.
+MUTATION_PYTHON="$(cd "$(dirname "$MUTATION_PYTHON")" && pwd)/$(basename "$MUTATION_PYTHON")"
 
 if [[ ! -f $VENV/.installed || tools/mutation-requirements.txt -nt $VENV/.installed ]]; then
   say "installing mutmut into $VENV (hashes verified)"
