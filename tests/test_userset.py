@@ -110,6 +110,38 @@ def test_robust_augmentation_is_seeded_and_stays_in_range(mnist_dir):
     assert (a.reshape(len(a), -1).max(1) > 0.1).all()
 
 
+def test_pen_redraw_keeps_the_digit_and_sets_its_stroke_width(mnist_dir):
+    pytest.importorskip("tensorflow")
+    from training import fit
+
+    digits = data.load("t10k", mnist_dir).images.data[:8]
+    thin = np.stack([fit.pen_redraw(d, 0.5) for d in digits])
+    thick = np.stack([fit.pen_redraw(d, 4.0) for d in digits])
+    assert thin.dtype == np.uint8 and thin.shape == digits.shape
+    assert (thin.reshape(8, -1).max(1) == 255).all() and (thick.reshape(8, -1).max(1) == 255).all()
+    # A wider pen lays down more ink; both stay on the digit (the ink's centre moves by under two pixels).
+    assert (thick.reshape(8, -1).sum(1) > 2 * thin.reshape(8, -1).sum(1)).all()
+    for a, b in ((digits, thin), (digits, thick)):
+        ca = np.array([np.argwhere(x > 0).mean(0) for x in a])
+        cb = np.array([np.argwhere(x > 0).mean(0) for x in b])
+        assert np.abs(ca - cb).max() < 2
+    blank = np.zeros((28, 28), np.uint8)
+    assert fit.pen_redraw(blank, 2.0) is blank
+
+
+def test_pen_redrawn_set_is_seeded(mnist_dir):
+    pytest.importorskip("tensorflow")
+    from training import fit
+
+    digits = data.load("t10k", mnist_dir).images.data[:16]
+    a, b = fit.pen_redrawn(digits, 3, processes=1), fit.pen_redrawn(digits, 3, processes=1)
+    c = fit.pen_redrawn(digits, 4, processes=1)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    # Widths span hairline to marker: the ink per digit varies widely within one set.
+    ink = (a > 127).reshape(16, -1).sum(1)
+    assert ink.max() > 3 * ink.min()
+
+
 def test_the_report_reads_the_user_drawing_figures_from_the_card(tmp_path):
     from pybridge import report
 
