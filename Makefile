@@ -79,6 +79,7 @@ jar: $(JAR) cds
 # (listed by running each once), the JDK's among them, in one static archive. A dynamic archive of a `predict`
 # on top of the JDK's own (-XX:ArchiveClassesAtExit) started it 0.09 s slower. The archive names the jar by its
 # absolute path, as the launcher runs it. A rebuilt jar makes it stale; the launcher then ignores it.
+# tools/cds-check.sh then fails the target unless picocli comes from the archive, verified when it was dumped.
 CDS := cli/build/libs/digitbridge-all.jsa
 CDS_IMAGE := tests/data/images/digit-030-mnist-polarity.png
 CDS_DATA := --images tests/data/idx/ds_images.idx --labels tests/data/idx/ds_labels.idx
@@ -92,6 +93,7 @@ $(CDS): $(JAR)
 	cat $@.predict $@.evaluate | awk '!seen[$$0]++' >$@.classes
 	java -Xshare:dump -XX:SharedClassListFile=$@.classes -XX:SharedArchiveFile=$@ -cp $(CURDIR)/$(JAR) >/dev/null 2>&1
 	rm -f $@.predict $@.evaluate $@.classes
+	tools/cds-check.sh $@ $(CURDIR)/$(JAR) || { rm -f $@; exit 1; }
 
 # The wheel carries our thin jars (not the fat jar) and the shipped models; third-party jars are fetched on first
 # use and verified (pybridge/javadeps.py). Built from a staged copy, so the checkout keeps its own layout.
