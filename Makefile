@@ -23,7 +23,7 @@ ORT_STAMP := $(VENV)/.ort-$(ORT_EXTRA)
 JAR_FLAVOUR := cli/build/.ort-$(ORT_EXTRA)
 DRIFT_RUNTIMES ?= python-ort,jvm-ort,python-ort@1.32.0,python-ort@1.30.0,jvm-ort@1.29.0,jvm-ort@1.26.0
 JAVA_SOURCES := $(shell find java/src/main cli/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle \
-	cli/build.gradle cli/gradle-4.gradle build.gradle settings.gradle gradle.properties
+	cli/build.gradle cli/gradle-4.gradle cli/picocli.gradle build.gradle settings.gradle gradle.properties
 
 .PHONY: test compare mutation venv data jar cds java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean \
 	gpu-check drift
