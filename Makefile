@@ -23,7 +23,7 @@ ORT_STAMP := $(VENV)/.ort-$(ORT_EXTRA)
 JAR_FLAVOUR := cli/build/.ort-$(ORT_EXTRA)
 DRIFT_RUNTIMES ?= python-ort,jvm-ort,python-ort@1.32.0,python-ort@1.30.0,jvm-ort@1.29.0,jvm-ort@1.26.0
 JAVA_SOURCES := $(shell find java/src/main cli/src/main -name '*.java' 2>/dev/null) java/build.gradle java/gradle-4.gradle \
-	cli/build.gradle cli/gradle-4.gradle build.gradle settings.gradle gradle.properties
+	cli/build.gradle cli/gradle-4.gradle cli/picocli.gradle build.gradle settings.gradle gradle.properties
 
 .PHONY: test compare mutation venv data jar cds java-test py-test wheel wheel-test lint fixtures bench soak install-java models clean \
 	gpu-check drift
@@ -79,6 +79,7 @@ jar: $(JAR) cds
 # (listed by running each once), the JDK's among them, in one static archive. A dynamic archive of a `predict`
 # on top of the JDK's own (-XX:ArchiveClassesAtExit) started it 0.09 s slower. The archive names the jar by its
 # absolute path, as the launcher runs it. A rebuilt jar makes it stale; the launcher then ignores it.
+# tools/cds-check.sh then fails the target unless picocli comes from the archive, verified when it was dumped.
 CDS := cli/build/libs/digitbridge-all.jsa
 CDS_IMAGE := tests/data/images/digit-030-mnist-polarity.png
 CDS_DATA := --images tests/data/idx/ds_images.idx --labels tests/data/idx/ds_labels.idx
@@ -92,6 +93,7 @@ $(CDS): $(JAR)
 	cat $@.predict $@.evaluate | awk '!seen[$$0]++' >$@.classes
 	java -Xshare:dump -XX:SharedClassListFile=$@.classes -XX:SharedArchiveFile=$@ -cp $(CURDIR)/$(JAR) >/dev/null 2>&1
 	rm -f $@.predict $@.evaluate $@.classes
+	tools/cds-check.sh $@ $(CURDIR)/$(JAR) || { rm -f $@; exit 1; }
 
 # The wheel carries our thin jars (not the fat jar) and the shipped models; third-party jars are fetched on first
 # use and verified (pybridge/javadeps.py). Built from a staged copy, so the checkout keeps its own layout.

@@ -250,17 +250,19 @@ public final class ModelContract {
             + images.size()
             + "), found "
             + probs.size());
-    // Every row is checked before the arrays are allocated: their sizes come from the checks.
-    List<List<JsonValue>> imageRows = new ArrayList<>();
+    // Every row is checked before the arrays are allocated: their sizes come from the checks. A
+    // row's pixels are read as numbers at once; null marks a row with some other value in it.
+    List<long[]> imageRows = new ArrayList<>();
     List<List<JsonValue>> probRows = new ArrayList<>();
     for (int i = 0; i < images.size(); i++) {
-      List<JsonValue> image = images.get(i).elements();
+      long[] image = images.get(i).wholeNumbers();
+      int size = image != null ? image.length : images.get(i).elements().size();
       require(
-          image.size() == pixelsPerImage,
+          size == pixelsPerImage,
           "expected "
               + pixelsPerImage
               + " pixels per golden image, found "
-              + image.size()
+              + size
               + " at "
               + images.get(i).where());
       imageRows.add(image);
@@ -278,9 +280,19 @@ public final class ModelContract {
     byte[] pixels = new byte[images.size() * pixelsPerImage];
     float[] probabilities = new float[probs.size() * classes];
     for (int i = 0; i < images.size(); i++) {
+      long[] image = imageRows.get(i);
+      List<JsonValue> each = null; // the row's values one by one, for a row that is not all pixels
       for (int p = 0; p < pixelsPerImage; p++) {
-        pixels[i * pixelsPerImage + p] =
-            (byte) bounded(imageRows.get(i).get(p), 0, 255, "a uint8 pixel");
+        long v = image == null ? -1 : image[p];
+        if (v < 0 || v > 255) {
+          if (each == null) {
+            each = images.get(i).elements();
+          }
+          v =
+              bounded(
+                  each.get(p), 0, 255, "a uint8 pixel"); // the message, or a whole number after all
+        }
+        pixels[i * pixelsPerImage + p] = (byte) v;
       }
       for (int c = 0; c < classes; c++) {
         JsonValue v = probRows.get(i).get(c);

