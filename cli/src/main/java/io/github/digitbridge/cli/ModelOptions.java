@@ -12,12 +12,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The options every model command takes, mixed into each. Their defaults are the library's ({@link
- * ClassifierOptions#defaults()}), so the CLI runs a model as an embedding application would.
+ * The options every model command takes, mixed into each: by {@code @Mixin} into an annotated
+ * command, by {@link #addTo} into one whose spec is built in code; both declare the same options.
+ * Their defaults are the library's ({@link ClassifierOptions#defaults()}), so the CLI runs a model
+ * as an embedding application would.
  */
 final class ModelOptions {
   @Spec(Spec.Target.MIXEE)
@@ -46,6 +49,66 @@ final class ModelOptions {
 
   @Option(names = "--no-golden", description = "Skip the golden check when the model loads.")
   boolean noGolden;
+
+  /**
+   * Adds these options, bound to this object's fields, to a command whose spec is built in code:
+   * the names, labels, defaults and descriptions the annotations above give an annotated command.
+   */
+  void addTo(CommandSpec spec) {
+    command = spec;
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--model")
+                    .required(true)
+                    .paramLabel("FILE")
+                    .description("The model."),
+                Path.class,
+                null,
+                () -> model,
+                value -> model = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--batch")
+                    .paramLabel("N")
+                    .description("Images per ONNX Runtime call (default: ${DEFAULT-VALUE})."),
+                int.class,
+                ClassifierOptions.DEFAULT_BATCH_SIZE,
+                () -> batch,
+                value -> batch = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--threads")
+                    .paramLabel("T")
+                    .description(
+                        "Intra-op threads, 0 for ONNX Runtime's default (default:"
+                            + " ${DEFAULT-VALUE})."),
+                int.class,
+                ClassifierOptions.DEFAULT_INTRA_OP_THREADS,
+                () -> threads,
+                value -> threads = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--provider")
+                    .paramLabel("cpu|cuda")
+                    .description("The execution provider (default: cpu)."),
+                ExecutionProvider.class,
+                ExecutionProvider.CPU,
+                () -> provider,
+                value -> provider = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--no-golden")
+                    .description("Skip the golden check when the model loads."),
+                boolean.class,
+                false,
+                () -> noGolden,
+                value -> noGolden = value)
+            .build());
+  }
 
   /**
    * The library's options for these values.

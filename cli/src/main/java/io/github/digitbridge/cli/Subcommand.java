@@ -3,14 +3,17 @@ package io.github.digitbridge.cli;
 import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.model.ModelException;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * One subcommand of the CLI. Picocli fills the fields a subclass declares with {@code @Option} and
- * {@code @Parameters} from the command line, then {@link Main} calls {@link #run}. A new command
- * extends this and is listed in {@link Main#COMMANDS}.
+ * One subcommand of the CLI. Picocli fills the command's fields from the command line, then {@link
+ * Main} calls {@link #run}. A command declares its options either in code, in a spec that {@link
+ * #declare} starts and {@link Main#DECLARED} lists (picocli then reads no annotation, which was
+ * most of its start-up), or with {@code @Option} and {@code @Parameters} on its fields. A new
+ * command extends this and is listed in {@link Main#COMMANDS}.
  */
 abstract class Subcommand {
   @Spec CommandSpec spec;
@@ -20,6 +23,26 @@ abstract class Subcommand {
       usageHelp = true,
       description = "Print this command's help and exit.")
   boolean help;
+
+  /**
+   * Starts this command's spec in code: its name, its description and {@code -h}/{@code --help}, as
+   * the annotations of an annotated command give them; {@link #spec} is set to it.
+   */
+  CommandSpec declare(String name, String... description) {
+    spec = CommandSpec.wrapWithoutInspection(this).name(name);
+    spec.usageMessage().description(description);
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("-h", "--help")
+                    .usageHelp(true)
+                    .description("Print this command's help and exit."),
+                boolean.class,
+                false,
+                () -> help,
+                value -> help = value)
+            .build());
+    return spec;
+  }
 
   /**
    * Runs the command.
