@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every command's help and a set of usage errors, exactly as the CLI printed them when each command
+ * Every command's help and usage errors of each, exactly as the CLI printed them when each command
  * was declared with picocli's annotations: usage-transcript.txt was written by {@code
  * tools/cli-transcript.sh} running the jar of that code. A change to an option's name, label,
  * arity, default, converter or description, to a command's description or to the order of any of
