@@ -42,21 +42,26 @@ public final class Main {
   static final String PROGRAM = "digitbridge";
 
   /**
-   * The commands by the name each one's {@code @Command} gives, in the order {@code --help} lists
-   * them. Registered with picocli only when needed: picocli reads every option of a command by
-   * reflection when it is registered, which took more CPU time than the rest of its work in a
-   * {@code predict}, so a command line that names its command gets that command alone.
+   * The commands by the name each one's {@code @Command} gives (it holds nothing else: the options
+   * are declared in {@link #DECLARED}'s specs), in the order {@code --help} lists them. Registered
+   * with picocli only when needed: a command line that names its command gets that command alone.
    */
   static final Map<String, Class<? extends Subcommand>> COMMANDS = commands();
 
   /**
-   * The commands whose picocli spec is built in code (see {@link Subcommand#declare}), by name: for
-   * these picocli reads no annotation. The others it reads from their annotations.
+   * Each command's picocli spec, built in code (see {@link Subcommand#declare}), by name: picocli
+   * reads no annotation and scans no class when a command is registered.
    */
   static final Map<String, Supplier<CommandSpec>> DECLARED =
       Map.of(
+          "idx-info", () -> new IdxInfoCommand().spec(),
+          "dataset-info", () -> new DatasetInfoCommand().spec(),
+          "bench-idx", () -> new BenchIdxCommand().spec(),
+          "info", () -> new InfoCommand().spec(),
           "predict", () -> new PredictCommand().spec(),
-          "evaluate", () -> new EvaluateCommand().spec());
+          "evaluate", () -> new EvaluateCommand().spec(),
+          "pack", () -> new PackCommand().spec(),
+          "bench-infer", () -> new BenchInferCommand().spec());
 
   /** The commands that open a model, and so load ONNX Runtime. */
   static final Set<String> MODEL_COMMANDS = Set.of("predict", "evaluate", "info", "bench-infer");
@@ -143,14 +148,13 @@ public final class Main {
     }
     for (Map.Entry<String, Class<? extends Subcommand>> command : COMMANDS.entrySet()) {
       if (named == null || named.equals(command.getKey())) {
-        Supplier<CommandSpec> declared = DECLARED.get(command.getKey());
-        cli.addSubcommand(command.getKey(), declared != null ? declared.get() : command.getValue());
+        cli.addSubcommand(command.getKey(), DECLARED.get(command.getKey()).get());
       }
     }
     return cli;
   }
 
-  /** The top-level command's spec, built in code like {@link #DECLARED}'s. */
+  /** The top-level command's spec, built in code as the commands' are. */
   private CommandSpec spec() {
     CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name(PROGRAM);
     spec.usageMessage()

@@ -4,29 +4,23 @@ import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.model.ModelException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
- * One subcommand of the CLI. Picocli fills the command's fields from the command line, then {@link
- * Main} calls {@link #run}. A command declares its options either in code, in a spec that {@link
- * #declare} starts and {@link Main#DECLARED} lists (picocli then reads no annotation, which was
- * most of its start-up), or with {@code @Option} and {@code @Parameters} on its fields. A new
- * command extends this and is listed in {@link Main#COMMANDS}.
+ * One subcommand of the CLI. A command builds its picocli spec in code ({@link #declare}, then its
+ * options bound to its fields), so that picocli reads no annotation when it runs, which was most of
+ * its start-up; picocli fills the fields from the command line, then {@link Main} calls {@link
+ * #run}. A new command extends this and is listed in {@link Main#COMMANDS} and {@link
+ * Main#DECLARED}.
  */
 abstract class Subcommand {
-  @Spec CommandSpec spec;
+  CommandSpec spec;
 
-  @Option(
-      names = {"-h", "--help"},
-      usageHelp = true,
-      description = "Print this command's help and exit.")
   boolean help;
 
   /**
-   * Starts this command's spec in code: its name, its description and {@code -h}/{@code --help}, as
-   * the annotations of an annotated command give them; {@link #spec} is set to it.
+   * Starts this command's spec: its name, its description and {@code -h}/{@code --help}; {@link
+   * #spec} is set to it.
    */
   CommandSpec declare(String name, String... description) {
     spec = CommandSpec.wrapWithoutInspection(this).name(name);
