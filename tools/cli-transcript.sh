@@ -65,8 +65,8 @@ cases=(
 for line in "${cases[@]}"; do
   out="$(mktemp)"
   err="$(mktemp)"
-  # shellcheck disable=SC2086 # the words of the case are the arguments
   status=0
+  # shellcheck disable=SC2086 # the words of the case are the arguments
   java -jar "$jar" $line >"$out" 2>"$err" || status=$?
   printf '$ %s\nexit %d\n--- stdout\n' "$line" "$status"
   [[ -s "$out" ]] && printf '%s\n' "$(cat "$out")"
