@@ -15,8 +15,9 @@ import java.util.Locale;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code bench-idx FILE [--repeat N]}: the median time of {@link IdxReader#read} against the median
@@ -26,21 +27,46 @@ import picocli.CommandLine.Parameters;
  * <p>The baselines skip every check on purpose, and do not share code with the reader, so the ratio
  * is the price of the checks, the CRC and the byte-order conversion.
  */
-@Command(
-    name = "bench-idx",
-    description =
-        "time IdxReader.read against a plain FileChannel read (gzip: a plain Inflater run)")
+// The name only, for the tests that match it with Main.COMMANDS: the spec is built in spec().
+@Command(name = "bench-idx")
 final class BenchIdxCommand extends Subcommand {
   private static final int WARMUP = 2;
+  private static final int DEFAULT_REPEAT = 5;
 
-  @Parameters(paramLabel = "FILE", arity = "1", description = "An IDX file, plain or gzip.")
   Path file;
 
-  @Option(
-      names = "--repeat",
-      paramLabel = "N",
-      description = "Timed runs of each kind (default: ${DEFAULT-VALUE}).")
-  int repeat = 5;
+  int repeat = DEFAULT_REPEAT;
+
+  /** This command's spec, built in code: picocli reads no annotation when it runs. */
+  CommandSpec spec() {
+    CommandSpec spec =
+        declare(
+            "bench-idx",
+            "time IdxReader.read against a plain FileChannel read (gzip: a plain Inflater run)");
+    spec.addPositional(
+        Binding.bind(
+                PositionalParamSpec.builder()
+                    .paramLabel("FILE")
+                    .arity("1")
+                    .required(true)
+                    .description("An IDX file, plain or gzip."),
+                Path.class,
+                null,
+                () -> file,
+                value -> file = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--repeat")
+                    .paramLabel("N")
+                    .description("Timed runs of each kind (default: ${DEFAULT-VALUE})."),
+                int.class,
+                DEFAULT_REPEAT,
+                () -> repeat,
+                value -> repeat = value)
+            .build());
+    return spec;
+  }
 
   @Override
   int run(Console console) throws IdxException {

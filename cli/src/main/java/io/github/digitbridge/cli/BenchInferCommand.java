@@ -20,8 +20,8 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code bench-infer --model M --images I [--limit N] [--repeat R] [--warmup W] [--json]
@@ -42,41 +42,25 @@ import picocli.CommandLine.Option;
  * by more than the difference being measured; rounds taken turn about with the driver's compare
  * both runtimes under the same load.
  */
-@Command(
-    name = "bench-infer",
-    description =
-        "median images/s of batch inference (from uint8 and from float32), IDX read time, GFLOP/s")
+// The name only, for the tests that match it with Main.COMMANDS: the spec is built in spec().
+@Command(name = "bench-infer")
 final class BenchInferCommand extends Subcommand {
-  @Mixin ModelOptions model;
+  final ModelOptions model = new ModelOptions();
 
-  @Option(names = "--images", required = true, paramLabel = "FILE", description = "IDX images.")
   Path images;
 
-  @Option(
-      names = "--limit",
-      paramLabel = "N",
-      description = "Only the first N images (default: all).")
   int limit = Integer.MAX_VALUE;
 
-  @Option(
-      names = "--repeat",
-      paramLabel = "R",
-      description = "Timed runs of each kind per round (default: ${DEFAULT-VALUE}).")
-  int repeat = 5;
+  int repeat = DEFAULT_REPEAT;
 
-  @Option(
-      names = "--warmup",
-      paramLabel = "W",
-      description = "Untimed runs of each kind first (default: ${DEFAULT-VALUE}).")
-  int warmup = 2;
+  int warmup = DEFAULT_WARMUP;
 
-  @Option(names = "--json", description = "One JSON object.")
   boolean json;
 
-  @Option(
-      names = "--paired",
-      description = "Take turns with a driver: one round per line read on standard input.")
   boolean paired;
+
+  private static final int DEFAULT_REPEAT = 5;
+  private static final int DEFAULT_WARMUP = 2;
 
   /** The command line, once checked. */
   private record Options(
@@ -115,6 +99,75 @@ final class BenchInferCommand extends Subcommand {
       }
       return new Round(Timing.median(uint8Ms), Timing.median(floatMs));
     }
+  }
+
+  /** This command's spec, built in code: picocli reads no annotation when it runs. */
+  CommandSpec spec() {
+    CommandSpec spec =
+        declare(
+            "bench-infer",
+            "median images/s of batch inference (from uint8 and from float32), IDX read time, GFLOP/s");
+    model.addTo(spec);
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--images")
+                    .required(true)
+                    .paramLabel("FILE")
+                    .description("IDX images."),
+                Path.class,
+                null,
+                () -> images,
+                value -> images = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--limit")
+                    .paramLabel("N")
+                    .description("Only the first N images (default: all)."),
+                int.class,
+                Integer.MAX_VALUE,
+                () -> limit,
+                value -> limit = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--repeat")
+                    .paramLabel("R")
+                    .description("Timed runs of each kind per round (default: ${DEFAULT-VALUE})."),
+                int.class,
+                DEFAULT_REPEAT,
+                () -> repeat,
+                value -> repeat = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--warmup")
+                    .paramLabel("W")
+                    .description("Untimed runs of each kind first (default: ${DEFAULT-VALUE})."),
+                int.class,
+                DEFAULT_WARMUP,
+                () -> warmup,
+                value -> warmup = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--json").description("One JSON object."),
+                boolean.class,
+                false,
+                () -> json,
+                value -> json = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--paired")
+                    .description(
+                        "Take turns with a driver: one round per line read on standard input."),
+                boolean.class,
+                false,
+                () -> paired,
+                value -> paired = value)
+            .build());
+    return spec;
   }
 
   @Override

@@ -5,24 +5,60 @@ import io.github.digitbridge.idx.MnistDataset;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code dataset-info --images I --labels L [--json]}: loads a dataset with all its checks and
  * prints the count, the class histogram and both checksums.
  */
-@Command(
-    name = "dataset-info",
-    description = "check an image file and a label file together; print count, classes and sha256s")
+// The name only, for the tests that match it with Main.COMMANDS: the spec is built in spec().
+@Command(name = "dataset-info")
 final class DatasetInfoCommand extends Subcommand {
-  @Option(names = "--images", required = true, paramLabel = "FILE", description = "IDX images.")
   Path images;
 
-  @Option(names = "--labels", required = true, paramLabel = "FILE", description = "IDX labels.")
   Path labels;
 
-  @Option(names = "--json", description = "One JSON object.")
   boolean json;
+
+  /** This command's spec, built in code: picocli reads no annotation when it runs. */
+  CommandSpec spec() {
+    CommandSpec spec =
+        declare(
+            "dataset-info",
+            "check an image file and a label file together; print count, classes and sha256s");
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--images")
+                    .required(true)
+                    .paramLabel("FILE")
+                    .description("IDX images."),
+                Path.class,
+                null,
+                () -> images,
+                value -> images = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--labels")
+                    .required(true)
+                    .paramLabel("FILE")
+                    .description("IDX labels."),
+                Path.class,
+                null,
+                () -> labels,
+                value -> labels = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--json").description("One JSON object."),
+                boolean.class,
+                false,
+                () -> json,
+                value -> json = value)
+            .build());
+    return spec;
+  }
 
   @Override
   int run(Console console) throws IdxException {

@@ -11,10 +11,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import picocli.CommandLine.ArgGroup;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.ArgGroupSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code evaluate --model M (--data DIR | --images I --labels L) [--expect-card CARD] [--json]}:
@@ -22,55 +24,93 @@ import picocli.CommandLine.Option;
  * --expect-card}, exit 1 unless it equals the card's {@code test_accuracy} exactly. A folder that
  * {@code pack} wrote is not the data the card was measured on: there the card is not compared.
  */
-@Command(
-    name = "evaluate",
-    description =
-        "classify a dataset and print the accuracy; --expect-card: exit 1 unless it equals the card's")
+// The name only, for the tests that match it with Main.COMMANDS: the spec is built in spec().
+@Command(name = "evaluate")
 final class EvaluateCommand extends Subcommand {
-  @Mixin ModelOptions model;
+  final ModelOptions model = new ModelOptions();
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
-  Source source;
+  // The dataset, one of two: --data (a folder in MNIST's test-file layout), or --images and
+  // --labels together.
+  Path data;
 
-  /** The dataset: a folder in MNIST's test-file layout, or the two files. */
-  static final class Source {
-    @Option(
-        names = "--data",
-        paramLabel = "DIR",
-        description =
-            "A folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz: MNIST's, or"
-                + " one that pack wrote.")
-    Path data;
+  Path images;
 
-    @ArgGroup(exclusive = false)
-    ImageFiles files;
-  }
+  Path labels;
 
-  /** The images and labels named one by one. */
-  static final class ImageFiles {
-    @Option(names = "--images", required = true, paramLabel = "FILE", description = "IDX images.")
-    Path images;
-
-    @Option(names = "--labels", required = true, paramLabel = "FILE", description = "IDX labels.")
-    Path labels;
-  }
-
-  @Option(
-      names = "--expect-card",
-      paramLabel = "CARD.json",
-      description = "Exit 1 unless the accuracy equals this card's test_accuracy.")
   Path expectCard;
 
-  @Option(names = "--json", description = "One JSON object, with the whole evaluation.")
   boolean json;
+
+  /** This command's spec, built in code: picocli reads no annotation when it runs. */
+  CommandSpec spec() {
+    CommandSpec spec =
+        declare(
+            "evaluate",
+            "classify a dataset and print the accuracy; --expect-card: exit 1 unless it equals the"
+                + " card's");
+    model.addTo(spec);
+    ArgGroupSpec files =
+        ArgGroupSpec.builder()
+            .exclusive(false)
+            .addArg(
+                path("--images", "FILE", "IDX images.", () -> images, value -> images = value)
+                    .required(true)
+                    .build())
+            .addArg(
+                path("--labels", "FILE", "IDX labels.", () -> labels, value -> labels = value)
+                    .required(true)
+                    .build())
+            .build();
+    spec.addArgGroup(
+        ArgGroupSpec.builder()
+            .exclusive(true)
+            .multiplicity("1")
+            .addArg(
+                path(
+                        "--data",
+                        "DIR",
+                        "A folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz:"
+                            + " MNIST's, or one that pack wrote.",
+                        () -> data,
+                        value -> data = value)
+                    .build())
+            .addSubgroup(files)
+            .build());
+    spec.addOption(
+        path(
+                "--expect-card",
+                "CARD.json",
+                "Exit 1 unless the accuracy equals this card's test_accuracy.",
+                () -> expectCard,
+                value -> expectCard = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--json")
+                    .description("One JSON object, with the whole evaluation."),
+                boolean.class,
+                false,
+                () -> json,
+                value -> json = value)
+            .build());
+    return spec;
+  }
+
+  private static OptionSpec.Builder path(
+      String name, String label, String description, Supplier<Path> getter, Consumer<Path> setter) {
+    return Binding.bind(
+        OptionSpec.builder(name).paramLabel(label).description(description),
+        Path.class,
+        null,
+        getter,
+        setter);
+  }
 
   @Override
   int run(Console console) throws IdxException, ModelException {
     ClassifierOptions options = model.options(console);
-    Path images =
-        source.data != null ? source.data.resolve(PackCommand.IMAGES) : source.files.images;
-    Path labels =
-        source.data != null ? source.data.resolve(PackCommand.LABELS) : source.files.labels;
+    Path images = data != null ? data.resolve(PackCommand.IMAGES) : this.images;
+    Path labels = data != null ? data.resolve(PackCommand.LABELS) : this.labels;
     // The model opens on another thread while the data and the card are read; their errors come
     // first, as when the model was opened after them.
     ModelOptions.Opening opening = model.openInBackground(console);
@@ -80,8 +120,7 @@ final class EvaluateCommand extends Subcommand {
     try {
       dataset = MnistDataset.load(images, labels);
       // A packed folder holds the user's own images: the card's figure was measured on MNIST's.
-      packed =
-          source.data != null && Files.isRegularFile(source.data.resolve(PackCommand.PROVENANCE));
+      packed = data != null && Files.isRegularFile(data.resolve(PackCommand.PROVENANCE));
       card =
           expectCard != null && !packed
               ? Optional.of(ModelCard.read(expectCard))
@@ -140,7 +179,7 @@ final class EvaluateCommand extends Subcommand {
             "card "
                 + expectCard
                 + ": not compared: "
-                + source.data
+                + data
                 + " was packed from your images (PACK.json), not the test set the card was measured"
                 + " on");
       }

@@ -6,22 +6,49 @@ import io.github.digitbridge.idx.IdxReader;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code idx-info [--json] FILE...}: one line per file in the format of docs/idx-format.md; the
  * first bad file ends the run with its error line and exit code 2.
  */
-@Command(
-    name = "idx-info",
-    description = "check IDX files and print type, shape, gzip, count and sha256 of each")
+// The name only, for the tests that match it with Main.COMMANDS: the spec is built in spec().
+@Command(name = "idx-info")
 final class IdxInfoCommand extends Subcommand {
-  @Option(names = "--json", description = "One JSON object per file.")
   boolean json;
 
-  @Parameters(paramLabel = "FILE", arity = "1..*", description = "IDX files, plain or gzip.")
   List<String> files;
+
+  /** This command's spec, built in code: picocli reads no annotation when it runs. */
+  CommandSpec spec() {
+    CommandSpec spec =
+        declare(
+            "idx-info", "check IDX files and print type, shape, gzip, count and sha256 of each");
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--json").description("One JSON object per file."),
+                boolean.class,
+                false,
+                () -> json,
+                value -> json = value)
+            .build());
+    spec.addPositional(
+        Binding.bind(
+                PositionalParamSpec.builder()
+                    .paramLabel("FILE")
+                    .arity("1..*")
+                    .required(true)
+                    .description("IDX files, plain or gzip.")
+                    .auxiliaryTypes(String.class),
+                List.class,
+                null,
+                () -> files,
+                value -> files = value)
+            .build());
+    return spec;
+  }
 
   @Override
   int run(Console console) throws IdxException {

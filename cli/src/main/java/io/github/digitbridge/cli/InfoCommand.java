@@ -10,23 +10,38 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code info --model M [--json]}: loads a model with all its checks and prints its contract, the
  * session's input and output, the golden check, the card beside it if any, and the ONNX Runtime
  * version and providers.
  */
-@Command(
-    name = "info",
-    description =
-        "load a model with its checks; print contract, input/output, golden check, ORT and providers")
+// The name only, for the tests that match it with Main.COMMANDS: the spec is built in spec().
+@Command(name = "info")
 final class InfoCommand extends Subcommand {
-  @Mixin ModelOptions model;
+  final ModelOptions model = new ModelOptions();
 
-  @Option(names = "--json", description = "One JSON object.")
   boolean json;
+
+  /** This command's spec, built in code: picocli reads no annotation when it runs. */
+  CommandSpec spec() {
+    CommandSpec spec =
+        declare(
+            "info",
+            "load a model with its checks; print contract, input/output, golden check, ORT and providers");
+    model.addTo(spec);
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--json").description("One JSON object."),
+                boolean.class,
+                false,
+                () -> json,
+                value -> json = value)
+            .build());
+    return spec;
+  }
 
   @Override
   int run(Console console) throws ModelException {

@@ -10,10 +10,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
@@ -28,11 +29,6 @@ import picocli.CommandLine.ScopeType;
  * the line, adds the stack trace. A usage error is one line {@code usage: digitbridge COMMAND ...
  * (<problem>)}.
  */
-@Command(
-    name = Main.PROGRAM,
-    synopsisSubcommandLabel = "COMMAND",
-    description = "Check IDX files and digit models, classify and benchmark.",
-    footer = "exit codes: 0 ok, 1 check failed, 2 bad usage or input; --debug adds stack traces")
 public final class Main {
   /** Exit code: success. */
   public static final int OK = 0;
@@ -46,27 +42,33 @@ public final class Main {
   static final String PROGRAM = "digitbridge";
 
   /**
-   * The commands by the name each one's {@code @Command} gives, in the order {@code --help} lists
-   * them. Registered with picocli only when needed: picocli reads every option of a command by
-   * reflection when it is registered, which took more CPU time than the rest of its work in a
-   * {@code predict}, so a command line that names its command gets that command alone.
+   * The commands by the name each one's {@code @Command} gives (it holds nothing else: the options
+   * are declared in {@link #DECLARED}'s specs), in the order {@code --help} lists them. Registered
+   * with picocli only when needed: a command line that names its command gets that command alone.
    */
   static final Map<String, Class<? extends Subcommand>> COMMANDS = commands();
+
+  /**
+   * Each command's picocli spec, built in code (see {@link Subcommand#declare}), by name: picocli
+   * reads no annotation and scans no class when a command is registered.
+   */
+  static final Map<String, Supplier<CommandSpec>> DECLARED =
+      Map.of(
+          "idx-info", () -> new IdxInfoCommand().spec(),
+          "dataset-info", () -> new DatasetInfoCommand().spec(),
+          "bench-idx", () -> new BenchIdxCommand().spec(),
+          "info", () -> new InfoCommand().spec(),
+          "predict", () -> new PredictCommand().spec(),
+          "evaluate", () -> new EvaluateCommand().spec(),
+          "pack", () -> new PackCommand().spec(),
+          "bench-infer", () -> new BenchInferCommand().spec());
 
   /** The commands that open a model, and so load ONNX Runtime. */
   static final Set<String> MODEL_COMMANDS = Set.of("predict", "evaluate", "info", "bench-infer");
 
-  @Option(
-      names = {"-h", "--help"},
-      usageHelp = true,
-      description = "List the commands and exit.")
   boolean help;
 
   // Inherited: accepted before the command and among its own options alike.
-  @Option(
-      names = "--debug",
-      scope = ScopeType.INHERIT,
-      description = "Print the stack trace after an error line.")
   boolean debug;
 
   private Main() {}
@@ -136,7 +138,7 @@ public final class Main {
    * here.
    */
   static CommandLine commandLine(String[] args) {
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = new CommandLine(new Main().spec());
     String named = null;
     for (String arg : args) {
       if (!arg.equals("--debug")) {
@@ -146,10 +148,41 @@ public final class Main {
     }
     for (Map.Entry<String, Class<? extends Subcommand>> command : COMMANDS.entrySet()) {
       if (named == null || named.equals(command.getKey())) {
-        cli.addSubcommand(command.getKey(), command.getValue());
+        cli.addSubcommand(command.getKey(), DECLARED.get(command.getKey()).get());
       }
     }
     return cli;
+  }
+
+  /** The top-level command's spec, built in code as the commands' are. */
+  private CommandSpec spec() {
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name(PROGRAM);
+    spec.usageMessage()
+        .synopsisSubcommandLabel("COMMAND")
+        .description("Check IDX files and digit models, classify and benchmark.")
+        .footer(
+            "exit codes: 0 ok, 1 check failed, 2 bad usage or input; --debug adds stack traces");
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("-h", "--help")
+                    .usageHelp(true)
+                    .description("List the commands and exit."),
+                boolean.class,
+                false,
+                () -> help,
+                value -> help = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--debug")
+                    .scopeType(ScopeType.INHERIT)
+                    .description("Print the stack trace after an error line."),
+                boolean.class,
+                false,
+                () -> debug,
+                value -> debug = value)
+            .build());
+    return spec;
   }
 
   private static Map<String, Class<? extends Subcommand>> commands() {

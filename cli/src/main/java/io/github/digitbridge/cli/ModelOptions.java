@@ -12,40 +12,82 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Consumer;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The options every model command takes, mixed into each. Their defaults are the library's ({@link
- * ClassifierOptions#defaults()}), so the CLI runs a model as an embedding application would.
+ * The options every model command takes, added to each by {@link #addTo}. Their defaults are the
+ * library's ({@link ClassifierOptions#defaults()}), so the CLI runs a model as an embedding
+ * application would.
  */
 final class ModelOptions {
-  @Spec(Spec.Target.MIXEE)
   CommandSpec command;
 
-  @Option(names = "--model", required = true, paramLabel = "FILE", description = "The model.")
   Path model;
 
-  @Option(
-      names = "--batch",
-      paramLabel = "N",
-      description = "Images per ONNX Runtime call (default: ${DEFAULT-VALUE}).")
   int batch = ClassifierOptions.DEFAULT_BATCH_SIZE;
 
-  @Option(
-      names = "--threads",
-      paramLabel = "T",
-      description = "Intra-op threads, 0 for ONNX Runtime's default (default: ${DEFAULT-VALUE}).")
   int threads = ClassifierOptions.DEFAULT_INTRA_OP_THREADS;
 
-  @Option(
-      names = "--provider",
-      paramLabel = "cpu|cuda",
-      description = "The execution provider (default: cpu).")
   ExecutionProvider provider = ExecutionProvider.CPU;
 
-  @Option(names = "--no-golden", description = "Skip the golden check when the model loads.")
   boolean noGolden;
+
+  /** Adds these options to a command's spec, bound to this object's fields. */
+  void addTo(CommandSpec spec) {
+    command = spec;
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--model")
+                    .required(true)
+                    .paramLabel("FILE")
+                    .description("The model."),
+                Path.class,
+                null,
+                () -> model,
+                value -> model = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--batch")
+                    .paramLabel("N")
+                    .description("Images per ONNX Runtime call (default: ${DEFAULT-VALUE})."),
+                int.class,
+                ClassifierOptions.DEFAULT_BATCH_SIZE,
+                () -> batch,
+                value -> batch = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--threads")
+                    .paramLabel("T")
+                    .description(
+                        "Intra-op threads, 0 for ONNX Runtime's default (default:"
+                            + " ${DEFAULT-VALUE})."),
+                int.class,
+                ClassifierOptions.DEFAULT_INTRA_OP_THREADS,
+                () -> threads,
+                value -> threads = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--provider")
+                    .paramLabel("cpu|cuda")
+                    .description("The execution provider (default: cpu)."),
+                ExecutionProvider.class,
+                ExecutionProvider.CPU,
+                () -> provider,
+                value -> provider = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--no-golden")
+                    .description("Skip the golden check when the model loads."),
+                boolean.class,
+                false,
+                () -> noGolden,
+                value -> noGolden = value)
+            .build());
+  }
 
   /**
    * The library's options for these values.

@@ -27,8 +27,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code pack SOURCE --out OUTDIR [--segment] [--on-error fail|skip] [--prefix NAME |
@@ -38,10 +39,8 @@ import picocli.CommandLine.Parameters;
  * layout, train and test) and its provenance {@code PACK.json}: the twin of Python's {@code data
  * pack}, with the same IDX bytes (docs/idx-format.md, "Packing images").
  */
-@Command(
-    name = "pack",
-    description =
-        "your labelled images (label folders, a CSV or a JSON list) -> MNIST-format IDX files")
+// The name only, for the tests that match it with Main.COMMANDS: the spec is built in spec().
+@Command(name = "pack")
 final class PackCommand extends Subcommand {
   static final String TEST_PREFIX = "t10k";
   static final String TRAIN_PREFIX = "train";
@@ -60,32 +59,16 @@ final class PackCommand extends Subcommand {
     skip
   }
 
-  @Parameters(paramLabel = "SOURCE", description = "Folder with 0/ ... 9/, or a CSV of file,label.")
   Path source;
 
-  @Option(names = "--out", required = true, paramLabel = "OUTDIR", description = "Output folder.")
   Path out;
 
-  @Option(names = "--segment", description = "Images are strips; each digit of a label a sample.")
   boolean segment;
 
-  @Option(
-      names = "--on-error",
-      paramLabel = "fail|skip",
-      description = "A refused image: fail writes nothing (default); skip leaves it out.")
   OnError onError = OnError.fail;
 
-  @Option(
-      names = "--prefix",
-      paramLabel = "NAME",
-      description = "Name the two files NAME-images-idx3-ubyte.gz, ... (default t10k).")
   String prefix;
 
-  @Option(
-      names = "--test-percent",
-      paramLabel = "N",
-      description =
-          "The four-file layout: N% of each label's files in t10k-*, the rest in train-*.")
   Integer testPercent;
 
   static String imagesName(String prefix) {
@@ -106,6 +89,79 @@ final class PackCommand extends Subcommand {
 
   /** One source image: its path relative to the base folder ({@code /}-separated) and label. */
   record Entry(String file, String label) {}
+
+  /** This command's spec, built in code: picocli reads no annotation when it runs. */
+  CommandSpec spec() {
+    CommandSpec spec =
+        declare(
+            "pack",
+            "your labelled images (label folders, a CSV or a JSON list) -> MNIST-format IDX files");
+    spec.addPositional(
+        Binding.bind(
+                PositionalParamSpec.builder()
+                    .paramLabel("SOURCE")
+                    .required(true)
+                    .description("Folder with 0/ ... 9/, or a CSV of file,label."),
+                Path.class,
+                null,
+                () -> source,
+                value -> source = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--out")
+                    .required(true)
+                    .paramLabel("OUTDIR")
+                    .description("Output folder."),
+                Path.class,
+                null,
+                () -> out,
+                value -> out = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--segment")
+                    .description("Images are strips; each digit of a label a sample."),
+                boolean.class,
+                false,
+                () -> segment,
+                value -> segment = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--on-error")
+                    .paramLabel("fail|skip")
+                    .description(
+                        "A refused image: fail writes nothing (default); skip leaves it out."),
+                OnError.class,
+                OnError.fail,
+                () -> onError,
+                value -> onError = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--prefix")
+                    .paramLabel("NAME")
+                    .description(
+                        "Name the two files NAME-images-idx3-ubyte.gz, ... (default t10k)."),
+                String.class,
+                null,
+                () -> prefix,
+                value -> prefix = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--test-percent")
+                    .paramLabel("N")
+                    .description(
+                        "The four-file layout: N% of each label's files in t10k-*, the rest in train-*."),
+                Integer.class,
+                null,
+                () -> testPercent,
+                value -> testPercent = value)
+            .build());
+    return spec;
+  }
 
   @Override
   int run(Console console) throws IdxException {

@@ -27,11 +27,10 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IDefaultValueProvider;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code predict --model M [--top K] [--json] [--segment] [--mode mnist|raw] FILE...}.
@@ -45,19 +44,8 @@ import picocli.CommandLine.Parameters;
  * command exits 2 at the end. A bad IDX file (or one that is not images) is reported the same way,
  * with the IDX reader's reason code.
  */
-@Command(
-    name = "predict",
-    defaultValueProvider = PredictCommand.DefaultModel.class,
-    description = {
-      "classify IDX image files, or digit images (PNG/JPEG/GIF/BMP; --segment reads a number)",
-      "Without --model it reads "
-          + PredictCommand.DEFAULT_MODEL
-          + " (relative to the working directory), as python -m pybridge.predict does.",
-      "A probability below "
-          + PredictCommand.LOW_CONFIDENCE_TEXT
-          + " is marked low confidence; an image read as one digit in which segmentation finds"
-          + " several says so and suggests --segment."
-    })
+// The name only, for the tests that match it with Main.COMMANDS: the spec is built in spec().
+@Command(name = "predict")
 final class PredictCommand extends Subcommand {
   /**
    * The model read without {@code --model}: the Python command's default, resolved the same way.
@@ -72,6 +60,8 @@ final class PredictCommand extends Subcommand {
   static final double LOW_CONFIDENCE = 0.8;
 
   static final String LOW_CONFIDENCE_TEXT = "0.8";
+
+  private static final int DEFAULT_TOP = 3;
 
   /**
    * Gives {@code --model}, which the other model commands require, a default in this command only
@@ -90,31 +80,85 @@ final class PredictCommand extends Subcommand {
   private record Options(
       int top, boolean json, boolean segment, Preprocessor.Mode mode, List<String> files) {}
 
-  @Mixin ModelOptions model;
+  final ModelOptions model = new ModelOptions();
 
-  @Option(
-      names = "--top",
-      paramLabel = "K",
-      description = "Classes listed per image (default: ${DEFAULT-VALUE}).")
-  int top = 3;
+  int top = DEFAULT_TOP;
 
-  @Option(names = "--json", description = "One JSON object per image.")
   boolean json;
 
-  @Option(names = "--segment", description = "Read a line of digits as a number.")
   boolean segment;
 
-  @Option(
-      names = "--mode",
-      paramLabel = "mnist|raw",
-      description = "Image preprocessing: mnist (docs/preprocessing.md) or raw (only resized).")
   Preprocessor.Mode mode = Preprocessor.Mode.MNIST;
 
-  @Parameters(
-      paramLabel = "FILE",
-      arity = "1..*",
-      description = "IDX image files, or images; recognised by content.")
   List<String> files;
+
+  /** This command's spec, built in code: picocli reads no annotation when it runs. */
+  CommandSpec spec() {
+    CommandSpec spec =
+        declare(
+            "predict",
+            "classify IDX image files, or digit images (PNG/JPEG/GIF/BMP; --segment reads a number)",
+            "Without --model it reads "
+                + DEFAULT_MODEL
+                + " (relative to the working directory), as python -m pybridge.predict does.",
+            "A probability below "
+                + LOW_CONFIDENCE_TEXT
+                + " is marked low confidence; an image read as one digit in which segmentation finds"
+                + " several says so and suggests --segment.");
+    spec.defaultValueProvider(new DefaultModel());
+    model.addTo(spec);
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--top")
+                    .paramLabel("K")
+                    .description("Classes listed per image (default: ${DEFAULT-VALUE})."),
+                int.class,
+                DEFAULT_TOP,
+                () -> top,
+                value -> top = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--json").description("One JSON object per image."),
+                boolean.class,
+                false,
+                () -> json,
+                value -> json = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--segment").description("Read a line of digits as a number."),
+                boolean.class,
+                false,
+                () -> segment,
+                value -> segment = value)
+            .build());
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("--mode")
+                    .paramLabel("mnist|raw")
+                    .description(
+                        "Image preprocessing: mnist (docs/preprocessing.md) or raw (only resized)."),
+                Preprocessor.Mode.class,
+                Preprocessor.Mode.MNIST,
+                () -> mode,
+                value -> mode = value)
+            .build());
+    spec.addPositional(
+        Binding.bind(
+                PositionalParamSpec.builder()
+                    .paramLabel("FILE")
+                    .arity("1..*")
+                    .required(true) // what picocli derives from an annotation's arity
+                    .description("IDX image files, or images; recognised by content.")
+                    .auxiliaryTypes(String.class),
+                List.class,
+                null,
+                () -> files,
+                value -> files = value)
+            .build());
+    return spec;
+  }
 
   @Override
   int run(Console console) throws IdxException, ModelException {

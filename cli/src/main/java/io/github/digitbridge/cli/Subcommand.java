@@ -3,23 +3,40 @@ package io.github.digitbridge.cli;
 import io.github.digitbridge.idx.IdxException;
 import io.github.digitbridge.model.ModelException;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
- * One subcommand of the CLI. Picocli fills the fields a subclass declares with {@code @Option} and
- * {@code @Parameters} from the command line, then {@link Main} calls {@link #run}. A new command
- * extends this and is listed in {@link Main#COMMANDS}.
+ * One subcommand of the CLI. A command builds its picocli spec in code ({@link #declare}, then its
+ * options bound to its fields), so that picocli reads no annotation when it runs, which was most of
+ * its start-up; picocli fills the fields from the command line, then {@link Main} calls {@link
+ * #run}. A new command extends this and is listed in {@link Main#COMMANDS} and {@link
+ * Main#DECLARED}.
  */
 abstract class Subcommand {
-  @Spec CommandSpec spec;
+  CommandSpec spec;
 
-  @Option(
-      names = {"-h", "--help"},
-      usageHelp = true,
-      description = "Print this command's help and exit.")
   boolean help;
+
+  /**
+   * Starts this command's spec: its name, its description and {@code -h}/{@code --help}; {@link
+   * #spec} is set to it.
+   */
+  CommandSpec declare(String name, String... description) {
+    spec = CommandSpec.wrapWithoutInspection(this).name(name);
+    spec.usageMessage().description(description);
+    spec.addOption(
+        Binding.bind(
+                OptionSpec.builder("-h", "--help")
+                    .usageHelp(true)
+                    .description("Print this command's help and exit."),
+                boolean.class,
+                false,
+                () -> help,
+                value -> help = value)
+            .build());
+    return spec;
+  }
 
   /**
    * Runs the command.
