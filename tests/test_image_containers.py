@@ -147,6 +147,21 @@ ACCEPTED = {
         4200,
         1,
     ),
+    # 3 does not fit in 12 bits with the next code's low bit: a walk that widened its codes past 12 bits stops here
+    "gif whose LZW table fills up and 12-bit codes follow": (
+        gif(w=4200, h=1, blocks=frame([4] + [3] * 4200 + [5], w=4200, h=1) + b";"),
+        "GIF",
+        4200,
+        1,
+    ),
+    # Decoders start with an empty table when the first code is not a clear code; so does the walk (its codes
+    # widen to 4 bits after the third, and the fourth's low bit would make a third code read that soon undefined).
+    "gif whose LZW data starts without a clear code": (
+        gif(blocks=frame([0, 1, 1, 1, 0, 1, 0, 1, 5]) + b";"),
+        "GIF",
+        4,
+        2,
+    ),
     "gif with table-size bits but no global table": (
         gif(packed=0x01, table=b"", blocks=frame(PIXELS_8, packed=0x80, table=bytes(6)) + b";"),
         "GIF",
@@ -163,6 +178,7 @@ ACCEPTED = {
     "bmp bit fields": (bmp(bits=16, compression=3), "BMP", 2, 2),
     "bmp of 16 bits": (bmp(bits=16), "BMP", 2, 2),
     "bmp of 1 bit": (bmp(bits=1, colours=2), "BMP", 2, 2),
+    "bmp of 4 bits": (bmp(bits=4, colours=16), "BMP", 2, 2),
     "bmp of 256 colours in 8 bits": (bmp(bits=8, colours=256), "BMP", 2, 2),
     "bmp of 24 bits: the colour count is not checked": (bmp(colours=300), "BMP", 2, 2),
     "bmp of 1 x 1": (bmp(w=1, h=1), "BMP", 1, 1),
@@ -278,6 +294,11 @@ REFUSED = {
     "jpeg scan without a marker after it": (
         SOI + sof() + SOS + b"\x12\x13",
         "TRUNCATED: expected the end-of-image marker (FF D9), found the file ends",
+    ),
+    # RSTn are D0 to D7 only: a D8 (SOI) in the scan data ends the scan and is no segment
+    "jpeg SOI in its scan data": (
+        SOI + sof() + SOS + b"\x12\xff\xd8\x34" + EOI,
+        "CORRUPT: expected a segment marker at byte 27, found FF D8",
     ),
     # GIF
     "gif screen cut": (
@@ -413,6 +434,10 @@ REFUSED = {
         "CORRUPT: expected the pixel data after byte 54, found offset 53",
     ),
     "bmp rows cut": (bmp(w=3)[:-1], "TRUNCATED: expected the pixel rows (24 bytes at byte 54), found 23 bytes"),
+    "bmp bit-field rows cut": (
+        bmp(w=3, bits=16, compression=3)[:-1],
+        "TRUNCATED: expected the pixel rows (16 bytes at byte 54), found 15 bytes",
+    ),
     "bmp top-down rows cut": (
         bmp(w=3, h=-2)[:-1],
         "TRUNCATED: expected the pixel rows (24 bytes at byte 54), found 23 bytes",
@@ -526,6 +551,30 @@ def test_a_pillow_mode_outside_gray_palette_and_rgb_is_unsupported_in_full():
             str(caught.value) == f"m.img: UNSUPPORTED: expected a gray, palette or RGB image, found Pillow mode {mode}"
         )
     assert decoder._to_rgba(Image.new("LA", (2, 1), (9, 200)), "m.img").tolist() == [[[9, 9, 9, 200]] * 2]
+
+
+def test_sixteen_bit_gray_keeps_the_most_significant_byte_in_every_pillow_mode():
+    from PIL import Image
+
+    from pybridge.image import decoder
+
+    for mode in ("I;16", "I;16B", "I;16L", "I"):
+        im = Image.new(mode, (2, 1))
+        im.putdata([0x12FF, 0xFE01])
+        assert decoder._to_rgba(im, "m.img").tolist() == [[[0x12] * 3 + [255], [0xFE] * 3 + [255]]], mode
+
+
+def test_a_gif_whose_table_is_the_gray_ramp_is_read_by_index():
+    import io
+
+    from PIL import Image
+
+    im = Image.new("L", (4, 1))
+    im.putdata([0, 5, 200, 255])
+    out = io.BytesIO()
+    im.save(out, "GIF", optimize=False)  # all 256 entries of the ramp: Pillow opens it as mode L, not P
+    assert Image.open(io.BytesIO(out.getvalue())).mode == "L"
+    assert pp.decode_gray(out.getvalue())[1].tolist() == [[0, 5, 200, 255]]
 
 
 def test_a_decoder_that_disagrees_with_the_walk_on_the_size_is_corrupt_in_full():

@@ -322,8 +322,18 @@ def test_describe_says_what_was_done_in_json_values():
         "offset": [13, 5],
     }
     raw = pp.preprocess(png(gray), pp.Mode.RAW)
-    assert not raw.pixels.flags.writeable and raw.offset == (0, 0) and raw.scaled == (28, 28)
-    assert raw.describe()["polarity"] == "not-tested" and raw.describe()["box"] == [0, 0, 9, 9]
+    assert not raw.pixels.flags.writeable
+    assert raw.describe() == {
+        "mode": "raw",
+        "format": "PNG",
+        "size": [9, 9],
+        "polarity": "not-tested",
+        "background": 0,
+        "ink_max": 255,
+        "box": [0, 0, 9, 9],
+        "scaled": [28, 28],
+        "offset": [0, 0],
+    }
     assert (pp.Mode("mnist"), pp.Mode("raw")) == (pp.Mode.MNIST, pp.Mode.RAW)
 
 
