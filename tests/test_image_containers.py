@@ -6,6 +6,7 @@ valid or just broken, so each check is pinned where it decides; the golden corpu
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import zlib
 
@@ -172,11 +173,16 @@ ACCEPTED = {
     "bmp": (bmp(), "BMP", 2, 2),
     "bmp top-down": (bmp(h=-2), "BMP", 2, 2),
     "bmp with a core header": (bmp(dib=12), "BMP", 2, 2),
+    "bmp with a v2 header": (bmp(dib=52), "BMP", 2, 2),
+    "bmp with a v3 header": (bmp(dib=56), "BMP", 2, 2),
     "bmp with a v4 header": (bmp(dib=108), "BMP", 2, 2),
+    "bmp with a v5 header": (bmp(dib=124), "BMP", 2, 2),
     "bmp RLE4": (bmp(bits=4, compression=2, rows=b"\0\1", size_image=2), "BMP", 2, 2),
     "bmp RLE8 whose data size is not given": (bmp(bits=8, compression=1, rows=b"\0"), "BMP", 2, 2),
     "bmp bit fields": (bmp(bits=16, compression=3), "BMP", 2, 2),
+    "bmp bit fields of 32 bits": (bmp(bits=32, compression=3), "BMP", 2, 2),
     "bmp of 16 bits": (bmp(bits=16), "BMP", 2, 2),
+    "bmp of 32 bits": (bmp(bits=32), "BMP", 2, 2),
     "bmp of 1 bit": (bmp(bits=1, colours=2), "BMP", 2, 2),
     "bmp of 4 bits": (bmp(bits=4, colours=16), "BMP", 2, 2),
     "bmp of 256 colours in 8 bits": (bmp(bits=8, colours=256), "BMP", 2, 2),
@@ -482,6 +488,8 @@ def test_each_refusal_is_its_whole_line(data, line):
 def test_a_gif_walk_gives_the_first_frame_and_its_table():
     shifted = containers.walk(gif(w=9, h=7, blocks=frame(PIXELS_8, left=3, top=2) + b";"), "g")
     assert shifted.frame == Box(3, 2, 4, 2) and shifted.table == 2 and shifted.decoded is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shifted.table = 4
     big_global = containers.walk(gif(packed=0x82, table=bytes(24), blocks=frame(PIXELS_8)), "g")
     assert big_global.table == 8
     local = frame(PIXELS_8, packed=0x81, table=bytes(12))  # a local table of 4 wins over the global one of 2

@@ -340,6 +340,24 @@ def test_describe_says_what_was_done_in_json_values():
 def test_bytes_without_a_name_are_called_bytes():
     from pybridge.image import image_format
 
-    with pytest.raises(errors.ImageError) as caught:
-        image_format.sniff(b"")
-    assert str(caught.value) == "<bytes>: EMPTY_FILE: expected an image, found an empty file (0 bytes)"
+    for read in (image_format.sniff, pp.read_header, pp.decode_gray):
+        with pytest.raises(errors.ImageError) as caught:
+            read(b"")
+        assert str(caught.value) == "<bytes>: EMPTY_FILE: expected an image, found an empty file (0 bytes)", read
+
+
+def test_results_are_values_nobody_can_change_and_compare_by_identity():
+    import dataclasses
+
+    gray = np.zeros((40, 60), np.uint8)
+    gray[5:35, 10:14] = gray[5:35, 40:44] = 255
+    line = pp.segment(png(gray))
+    digit = line.digits[0]
+    for value, field in ((line, "marks"), (digit, "box"), (digit.header, "width"), (digit.box, "x")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, field, 1)
+    # Two results of the same image are equal in every field, pixels included, yet not equal as objects: == on
+    # them never asks NumPy for the truth value of an array comparison (which would raise).
+    again = pp.segment(png(gray)).digits[0]
+    assert np.array_equal(digit.pixels, again.pixels) and digit.describe() == again.describe()
+    assert digit != again and digit == digit
