@@ -130,6 +130,12 @@ ACCEPTED = {
     "jpeg of 4096 x 4096": (SOI + sof(h=4096, w=4096) + SOS + EOI, "JPEG", 4096, 4096),
     # stuffed FF 00, a restart marker and fill bytes inside the entropy-coded data
     "jpeg scan data": (SOI + sof() + SOS + b"\x12\xff\x00\x34\xff\xd3\x56\xff\xff\xd9", "JPEG", 3, 2),
+    # the first and the last restart marker; a stuffed byte right before the end; a fill byte before a stuffed one
+    "jpeg scan data with RST0 and RST7": (SOI + sof() + SOS + b"\x12\xff\xd0\x34\xff\xd7\x56" + EOI, "JPEG", 3, 2),
+    "jpeg scan data ending in a stuffed byte": (SOI + sof() + SOS + b"\x12\xff\x00" + EOI, "JPEG", 3, 2),
+    "jpeg scan data with FF FF 00": (SOI + sof() + SOS + b"\x12\xff\xff\x00\x34" + EOI, "JPEG", 3, 2),
+    "jpeg with RST7 between segments": (SOI + b"\xff\xd7" + sof() + SOS + b"\x12" + EOI, "JPEG", 3, 2),
+    "jpeg with an empty comment (length 2)": (SOI + seg(0xFE, b"") + sof() + SOS + b"\x12" + EOI, "JPEG", 3, 2),
     "jpeg whose second frame header is not read": (SOI + sof() + sof(0xC3, h=9, w=9) + SOS + EOI, "JPEG", 3, 2),
     "jpeg of two scans": (SOI + sof() + SOS + b"\x01" + seg(0xC4, b"\x00") + SOS + b"\x02" + EOI, "JPEG", 3, 2),
     "gif": (gif(blocks=frame(PIXELS_8) + b";"), "GIF", 4, 2),
@@ -170,6 +176,7 @@ ACCEPTED = {
         2,
     ),
     "gif of 1 x 1": (gif(w=1, h=1, blocks=frame([4, 0, 5], w=1, h=1)), "GIF", 1, 1),
+    "gif frame with table-size bits but no local table": (gif(blocks=frame(PIXELS_8, packed=0x01) + b";"), "GIF", 4, 2),
     "bmp": (bmp(), "BMP", 2, 2),
     "bmp top-down": (bmp(h=-2), "BMP", 2, 2),
     "bmp with a core header": (bmp(dib=12), "BMP", 2, 2),
@@ -251,6 +258,11 @@ REFUSED = {
     "jpeg marker FF 00": (SOI + b"\xff\x00", "CORRUPT: expected a segment marker at byte 3, found FF 00"),
     "jpeg second SOI": (SOI + b"\xff\xd8", "CORRUPT: expected a segment marker at byte 3, found FF D8"),
     "jpeg segment length 1": (SOI + b"\xff\xe0\x00\x01", "CORRUPT: expected a segment length of at least 2, found 1"),
+    # 8 bytes is a whole frame header of no component: long enough, and then refused for its components
+    "jpeg frame header of 8 bytes": (
+        SOI + sof(comps=0) + SOS + EOI,
+        "UNSUPPORTED: expected 8-bit samples with 1 or 3 components, found 8-bit, 0 components",
+    ),
     "jpeg segment length cut": (
         SOI + b"\xff\xe0\x00",
         "TRUNCATED: expected the length of segment FF E0 (2 bytes at byte 4), found 1 bytes",
