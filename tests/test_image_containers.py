@@ -147,6 +147,8 @@ ACCEPTED = {
         2,
     ),
     "gif whose LZW data has no end code": (gif(blocks=frame(PIXELS_8[:-1])), "GIF", 4, 2),
+    # decoders stop at the frame's last pixel, so an undefined code after it (15: the next is 13) is never read
+    "gif whose LZW data goes on past the frame": (gif(blocks=frame([*PIXELS_8[:-1], 15, 5]) + b";"), "GIF", 4, 2),
     # 4200 one-pixel codes: the code table fills up at 4096 entries and the walk stops adding to it
     "gif whose LZW table fills up": (
         gif(w=4200, h=1, blocks=frame([4] + [i % 2 for i in range(4200)] + [5], w=4200, h=1) + b";"),
@@ -161,10 +163,11 @@ ACCEPTED = {
         4200,
         1,
     ),
-    # Decoders start with an empty table when the first code is not a clear code; so does the walk (its codes
-    # widen to 4 bits after the third, and the fourth's low bit would make a third code read that soon undefined).
+    # Decoders start with an empty table when the first code is not a clear code; so does the walk: its next code
+    # is 6 and its codes widen to 4 bits after the third (a table that starts elsewhere, or grows from the first
+    # code on, widens at another code and reads an undefined one).
     "gif whose LZW data starts without a clear code": (
-        gif(blocks=frame([0, 1, 1, 1, 0, 1, 0, 1, 5]) + b";"),
+        gif(packed=0x81, table=bytes(12), blocks=frame([0, 0, 1, 1, 3, 0, 0, 0, 5]) + b";"),
         "GIF",
         4,
         2,
@@ -337,6 +340,10 @@ REFUSED = {
         gif(blocks=b"\x21\xf9\x04\x00"),
         "TRUNCATED: expected a data sub-block (4 bytes at byte 22), found 1 bytes",
     ),
+    "gif cut before a sub-block's size": (
+        gif(blocks=descriptor() + b"\x02"),
+        "TRUNCATED: expected a data sub-block (1 bytes at byte 30), found 0 bytes",
+    ),
     "gif descriptor cut": (
         gif(blocks=b"\x2c\x00\x00"),
         "TRUNCATED: expected the image descriptor (9 bytes at byte 20), found 2 bytes",
@@ -507,6 +514,8 @@ def test_a_gif_walk_gives_the_first_frame_and_its_table():
     local = frame(PIXELS_8, packed=0x81, table=bytes(12))  # a local table of 4 wins over the global one of 2
     assert containers.walk(gif(blocks=local), "g").table == 4
     assert containers.walk(gif(packed=0, table=b"", blocks=local), "g").table == 4
+    # table-size bits without the local-table flag: the global table's size counts
+    assert containers.walk(gif(blocks=frame(PIXELS_8, packed=0x01)), "g").table == 2
 
 
 def test_png_chunks_the_decoder_does_not_need_are_dropped():
