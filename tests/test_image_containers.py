@@ -197,6 +197,7 @@ ACCEPTED = {
     "bmp of 4 bits": (bmp(bits=4, colours=16), "BMP", 2, 2),
     "bmp of 256 colours in 8 bits": (bmp(bits=8, colours=256), "BMP", 2, 2),
     "bmp of 24 bits: the colour count is not checked": (bmp(colours=300), "BMP", 2, 2),
+    "bmp of 24 bits with a colour count past 2^24": (bmp(colours=1 << 25), "BMP", 2, 2),
     "bmp of 1 x 1": (bmp(w=1, h=1), "BMP", 1, 1),
 }
 
@@ -475,6 +476,10 @@ REFUSED = {
         bmp(bits=8, compression=1, rows=bytes(9), size_image=10),
         "TRUNCATED: expected the compressed pixel data (10 bytes at byte 54), found 9 bytes",
     ),
+    "bmp RLE of height 0": (
+        bmp(bits=8, compression=1, h=0, rows=b"\0"),
+        "CORRUPT: expected a BMP of at least 1 x 1 pixels, found 2 x 0",
+    ),
     "bmp width 0": (bmp(w=0), "CORRUPT: expected a BMP of at least 1 x 1 pixels, found 0 x 2"),
     "bmp over the pixel limit": (
         bmp(w=4097, h=4096, rows=b""),
@@ -663,3 +668,35 @@ def test_a_gif_of_four_colours_keeps_every_index():
     im.save(out, "GIF", optimize=False)
     assert containers.walk(out.getvalue(), "g").table == 4
     assert pp.decode_gray(out.getvalue())[1].tolist() == [[0, 255, 100, 200]]
+
+
+def test_every_pillow_mode_of_gray_palette_and_rgb_is_decoded():
+    from PIL import Image
+
+    from pybridge.image import decoder
+
+    for mode in ("1", "L", "LA", "P", "PA", "RGB", "RGBA"):
+        assert decoder._to_rgba(Image.new(mode, (2, 1)), "m.img").shape == (1, 2, 4), mode
+
+
+def test_alpha_over_white_rounds_half_up_at_exactly_half():
+    import io
+
+    from PIL import Image
+
+    # gray 1 at alpha 127 is (1 * 127 + 255 * 128 + 127) // 255 = 32894 // 255 = 128; one more (a rounding a half
+    # higher) would make it 129
+    out = io.BytesIO()
+    Image.new("LA", (1, 1), (1, 127)).save(out, "PNG")
+    assert pp.decode_gray(out.getvalue())[1].tolist() == [[128]]
+
+
+@pytest.mark.parametrize(("entries", "size"), [(2, 2), (4, 3), (16, 5)])
+def test_a_gif_index_past_its_table_keeps_the_low_bits_of_the_smallest_raster(entries, size):
+    # Every pixel is index entries + 1: javax.imageio keeps its low bits in a raster of 1, 2, 4 or 8 bits that
+    # holds the table, which makes it index 1 (gray 200), not an entry past the table (opaque black).
+    table = bytes(3) + bytes([200] * 3) + bytes([100] * 3 * (entries - 2))
+    codes = [1 << size] + [entries + 1] * 8 + [(1 << size) + 1]
+    data = gif(packed=0x80 | (entries.bit_length() - 2), table=table, blocks=frame(codes, size=size) + b";")
+    assert containers.walk(data, "g").table == entries
+    assert pp.decode_gray(data)[1].tolist() == [[200] * 4] * 2
