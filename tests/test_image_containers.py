@@ -691,12 +691,20 @@ def test_alpha_over_white_rounds_half_up_at_exactly_half():
     assert pp.decode_gray(out.getvalue())[1].tolist() == [[128]]
 
 
-@pytest.mark.parametrize(("entries", "size"), [(2, 2), (4, 3), (16, 5)])
-def test_a_gif_index_past_its_table_keeps_the_low_bits_of_the_smallest_raster(entries, size):
+@pytest.mark.parametrize(("entries", "size", "gray"), [(2, 2, 200), (4, 3, 200), (16, 5, 200), (8, 4, 0)])
+def test_a_gif_index_past_its_table_keeps_the_low_bits_of_the_smallest_raster(entries, size, gray):
     # Every pixel is index entries + 1: javax.imageio keeps its low bits in a raster of 1, 2, 4 or 8 bits that
-    # holds the table, which makes it index 1 (gray 200), not an entry past the table (opaque black).
+    # holds the table, which makes it index 1 (gray 200); in the 4-bit raster of an 8-entry table, 9 stays 9: an
+    # entry past the table, opaque black.
     table = bytes(3) + bytes([200] * 3) + bytes([100] * 3 * (entries - 2))
     codes = [1 << size] + [entries + 1] * 8 + [(1 << size) + 1]
     data = gif(packed=0x80 | (entries.bit_length() - 2), table=table, blocks=frame(codes, size=size) + b";")
     assert containers.walk(data, "g").table == entries
-    assert pp.decode_gray(data)[1].tolist() == [[200] * 4] * 2
+    assert pp.decode_gray(data)[1].tolist() == [[gray] * 4] * 2
+
+
+def test_a_gif_transparent_index_past_the_raster_means_its_last_entry():
+    # A 2-entry table (a 1-bit raster) whose transparent index is 3: entry 1 is the transparent one, on white.
+    control = b"\x21\xf9\x04" + bytes([0x01, 0, 0, 3]) + b"\x00"
+    data = gif(table=bytes(3) + bytes([200] * 3), blocks=control + frame(PIXELS_8) + b";")
+    assert pp.decode_gray(data)[1].tolist() == [[0, 255, 0, 255]] * 2

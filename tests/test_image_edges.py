@@ -321,6 +321,7 @@ def test_describe_says_what_was_done_in_json_values():
         "scaled": [4, 20],
         "offset": [13, 5],
     }
+    assert pp.preprocess(png(255 - gray)).describe()["polarity"] == "light-on-dark"
     raw = pp.preprocess(png(gray), pp.Mode.RAW)
     assert not raw.pixels.flags.writeable
     assert raw.describe() == {
