@@ -201,6 +201,23 @@ def test_segmentation_merges_at_half_the_narrower_width():
     assert [d.box.x for d in two.digits] == [10, 30] and two.marks == 0
 
 
+def test_segmentation_takes_half_of_whichever_is_narrower():
+    # 2 columns of overlap are half of a 4-wide bar, under or over a 6-wide one: merged either way round; under a
+    # 5-wide bar they are less than half: apart.
+    wide_first = pp.segment(strokes((10, 15, 2, 10), (14, 17, 14, 22)))
+    narrow_first = pp.segment(strokes((10, 13, 2, 10), (12, 17, 14, 22)))
+    assert [len(line.digits) for line in (wide_first, narrow_first)] == [1, 1]
+    apart = pp.segment(strokes((10, 14, 2, 10), (13, 17, 14, 22)))
+    assert [d.box for d in apart.digits] == [Box(10, 2, 5, 9), Box(13, 14, 5, 9)]
+
+
+def test_segmentation_measures_overlap_against_the_whole_group_so_far():
+    # A and B merge into a group 6 wide (x 10..15); C overlaps it by 2 columns, under half of 6: a digit of its own
+    # (against B's 4 columns alone it would have been half, and merged).
+    line = pp.segment(strokes((10, 13, 2, 8), (12, 15, 11, 17), (14, 21, 20, 28)))
+    assert [d.box for d in line.digits] == [Box(10, 2, 6, 16), Box(14, 20, 8, 9)]
+
+
 def test_segmentation_merges_into_the_groups_extent_not_only_the_last_component():
     # Three components: a wide bar, then two narrow ones under its two ends; both join the wide group.
     line = pp.segment(strokes((10, 29, 2, 4), (10, 13, 8, 20), (26, 29, 8, 20)))
@@ -212,6 +229,8 @@ def test_a_group_under_half_the_tallest_is_a_mark():
     assert len(line.digits) == 2 and line.marks == 0
     dot = pp.segment(strokes((10, 13, 2, 21), (30, 33, 2, 10)))  # height 9 x 2 < 20: a mark
     assert len(dot.digits) == 1 and dot.marks == 1 and dot.digits[0].box == Box(10, 2, 4, 20)
+    odd = pp.segment(strokes((10, 13, 2, 22), (30, 33, 2, 11)))  # height 10 x 2 < 21: a mark
+    assert len(odd.digits) == 1 and odd.marks == 1
 
 
 def test_a_digit_box_clears_ink_of_other_digits():
@@ -362,3 +381,14 @@ def test_results_are_values_nobody_can_change_and_compare_by_identity():
     again = pp.segment(png(gray)).digits[0]
     assert np.array_equal(digit.pixels, again.pixels) and digit.describe() == again.describe()
     assert digit != again and digit == digit
+
+
+def test_a_border_median_equal_to_the_mean_keeps_the_image_as_it_is():
+    # Border 100 and a mean of exactly 100 (four pixels of 200 and five of 20 inside): not brighter than the mean,
+    # so not inverted; the ink is the 200s.
+    gray = np.full((5, 5), 100, np.uint8)
+    gray[1:4, 1:4] = 20
+    gray[1:3, 1:3] = 200
+    assert int(gray.sum()) == 100 * gray.size
+    digit = pp.preprocess(png(gray))
+    assert digit.polarity is Polarity.LIGHT_ON_DARK and digit.box == Box(1, 1, 2, 2)
