@@ -38,6 +38,7 @@ def test_lower_median_and_border():
     assert preprocessor._lower_median(np.array([0, 255, 255], np.uint8)) == 255
     grid = np.arange(12, dtype=np.uint8).reshape(3, 4)
     assert preprocessor._border(grid).tolist() == [0, 1, 2, 3, 8, 9, 10, 11, 4, 7]
+    assert preprocessor._border(grid.reshape(4, 3)).tolist() == [0, 1, 2, 9, 10, 11, 3, 6, 5, 8]
     assert preprocessor._border(grid[:2]).tolist() == list(range(8))  # 2 rows: every pixel is border
     assert preprocessor._border(grid[:, :2]).tolist() == [0, 1, 4, 5, 8, 9]
 
@@ -392,3 +393,22 @@ def test_a_border_median_equal_to_the_mean_keeps_the_image_as_it_is():
     assert int(gray.sum()) == 100 * gray.size
     digit = pp.preprocess(png(gray))
     assert digit.polarity is Polarity.LIGHT_ON_DARK and digit.box == Box(1, 1, 2, 2)
+
+
+def test_a_speck_at_exactly_the_ink_threshold_inside_the_box_is_cleared():
+    gray = np.zeros((30, 30), np.uint8)
+    gray[5:25, 5:9] = 255  # an L
+    gray[21:25, 5:20] = 255
+    alone = pp.preprocess(png(gray)).pixels
+    gray[10, 15] = 128  # stretched to 128 (background 0, brightest 255): ink, a speck, inside the L's box
+    assert np.array_equal(pp.preprocess(png(gray)).pixels, alone)
+
+
+def test_a_segmented_digit_box_leaves_out_its_faint_fringe():
+    # Faint at 70: ink for finding the digits of a line, not for the digit itself; its box starts a column right
+    # and a row down of the fringe, as preprocess finds it.
+    gray = np.zeros((30, 40), np.uint8)
+    gray[2:25, 5:10] = 70
+    gray[3:25, 6:10] = 255
+    line = pp.segment(png(gray))
+    assert [d.box for d in line.digits] == [Box(6, 3, 4, 22)] == [pp.preprocess(png(gray)).box]
