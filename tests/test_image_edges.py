@@ -325,6 +325,15 @@ def test_a_digit_heavy_at_one_side_is_held_inside_the_field():
     gray[10:50, 44:50] = 255
     assert pp.preprocess(png(gray)).offset == (0, 6)
     assert pp.preprocess(png(gray.T)).offset == (6, 0)
+    # mirrored, the mass pulls it off the other side: held at 28 - 20
+    assert pp.preprocess(png(gray[:, ::-1])).offset == (8, 6)
+    assert pp.preprocess(png(gray.T[::-1])).offset == (6, 8)
+
+
+def test_a_hairline_is_scaled_to_one_pixel_across():
+    line = np.zeros((9, 70), np.uint8)
+    line[4, 5:65] = 255  # 60 x 1: (40 * 1 + 60) // 120 = 0 rows, at least 1
+    assert (pp.preprocess(png(line)).scaled, pp.preprocess(png(line.T)).scaled) == ((20, 1), (1, 20))
 
 
 def test_describe_says_what_was_done_in_json_values():
@@ -342,6 +351,7 @@ def test_describe_says_what_was_done_in_json_values():
         "offset": [13, 5],
     }
     assert pp.preprocess(png(255 - gray)).describe()["polarity"] == "light-on-dark"
+    assert not pp.preprocess(png(gray)).pixels.flags.writeable
     raw = pp.preprocess(png(gray), pp.Mode.RAW)
     assert not raw.pixels.flags.writeable
     assert raw.describe() == {
