@@ -6,7 +6,7 @@
 #   GPU=1         (with venv, jar, compare, ...) the CUDA builds of ONNX Runtime instead of the CPU ones
 #   make gpu-check  CUDA against the CPU in both languages (needs an NVIDIA GPU; stops at once without one)
 #   make drift    the shipped models in other ONNX Runtime versions (set up once from PyPI and Maven Central)
-#   make mutation mutation testing of the core (Java about 20 minutes; MODULE=name runs one module), not part of test
+#   make mutation mutation testing of the core (about 30 minutes; MODULE=name runs one module), not part of test
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv

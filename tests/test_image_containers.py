@@ -6,6 +6,7 @@ valid or just broken, so each check is pinned where it decides; the golden corpu
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 import zlib
 
@@ -129,6 +130,12 @@ ACCEPTED = {
     "jpeg of 4096 x 4096": (SOI + sof(h=4096, w=4096) + SOS + EOI, "JPEG", 4096, 4096),
     # stuffed FF 00, a restart marker and fill bytes inside the entropy-coded data
     "jpeg scan data": (SOI + sof() + SOS + b"\x12\xff\x00\x34\xff\xd3\x56\xff\xff\xd9", "JPEG", 3, 2),
+    # the first and the last restart marker; a stuffed byte right before the end; a fill byte before a stuffed one
+    "jpeg scan data with RST0 and RST7": (SOI + sof() + SOS + b"\x12\xff\xd0\x34\xff\xd7\x56" + EOI, "JPEG", 3, 2),
+    "jpeg scan data ending in a stuffed byte": (SOI + sof() + SOS + b"\x12\xff\x00" + EOI, "JPEG", 3, 2),
+    "jpeg scan data with FF FF 00": (SOI + sof() + SOS + b"\x12\xff\xff\x00\x34" + EOI, "JPEG", 3, 2),
+    "jpeg with RST7 between segments": (SOI + b"\xff\xd7" + sof() + SOS + b"\x12" + EOI, "JPEG", 3, 2),
+    "jpeg with an empty comment (length 2)": (SOI + seg(0xFE, b"") + sof() + SOS + b"\x12" + EOI, "JPEG", 3, 2),
     "jpeg whose second frame header is not read": (SOI + sof() + sof(0xC3, h=9, w=9) + SOS + EOI, "JPEG", 3, 2),
     "jpeg of two scans": (SOI + sof() + SOS + b"\x01" + seg(0xC4, b"\x00") + SOS + b"\x02" + EOI, "JPEG", 3, 2),
     "gif": (gif(blocks=frame(PIXELS_8) + b";"), "GIF", 4, 2),
@@ -140,12 +147,30 @@ ACCEPTED = {
         2,
     ),
     "gif whose LZW data has no end code": (gif(blocks=frame(PIXELS_8[:-1])), "GIF", 4, 2),
+    # decoders stop at the frame's last pixel, so an undefined code after it (15: the next is 13) is never read
+    "gif whose LZW data goes on past the frame": (gif(blocks=frame([*PIXELS_8[:-1], 15, 5]) + b";"), "GIF", 4, 2),
     # 4200 one-pixel codes: the code table fills up at 4096 entries and the walk stops adding to it
     "gif whose LZW table fills up": (
         gif(w=4200, h=1, blocks=frame([4] + [i % 2 for i in range(4200)] + [5], w=4200, h=1) + b";"),
         "GIF",
         4200,
         1,
+    ),
+    # 3 does not fit in 12 bits with the next code's low bit: a walk that widened its codes past 12 bits stops here
+    "gif whose LZW table fills up and 12-bit codes follow": (
+        gif(w=4200, h=1, blocks=frame([4] + [3] * 4200 + [5], w=4200, h=1) + b";"),
+        "GIF",
+        4200,
+        1,
+    ),
+    # Decoders start with an empty table when the first code is not a clear code; so does the walk: its next code
+    # is 6 and its codes widen to 4 bits after the third (a table that starts elsewhere, or grows from the first
+    # code on, widens at another code and reads an undefined one).
+    "gif whose LZW data starts without a clear code": (
+        gif(packed=0x81, table=bytes(12), blocks=frame([0, 0, 1, 1, 3, 0, 0, 0, 5]) + b";"),
+        "GIF",
+        4,
+        2,
     ),
     "gif with table-size bits but no global table": (
         gif(packed=0x01, table=b"", blocks=frame(PIXELS_8, packed=0x80, table=bytes(6)) + b";"),
@@ -154,17 +179,25 @@ ACCEPTED = {
         2,
     ),
     "gif of 1 x 1": (gif(w=1, h=1, blocks=frame([4, 0, 5], w=1, h=1)), "GIF", 1, 1),
+    "gif frame with table-size bits but no local table": (gif(blocks=frame(PIXELS_8, packed=0x01) + b";"), "GIF", 4, 2),
     "bmp": (bmp(), "BMP", 2, 2),
     "bmp top-down": (bmp(h=-2), "BMP", 2, 2),
     "bmp with a core header": (bmp(dib=12), "BMP", 2, 2),
+    "bmp with a v2 header": (bmp(dib=52), "BMP", 2, 2),
+    "bmp with a v3 header": (bmp(dib=56), "BMP", 2, 2),
     "bmp with a v4 header": (bmp(dib=108), "BMP", 2, 2),
+    "bmp with a v5 header": (bmp(dib=124), "BMP", 2, 2),
     "bmp RLE4": (bmp(bits=4, compression=2, rows=b"\0\1", size_image=2), "BMP", 2, 2),
     "bmp RLE8 whose data size is not given": (bmp(bits=8, compression=1, rows=b"\0"), "BMP", 2, 2),
     "bmp bit fields": (bmp(bits=16, compression=3), "BMP", 2, 2),
+    "bmp bit fields of 32 bits": (bmp(bits=32, compression=3), "BMP", 2, 2),
     "bmp of 16 bits": (bmp(bits=16), "BMP", 2, 2),
+    "bmp of 32 bits": (bmp(bits=32), "BMP", 2, 2),
     "bmp of 1 bit": (bmp(bits=1, colours=2), "BMP", 2, 2),
+    "bmp of 4 bits": (bmp(bits=4, colours=16), "BMP", 2, 2),
     "bmp of 256 colours in 8 bits": (bmp(bits=8, colours=256), "BMP", 2, 2),
     "bmp of 24 bits: the colour count is not checked": (bmp(colours=300), "BMP", 2, 2),
+    "bmp of 24 bits with a colour count past 2^24": (bmp(colours=1 << 25), "BMP", 2, 2),
     "bmp of 1 x 1": (bmp(w=1, h=1), "BMP", 1, 1),
 }
 
@@ -229,6 +262,11 @@ REFUSED = {
     "jpeg marker FF 00": (SOI + b"\xff\x00", "CORRUPT: expected a segment marker at byte 3, found FF 00"),
     "jpeg second SOI": (SOI + b"\xff\xd8", "CORRUPT: expected a segment marker at byte 3, found FF D8"),
     "jpeg segment length 1": (SOI + b"\xff\xe0\x00\x01", "CORRUPT: expected a segment length of at least 2, found 1"),
+    # 8 bytes is a whole frame header of no component: long enough, and then refused for its components
+    "jpeg frame header of 8 bytes": (
+        SOI + sof(comps=0) + SOS + EOI,
+        "UNSUPPORTED: expected 8-bit samples with 1 or 3 components, found 8-bit, 0 components",
+    ),
     "jpeg segment length cut": (
         SOI + b"\xff\xe0\x00",
         "TRUNCATED: expected the length of segment FF E0 (2 bytes at byte 4), found 1 bytes",
@@ -279,6 +317,11 @@ REFUSED = {
         SOI + sof() + SOS + b"\x12\x13",
         "TRUNCATED: expected the end-of-image marker (FF D9), found the file ends",
     ),
+    # RSTn are D0 to D7 only: a D8 (SOI) in the scan data ends the scan and is no segment
+    "jpeg SOI in its scan data": (
+        SOI + sof() + SOS + b"\x12\xff\xd8\x34" + EOI,
+        "CORRUPT: expected a segment marker at byte 27, found FF D8",
+    ),
     # GIF
     "gif screen cut": (
         b"GIF89a\x04\x00",
@@ -297,6 +340,10 @@ REFUSED = {
     "gif extension cut": (
         gif(blocks=b"\x21\xf9\x04\x00"),
         "TRUNCATED: expected a data sub-block (4 bytes at byte 22), found 1 bytes",
+    ),
+    "gif cut before a sub-block's size": (
+        gif(blocks=descriptor() + b"\x02"),
+        "TRUNCATED: expected a data sub-block (1 bytes at byte 30), found 0 bytes",
     ),
     "gif descriptor cut": (
         gif(blocks=b"\x2c\x00\x00"),
@@ -413,6 +460,10 @@ REFUSED = {
         "CORRUPT: expected the pixel data after byte 54, found offset 53",
     ),
     "bmp rows cut": (bmp(w=3)[:-1], "TRUNCATED: expected the pixel rows (24 bytes at byte 54), found 23 bytes"),
+    "bmp bit-field rows cut": (
+        bmp(w=3, bits=16, compression=3)[:-1],
+        "TRUNCATED: expected the pixel rows (16 bytes at byte 54), found 15 bytes",
+    ),
     "bmp top-down rows cut": (
         bmp(w=3, h=-2)[:-1],
         "TRUNCATED: expected the pixel rows (24 bytes at byte 54), found 23 bytes",
@@ -424,6 +475,10 @@ REFUSED = {
     "bmp RLE data cut": (
         bmp(bits=8, compression=1, rows=bytes(9), size_image=10),
         "TRUNCATED: expected the compressed pixel data (10 bytes at byte 54), found 9 bytes",
+    ),
+    "bmp RLE of height 0": (
+        bmp(bits=8, compression=1, h=0, rows=b"\0"),
+        "CORRUPT: expected a BMP of at least 1 x 1 pixels, found 2 x 0",
     ),
     "bmp width 0": (bmp(w=0), "CORRUPT: expected a BMP of at least 1 x 1 pixels, found 0 x 2"),
     "bmp over the pixel limit": (
@@ -457,11 +512,15 @@ def test_each_refusal_is_its_whole_line(data, line):
 def test_a_gif_walk_gives_the_first_frame_and_its_table():
     shifted = containers.walk(gif(w=9, h=7, blocks=frame(PIXELS_8, left=3, top=2) + b";"), "g")
     assert shifted.frame == Box(3, 2, 4, 2) and shifted.table == 2 and shifted.decoded is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shifted.table = 4
     big_global = containers.walk(gif(packed=0x82, table=bytes(24), blocks=frame(PIXELS_8)), "g")
     assert big_global.table == 8
     local = frame(PIXELS_8, packed=0x81, table=bytes(12))  # a local table of 4 wins over the global one of 2
     assert containers.walk(gif(blocks=local), "g").table == 4
     assert containers.walk(gif(packed=0, table=b"", blocks=local), "g").table == 4
+    # table-size bits without the local-table flag: the global table's size counts
+    assert containers.walk(gif(blocks=frame(PIXELS_8, packed=0x01)), "g").table == 2
 
 
 def test_png_chunks_the_decoder_does_not_need_are_dropped():
@@ -528,6 +587,30 @@ def test_a_pillow_mode_outside_gray_palette_and_rgb_is_unsupported_in_full():
     assert decoder._to_rgba(Image.new("LA", (2, 1), (9, 200)), "m.img").tolist() == [[[9, 9, 9, 200]] * 2]
 
 
+def test_sixteen_bit_gray_keeps_the_most_significant_byte_in_every_pillow_mode():
+    from PIL import Image
+
+    from pybridge.image import decoder
+
+    for mode in ("I;16", "I;16B", "I;16L", "I"):
+        im = Image.new(mode, (2, 1))
+        im.putdata([0x12FF, 0xFE01])
+        assert decoder._to_rgba(im, "m.img").tolist() == [[[0x12] * 3 + [255], [0xFE] * 3 + [255]]], mode
+
+
+def test_a_gif_whose_table_is_the_gray_ramp_is_read_by_index():
+    import io
+
+    from PIL import Image
+
+    im = Image.new("L", (4, 1))
+    im.putdata([0, 5, 200, 255])
+    out = io.BytesIO()
+    im.save(out, "GIF", optimize=False)  # all 256 entries of the ramp: Pillow opens it as mode L, not P
+    assert Image.open(io.BytesIO(out.getvalue())).mode == "L"
+    assert pp.decode_gray(out.getvalue())[1].tolist() == [[0, 5, 200, 255]]
+
+
 def test_a_decoder_that_disagrees_with_the_walk_on_the_size_is_corrupt_in_full():
     from pybridge.image import decoder
 
@@ -585,3 +668,43 @@ def test_a_gif_of_four_colours_keeps_every_index():
     im.save(out, "GIF", optimize=False)
     assert containers.walk(out.getvalue(), "g").table == 4
     assert pp.decode_gray(out.getvalue())[1].tolist() == [[0, 255, 100, 200]]
+
+
+def test_every_pillow_mode_of_gray_palette_and_rgb_is_decoded():
+    from PIL import Image
+
+    from pybridge.image import decoder
+
+    for mode in ("1", "L", "LA", "P", "PA", "RGB", "RGBA"):
+        assert decoder._to_rgba(Image.new(mode, (2, 1)), "m.img").shape == (1, 2, 4), mode
+
+
+def test_alpha_over_white_rounds_half_up_at_exactly_half():
+    import io
+
+    from PIL import Image
+
+    # gray 1 at alpha 127 is (1 * 127 + 255 * 128 + 127) // 255 = 32894 // 255 = 128; one more (a rounding a half
+    # higher) would make it 129
+    out = io.BytesIO()
+    Image.new("LA", (1, 1), (1, 127)).save(out, "PNG")
+    assert pp.decode_gray(out.getvalue())[1].tolist() == [[128]]
+
+
+@pytest.mark.parametrize(("entries", "size", "gray"), [(2, 2, 200), (4, 3, 200), (16, 5, 200), (8, 4, 0)])
+def test_a_gif_index_past_its_table_keeps_the_low_bits_of_the_smallest_raster(entries, size, gray):
+    # Every pixel is index entries + 1: javax.imageio keeps its low bits in a raster of 1, 2, 4 or 8 bits that
+    # holds the table, which makes it index 1 (gray 200); in the 4-bit raster of an 8-entry table, 9 stays 9: an
+    # entry past the table, opaque black.
+    table = bytes(3) + bytes([200] * 3) + bytes([100] * 3 * (entries - 2))
+    codes = [1 << size] + [entries + 1] * 8 + [(1 << size) + 1]
+    data = gif(packed=0x80 | (entries.bit_length() - 2), table=table, blocks=frame(codes, size=size) + b";")
+    assert containers.walk(data, "g").table == entries
+    assert pp.decode_gray(data)[1].tolist() == [[gray] * 4] * 2
+
+
+def test_a_gif_transparent_index_past_the_raster_means_its_last_entry():
+    # A 2-entry table (a 1-bit raster) whose transparent index is 3: entry 1 is the transparent one, on white.
+    control = b"\x21\xf9\x04" + bytes([0x01, 0, 0, 3]) + b"\x00"
+    data = gif(table=bytes(3) + bytes([200] * 3), blocks=control + frame(PIXELS_8) + b";")
+    assert pp.decode_gray(data)[1].tolist() == [[0, 255, 0, 255]] * 2

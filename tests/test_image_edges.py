@@ -38,6 +38,7 @@ def test_lower_median_and_border():
     assert preprocessor._lower_median(np.array([0, 255, 255], np.uint8)) == 255
     grid = np.arange(12, dtype=np.uint8).reshape(3, 4)
     assert preprocessor._border(grid).tolist() == [0, 1, 2, 3, 8, 9, 10, 11, 4, 7]
+    assert preprocessor._border(grid.reshape(4, 3)).tolist() == [0, 1, 2, 9, 10, 11, 3, 6, 5, 8]
     assert preprocessor._border(grid[:2]).tolist() == list(range(8))  # 2 rows: every pixel is border
     assert preprocessor._border(grid[:, :2]).tolist() == [0, 1, 4, 5, 8, 9]
 
@@ -201,6 +202,23 @@ def test_segmentation_merges_at_half_the_narrower_width():
     assert [d.box.x for d in two.digits] == [10, 30] and two.marks == 0
 
 
+def test_segmentation_takes_half_of_whichever_is_narrower():
+    # 2 columns of overlap are half of a 4-wide bar, under or over a 6-wide one: merged either way round; under a
+    # 5-wide bar they are less than half: apart.
+    wide_first = pp.segment(strokes((10, 15, 2, 10), (14, 17, 14, 22)))
+    narrow_first = pp.segment(strokes((10, 13, 2, 10), (12, 17, 14, 22)))
+    assert [len(line.digits) for line in (wide_first, narrow_first)] == [1, 1]
+    apart = pp.segment(strokes((10, 14, 2, 10), (13, 17, 14, 22)))
+    assert [d.box for d in apart.digits] == [Box(10, 2, 5, 9), Box(13, 14, 5, 9)]
+
+
+def test_segmentation_measures_overlap_against_the_whole_group_so_far():
+    # A and B merge into a group 6 wide (x 10..15); C overlaps it by 2 columns, under half of 6: a digit of its own
+    # (against B's 4 columns alone it would have been half, and merged).
+    line = pp.segment(strokes((10, 13, 2, 8), (12, 15, 11, 17), (14, 21, 20, 28)))
+    assert [d.box for d in line.digits] == [Box(10, 2, 6, 16), Box(14, 20, 8, 9)]
+
+
 def test_segmentation_merges_into_the_groups_extent_not_only_the_last_component():
     # Three components: a wide bar, then two narrow ones under its two ends; both join the wide group.
     line = pp.segment(strokes((10, 29, 2, 4), (10, 13, 8, 20), (26, 29, 8, 20)))
@@ -212,6 +230,8 @@ def test_a_group_under_half_the_tallest_is_a_mark():
     assert len(line.digits) == 2 and line.marks == 0
     dot = pp.segment(strokes((10, 13, 2, 21), (30, 33, 2, 10)))  # height 9 x 2 < 20: a mark
     assert len(dot.digits) == 1 and dot.marks == 1 and dot.digits[0].box == Box(10, 2, 4, 20)
+    odd = pp.segment(strokes((10, 13, 2, 22), (30, 33, 2, 11)))  # height 10 x 2 < 21: a mark
+    assert len(odd.digits) == 1 and odd.marks == 1
 
 
 def test_a_digit_box_clears_ink_of_other_digits():
@@ -305,6 +325,15 @@ def test_a_digit_heavy_at_one_side_is_held_inside_the_field():
     gray[10:50, 44:50] = 255
     assert pp.preprocess(png(gray)).offset == (0, 6)
     assert pp.preprocess(png(gray.T)).offset == (6, 0)
+    # mirrored, the mass pulls it off the other side: held at 28 - 20
+    assert pp.preprocess(png(gray[:, ::-1])).offset == (8, 6)
+    assert pp.preprocess(png(gray.T[::-1])).offset == (6, 8)
+
+
+def test_a_hairline_is_scaled_to_one_pixel_across():
+    line = np.zeros((9, 70), np.uint8)
+    line[4, 5:65] = 255  # 60 x 1: (40 * 1 + 60) // 120 = 0 rows, at least 1
+    assert (pp.preprocess(png(line)).scaled, pp.preprocess(png(line.T)).scaled) == ((20, 1), (1, 20))
 
 
 def test_describe_says_what_was_done_in_json_values():
@@ -321,15 +350,75 @@ def test_describe_says_what_was_done_in_json_values():
         "scaled": [4, 20],
         "offset": [13, 5],
     }
+    assert pp.preprocess(png(255 - gray)).describe()["polarity"] == "light-on-dark"
+    assert not pp.preprocess(png(gray)).pixels.flags.writeable
     raw = pp.preprocess(png(gray), pp.Mode.RAW)
-    assert not raw.pixels.flags.writeable and raw.offset == (0, 0) and raw.scaled == (28, 28)
-    assert raw.describe()["polarity"] == "not-tested" and raw.describe()["box"] == [0, 0, 9, 9]
+    assert not raw.pixels.flags.writeable
+    assert raw.describe() == {
+        "mode": "raw",
+        "format": "PNG",
+        "size": [9, 9],
+        "polarity": "not-tested",
+        "background": 0,
+        "ink_max": 255,
+        "box": [0, 0, 9, 9],
+        "scaled": [28, 28],
+        "offset": [0, 0],
+    }
     assert (pp.Mode("mnist"), pp.Mode("raw")) == (pp.Mode.MNIST, pp.Mode.RAW)
 
 
 def test_bytes_without_a_name_are_called_bytes():
     from pybridge.image import image_format
 
-    with pytest.raises(errors.ImageError) as caught:
-        image_format.sniff(b"")
-    assert str(caught.value) == "<bytes>: EMPTY_FILE: expected an image, found an empty file (0 bytes)"
+    for read in (image_format.sniff, pp.read_header, pp.decode_gray):
+        with pytest.raises(errors.ImageError) as caught:
+            read(b"")
+        assert str(caught.value) == "<bytes>: EMPTY_FILE: expected an image, found an empty file (0 bytes)", read
+
+
+def test_results_are_values_nobody_can_change_and_compare_by_identity():
+    import dataclasses
+
+    gray = np.zeros((40, 60), np.uint8)
+    gray[5:35, 10:14] = gray[5:35, 40:44] = 255
+    line = pp.segment(png(gray))
+    digit = line.digits[0]
+    for value, field in ((line, "marks"), (digit, "box"), (digit.header, "width"), (digit.box, "x")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(value, field, 1)
+    # Two results of the same image are equal in every field, pixels included, yet not equal as objects: == on
+    # them never asks NumPy for the truth value of an array comparison (which would raise).
+    again = pp.segment(png(gray)).digits[0]
+    assert np.array_equal(digit.pixels, again.pixels) and digit.describe() == again.describe()
+    assert digit != again and digit == digit
+
+
+def test_a_border_median_equal_to_the_mean_keeps_the_image_as_it_is():
+    # Border 100 and a mean of exactly 100 (four pixels of 200 and five of 20 inside): not brighter than the mean,
+    # so not inverted; the ink is the 200s.
+    gray = np.full((5, 5), 100, np.uint8)
+    gray[1:4, 1:4] = 20
+    gray[1:3, 1:3] = 200
+    assert int(gray.sum()) == 100 * gray.size
+    digit = pp.preprocess(png(gray))
+    assert digit.polarity is Polarity.LIGHT_ON_DARK and digit.box == Box(1, 1, 2, 2)
+
+
+def test_a_speck_at_exactly_the_ink_threshold_inside_the_box_is_cleared():
+    gray = np.zeros((30, 30), np.uint8)
+    gray[5:25, 5:9] = 255  # an L
+    gray[21:25, 5:20] = 255
+    alone = pp.preprocess(png(gray)).pixels
+    gray[10, 15] = 128  # stretched to 128 (background 0, brightest 255): ink, a speck, inside the L's box
+    assert np.array_equal(pp.preprocess(png(gray)).pixels, alone)
+
+
+def test_a_segmented_digit_box_leaves_out_its_faint_fringe():
+    # Faint at 70: ink for finding the digits of a line, not for the digit itself; its box starts a column right
+    # and a row down of the fringe, as preprocess finds it.
+    gray = np.zeros((30, 40), np.uint8)
+    gray[2:25, 5:10] = 70
+    gray[3:25, 6:10] = 255
+    line = pp.segment(png(gray))
+    assert [d.box for d in line.digits] == [Box(6, 3, 4, 22)] == [pp.preprocess(png(gray)).box]

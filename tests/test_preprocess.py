@@ -74,6 +74,22 @@ def reason_of(source, **kwargs) -> errors.ImageReason:
 # ---- the steps ------------------------------------------------------------------------------------------------
 
 
+def test_the_constants_are_the_specifications():
+    """docs/preprocessing.md's table of constants, value by value (2^N written as a power)."""
+    from pybridge.image import constants
+
+    table = (ROOT / "docs" / "preprocessing.md").read_text().split("## Constants", 1)[1].split("\n## ", 1)[0]
+    found = {}
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            value = cells[1].split()[0]
+            base, _, power = value.partition("^")
+            found[cells[0].strip("`")] = int(base) ** int(power) if power else int(value)
+    assert len(found) == 11
+    assert found == {name: getattr(constants, name) for name in found}
+
+
 def test_luma_weights_and_compositing_on_white():
     rgba = np.array([[[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255], [0, 0, 0, 0], [0, 0, 0, 128]]], np.uint8)
     out = io.BytesIO()
