@@ -149,24 +149,13 @@ final class BenchInferCommand extends Subcommand {
                 () -> warmup,
                 value -> warmup = value)
             .build());
+    spec.addOption(Binding.flag("--json", "One JSON object.", () -> json, value -> json = value));
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--json").description("One JSON object."),
-                boolean.class,
-                false,
-                () -> json,
-                value -> json = value)
-            .build());
-    spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--paired")
-                    .description(
-                        "Take turns with a driver: one round per line read on standard input."),
-                boolean.class,
-                false,
-                () -> paired,
-                value -> paired = value)
-            .build());
+        Binding.flag(
+            "--paired",
+            "Take turns with a driver: one round per line read on standard input.",
+            () -> paired,
+            value -> paired = value));
     return spec;
   }
 

@@ -38,6 +38,14 @@ final class Binding<V> implements IGetter, ISetter {
     return builder.type(type).initialValue(initial).getter(binding).setter(binding);
   }
 
+  /** A boolean option, false unless given ({@code --json}, {@code --segment}), bound to a field. */
+  static OptionSpec flag(
+      String name, String description, Supplier<Boolean> getter, Consumer<Boolean> setter) {
+    return bind(
+            OptionSpec.builder(name).description(description), boolean.class, false, getter, setter)
+        .build();
+  }
+
   /** {@link #bind(OptionSpec.Builder, Class, Object, Supplier, Consumer)} for a positional one. */
   static <V> PositionalParamSpec.Builder bind(
       PositionalParamSpec.Builder builder,

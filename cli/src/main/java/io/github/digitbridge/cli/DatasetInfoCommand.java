@@ -49,14 +49,7 @@ final class DatasetInfoCommand extends Subcommand {
                 () -> labels,
                 value -> labels = value)
             .build());
-    spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--json").description("One JSON object."),
-                boolean.class,
-                false,
-                () -> json,
-                value -> json = value)
-            .build());
+    spec.addOption(Binding.flag("--json", "One JSON object.", () -> json, value -> json = value));
     return spec;
   }
 

@@ -85,14 +85,11 @@ final class EvaluateCommand extends Subcommand {
                 value -> expectCard = value)
             .build());
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--json")
-                    .description("One JSON object, with the whole evaluation."),
-                boolean.class,
-                false,
-                () -> json,
-                value -> json = value)
-            .build());
+        Binding.flag(
+            "--json",
+            "One JSON object, with the whole evaluation.",
+            () -> json,
+            value -> json = value));
     return spec;
   }
 

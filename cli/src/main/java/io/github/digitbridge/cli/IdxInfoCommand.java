@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
@@ -27,13 +26,7 @@ final class IdxInfoCommand extends Subcommand {
         declare(
             "idx-info", "check IDX files and print type, shape, gzip, count and sha256 of each");
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--json").description("One JSON object per file."),
-                boolean.class,
-                false,
-                () -> json,
-                value -> json = value)
-            .build());
+        Binding.flag("--json", "One JSON object per file.", () -> json, value -> json = value));
     spec.addPositional(
         Binding.bind(
                 PositionalParamSpec.builder()

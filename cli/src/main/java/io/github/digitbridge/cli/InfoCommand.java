@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code info --model M [--json]}: loads a model with all its checks and prints its contract, the
@@ -32,14 +31,7 @@ final class InfoCommand extends Subcommand {
             "info",
             "load a model with its checks; print contract, input/output, golden check, ORT and providers");
     model.addTo(spec);
-    spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--json").description("One JSON object."),
-                boolean.class,
-                false,
-                () -> json,
-                value -> json = value)
-            .build());
+    spec.addOption(Binding.flag("--json", "One JSON object.", () -> json, value -> json = value));
     return spec;
   }
 

@@ -79,14 +79,11 @@ final class ModelOptions {
                 value -> provider = value)
             .build());
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--no-golden")
-                    .description("Skip the golden check when the model loads."),
-                boolean.class,
-                false,
-                () -> noGolden,
-                value -> noGolden = value)
-            .build());
+        Binding.flag(
+            "--no-golden",
+            "Skip the golden check when the model loads.",
+            () -> noGolden,
+            value -> noGolden = value));
   }
 
   /**

@@ -119,14 +119,11 @@ final class PackCommand extends Subcommand {
                 value -> out = value)
             .build());
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--segment")
-                    .description("Images are strips; each digit of a label a sample."),
-                boolean.class,
-                false,
-                () -> segment,
-                value -> segment = value)
-            .build());
+        Binding.flag(
+            "--segment",
+            "Images are strips; each digit of a label a sample.",
+            () -> segment,
+            value -> segment = value));
     spec.addOption(
         Binding.bind(
                 OptionSpec.builder("--on-error")
@@ -154,7 +151,7 @@ final class PackCommand extends Subcommand {
                 OptionSpec.builder("--test-percent")
                     .paramLabel("N")
                     .description(
-                        "The four-file layout: N% of each label's files in t10k-*, the rest in train-*."),
+                        "The four-file layout: N%% of each label's files in t10k-*, the rest in train-*."),
                 Integer.class,
                 null,
                 () -> testPercent,

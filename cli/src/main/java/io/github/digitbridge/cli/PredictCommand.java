@@ -118,21 +118,13 @@ final class PredictCommand extends Subcommand {
                 value -> top = value)
             .build());
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--json").description("One JSON object per image."),
-                boolean.class,
-                false,
-                () -> json,
-                value -> json = value)
-            .build());
+        Binding.flag("--json", "One JSON object per image.", () -> json, value -> json = value));
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--segment").description("Read a line of digits as a number."),
-                boolean.class,
-                false,
-                () -> segment,
-                value -> segment = value)
-            .build());
+        Binding.flag(
+            "--segment",
+            "Read a line of digits as a number.",
+            () -> segment,
+            value -> segment = value));
     spec.addOption(
         Binding.bind(
                 OptionSpec.builder("--mode")
