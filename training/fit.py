@@ -105,7 +105,7 @@ def pen_redraw(digit: np.ndarray, pen: float) -> np.ndarray:
     from training import userset
 
     k = PEN_OVERSAMPLE
-    segments = userset._skeleton_segments(digit) * k
+    segments = userset.skeleton_segments(digit) * k
     if len(segments) == 0:
         return digit
     canvas = Image.new("L", (28 * k, 28 * k), 0)
@@ -219,11 +219,8 @@ def robust_augment_batch(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     return tf.where(chosen, x, augment_batch(images, seed))
 
 
-def _pick_pen(images, step: tf.Tensor, seed: int) -> tf.Tensor:
-    """The batch's images, or (robust) each image or its pen-redrawn copy, PEN_FRACTION of them the copy."""
-    if not isinstance(images, tuple):
-        return images
-    original, pen = images
+def _pick_pen(original: tf.Tensor, pen: tf.Tensor, step: tf.Tensor, seed: int) -> tf.Tensor:
+    """Each image of a batch or its pen-redrawn copy, PEN_FRACTION of them the copy (seeded per step)."""
     choose = tf.random.stateless_uniform(
         [tf.shape(original)[0], 1, 1, 1], tf.stack([tf.constant(seed, tf.int64) + 30, step])
     )
@@ -264,13 +261,14 @@ def fit(
         data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True).repeat().batch(recipe.batch_size)
         if recipe.augment:
             steps = tf.data.Dataset.counter()
-            augmenter = robust_augment_batch if recipe.augmentation == "robust" else augment_batch
-            data = tf.data.Dataset.zip(data, steps).map(
-                lambda batch, step: (
-                    augmenter(_pick_pen(batch[0], step, seed), tf.stack([tf.constant(seed, tf.int64), step])),
-                    batch[1],
-                )
-            )
+            robust = recipe.augmentation == "robust"
+            augmenter = robust_augment_batch if robust else augment_batch
+
+            def augmented(images, step: tf.Tensor) -> tf.Tensor:
+                images = _pick_pen(*images, step, seed) if robust else images
+                return augmenter(images, tf.stack([tf.constant(seed, tf.int64), step]))
+
+            data = tf.data.Dataset.zip(data, steps).map(lambda batch, step: (augmented(batch[0], step), batch[1]))
         history = model.fit(
             data.prefetch(2),
             epochs=recipe.epochs,

@@ -88,7 +88,7 @@ def _thin(mask: np.ndarray) -> np.ndarray:
             return img
 
 
-def _skeleton_segments(digit: np.ndarray) -> np.ndarray:
+def skeleton_segments(digit: np.ndarray) -> np.ndarray:
     """The digit's centre lines as segments [k, 2, 2] (y, x) in the 28x28 frame: thinned at 4x, 8-connected."""
     big = np.asarray(Image.fromarray(digit).resize((112, 112), Image.BICUBIC)) >= 128
     skel = _thin(big)
@@ -119,7 +119,7 @@ def _coverage_mnist(digit: np.ndarray, rng: np.random.Generator, height: int) ->
         pad = int(pen) + 2
         canvas = Image.new("L", (width + 2 * pad, height + 2 * pad), 0)
         draw = ImageDraw.Draw(canvas)
-        segs = (_skeleton_segments(digit) - [y0, x0]) * scale + pad
+        segs = (skeleton_segments(digit) - [y0, x0]) * scale + pad
         r = pen / 2
         for (ya, xa), (yb, xb) in segs:
             draw.line([(xa, ya), (xb, yb)], fill=255, width=max(1, round(pen)))
