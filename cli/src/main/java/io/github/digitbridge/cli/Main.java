@@ -5,10 +5,13 @@ import io.github.digitbridge.model.DigitClassifier;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -80,10 +83,34 @@ public final class Main {
    */
   public static void main(String[] args) {
     if (Arrays.stream(args).anyMatch(MODEL_COMMANDS::contains)) {
-      // Hashing ONNX Runtime's cached library overlaps parsing, reading the model and its contract.
+      // Verifying and loading ONNX Runtime's cached library, and reading the model and its
+      // contract, overlap parsing the command line, which is not needed for either.
       DigitClassifier.prepareRuntime();
+      modelArgument(args).ifPresent(DigitClassifier::readAhead);
     }
     System.exit(run(args, System.in, System.out, System.err));
+  }
+
+  /**
+   * The value of the first {@code --model} (as {@code --model FILE} or {@code --model=FILE}),
+   * before the command line is parsed: a guess that the parse may overrule, so only a read-ahead
+   * that an open of another path ignores is made with it.
+   */
+  static Optional<Path> modelArgument(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String value =
+          args[i].equals("--model") && i + 1 < args.length
+              ? args[i + 1]
+              : args[i].startsWith("--model=") ? args[i].substring("--model=".length()) : null;
+      if (value != null) {
+        try {
+          return Optional.of(Path.of(value));
+        } catch (InvalidPathException e) {
+          return Optional.empty(); // the parse reports it
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -9,6 +9,7 @@ import io.github.digitbridge.testing.Fixtures.FileRow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -28,6 +29,22 @@ class MainTest {
         .filter(r -> r.file().equals(name))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no manifest row for " + name));
+  }
+
+  @Test
+  void theModelArgumentIsFoundBeforeTheCommandLineIsParsed() {
+    assertEquals(
+        Optional.of(Path.of("m.onnx")),
+        Main.modelArgument(new String[] {"predict", "--model", "m.onnx", "x.png"}));
+    assertEquals(
+        Optional.of(Path.of("a=b.onnx")),
+        Main.modelArgument(new String[] {"--debug", "info", "--model=a=b.onnx"}));
+    assertEquals(
+        Optional.of(Path.of("first.onnx")),
+        Main.modelArgument(new String[] {"info", "--model", "first.onnx", "--model=second"}));
+    assertEquals(Optional.empty(), Main.modelArgument(new String[] {"predict", "--model"}));
+    assertEquals(Optional.empty(), Main.modelArgument(new String[] {"predict", "--models", "m"}));
+    assertEquals(Optional.empty(), Main.modelArgument(new String[] {"idx-info", "m.onnx"}));
   }
 
   @Test

@@ -110,7 +110,24 @@ public final class DigitClassifier implements AutoCloseable {
    *     Reason#CONTRACT_MISMATCH} or {@link Reason#GOLDEN_MISMATCH}, naming the file
    */
   public static DigitClassifier open(Path model, ClassifierOptions options) throws ModelException {
-    return ModelLoader.load(ModelFile.read(model), options);
+    Optional<ReadAhead.Prepared> ahead = ReadAhead.take(model);
+    return ahead.isPresent()
+        ? ModelLoader.load(ahead.get().file(), ahead.get().contract(), options)
+        : ModelLoader.load(ModelFile.read(model), options);
+  }
+
+  /**
+   * Starts reading a model file and parsing its contract on a background thread, for a later {@link
+   * #open(Path, ClassifierOptions)} of the same path, which then takes them instead of reading the
+   * file again: for a program that knows its model before it is ready to open it (a command line
+   * before it has parsed its other options). The open reads the file itself if it changed in
+   * between (its size, modification time or identity) or the read-ahead failed, so it reports what
+   * it always does. Optional, used once; a second read-ahead replaces the first.
+   *
+   * @param model the path the open will be given
+   */
+  public static void readAhead(Path model) {
+    ReadAhead.start(model);
   }
 
   /**

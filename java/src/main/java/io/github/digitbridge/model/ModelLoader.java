@@ -22,8 +22,13 @@ final class ModelLoader {
 
   /** Loads a model; see {@link DigitClassifier#open(java.nio.file.Path, ClassifierOptions)}. */
   static DigitClassifier load(ModelFile file, ClassifierOptions options) throws ModelException {
+    return load(file, readContract(file), options);
+  }
+
+  /** Loads a model whose contract {@link #readContract} has already read. */
+  static DigitClassifier load(ModelFile file, ModelContract contract, ClassifierOptions options)
+      throws ModelException {
     String source = file.source();
-    ModelContract contract = readContract(file);
     OrtEnvironment env = NativeRuntime.environment(source);
     ExecutionProvider provider = chooseProvider(options, source);
     OrtSession session;
@@ -68,7 +73,7 @@ final class ModelLoader {
     }
   }
 
-  private static ModelContract readContract(ModelFile file) throws ModelException {
+  static ModelContract readContract(ModelFile file) throws ModelException {
     Optional<String> text = file.contract();
     if (text.isEmpty()) {
       throw new ModelException(

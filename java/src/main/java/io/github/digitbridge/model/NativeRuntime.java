@@ -8,6 +8,7 @@ import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.logging.LogManager;
 
 /**
  * ONNX Runtime's process-wide environment, created only where creating it cannot kill the process.
@@ -122,6 +123,9 @@ final class NativeRuntime {
    * meet and report.
    */
   static void prepare() {
+    // ONNX Runtime's loader logs through java.util.logging, whose first use (~20 ms) would come
+    // after the library's verification; made now, it overlaps it.
+    LogManager.getLogManager();
     if (!load()) {
       return;
     }

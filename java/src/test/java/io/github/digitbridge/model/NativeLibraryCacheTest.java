@@ -3,6 +3,7 @@ package io.github.digitbridge.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -225,21 +226,49 @@ class NativeLibraryCacheTest {
   @Test
   void emptyEntriesAreExtractedAndTheOrderOfTheJarDoesNotMatter() throws Exception {
     String prefix = "ai/onnxruntime/native/" + PLATFORM + "/";
+    String shared = "libonnxruntime_providers_shared.so";
     Path forward = tmp.resolve("forward.jar");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(forward))) {
-      put(out, prefix + "a.txt", new byte[0]);
-      put(out, prefix + "b.so", JNI);
+      put(out, prefix + shared, new byte[0]);
+      put(out, prefix + "libonnxruntime.so", JNI);
     }
     Path backward = tmp.resolve("backward.jar");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(backward))) {
-      put(out, prefix + "b.so", JNI);
-      put(out, prefix + "a.txt", new byte[0]);
+      put(out, prefix + "libonnxruntime.so", JNI);
+      put(out, prefix + shared, new byte[0]);
     }
     Path folder = ensure(forward, tmp.resolve("one"));
-    assertEquals(List.of("SHA256SUMS", "a.txt", "b.so"), names(folder));
-    assertEquals(0, Files.size(folder.resolve("a.txt")));
+    assertEquals(List.of("SHA256SUMS", "libonnxruntime.so", shared), names(folder));
+    assertEquals(0, Files.size(folder.resolve(shared)));
     Path other = ensure(backward, tmp.resolve("two"));
     assertEquals(folder.getFileName(), other.getFileName());
+  }
+
+  @Test
+  void onlyTheLibrariesOnnxRuntimeLoadsAreExtracted() throws Exception {
+    String prefix = "ai/onnxruntime/native/" + PLATFORM + "/";
+    Path jar = tmp.resolve("extra.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      put(out, prefix + "libonnxruntime.so", LIBRARY);
+      put(out, prefix + "libonnxruntime_providers_cuda.so", JNI);
+      put(out, prefix + "libonnxruntime.so.dbg", JNI);
+      put(out, prefix + "THIRD_PARTY_NOTICES.txt", JNI);
+      put(out, prefix + "sub/libonnxruntime4j_jni.so", JNI);
+    }
+    Path folder = ensure(jar, tmp.resolve("cache"));
+    assertEquals(
+        List.of("SHA256SUMS", "libonnxruntime.so", "libonnxruntime_providers_cuda.so"),
+        names(folder));
+  }
+
+  @Test
+  void aJarWithoutTheRuntimeLibraryIsRefused() throws Exception {
+    Path jar = tmp.resolve("none.jar");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+      put(out, "ai/onnxruntime/native/" + PLATFORM + "/README.txt", JNI);
+      put(out, "ai/onnxruntime/native/linux-aarch64/libonnxruntime.so", JNI);
+    }
+    assertThrows(java.nio.file.NoSuchFileException.class, () -> ensure(jar, tmp.resolve("c")));
   }
 
   @Test
