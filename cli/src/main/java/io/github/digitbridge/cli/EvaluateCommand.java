@@ -167,9 +167,16 @@ final class EvaluateCommand extends Subcommand {
       }
       out.println(record.field("evaluation", Json.of(evaluation)));
     } else {
-      out.printf(
-          "%s (%s): %d images from %s; %s%n",
-          name, model.model, evaluation.count(), images, settings);
+      out.println(
+          name
+              + " ("
+              + model.model
+              + "): "
+              + evaluation.count()
+              + " images from "
+              + images
+              + "; "
+              + settings);
       out.println("accuracy " + evaluation.accuracyText());
       if (expectCard != null && packed) {
         out.println(

@@ -407,8 +407,9 @@ final class PredictCommand extends Subcommand {
    * confidence: p < 0.8)} after it below {@link #LOW_CONFIDENCE}.
    */
   private static String line(String name, Prediction p, List<String> labels) {
+    // Locale.US: Locale.ROOT's characters, without loading locale data (see Evaluation).
     return String.format(
-        Locale.ROOT,
+        Locale.US,
         "%s: %s p=%.6f top-%d: %s%s",
         name,
         labels.get(p.label()),
@@ -420,7 +421,7 @@ final class PredictCommand extends Subcommand {
 
   private static String topText(Prediction p, List<String> labels) {
     return p.top().stream()
-        .map(s -> String.format(Locale.ROOT, "%s %.6f", labels.get(s.label()), s.probability()))
+        .map(s -> String.format(Locale.US, "%s %.6f", labels.get(s.label()), s.probability()))
         .collect(Collectors.joining(", "));
   }
 

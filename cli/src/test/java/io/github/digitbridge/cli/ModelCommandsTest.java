@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -183,6 +184,26 @@ class ModelCommandsTest {
     assertEquals(Main.OK, run.status(), run.all());
     assertTrue(run.out().contains(accuracyLine), run.all());
     assertTrue(run.out().stream().anyMatch(l -> l.startsWith("card ") && l.endsWith(": equal")));
+  }
+
+  /** The figures are written alike whatever the user's locale (Thai digits, comma decimals). */
+  @Test
+  void evaluateAndPredictWriteTheSameLinesInEveryLocale() {
+    String file = Fixtures.file("ok_gzip.idx.gz").toString();
+    List<String> expected = new ArrayList<>(evaluate(linear).out());
+    expected.addAll(CliRun.of("predict", "--model", linear, file).out());
+    Locale before = Locale.getDefault();
+    try {
+      for (String tag : List.of("th-TH-u-nu-thai", "de-DE", "ar-EG")) {
+        Locale.setDefault(Locale.forLanguageTag(tag));
+        List<String> found = new ArrayList<>(evaluate(linear).out());
+        found.addAll(CliRun.of("predict", "--model", linear, file).out());
+        assertEquals(expected, found, tag);
+      }
+    } finally {
+      Locale.setDefault(before);
+    }
+    assertTrue(expected.get(0).contains(": 10000 images from "), expected.get(0));
   }
 
   @Test

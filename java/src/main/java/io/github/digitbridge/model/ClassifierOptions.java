@@ -1,7 +1,6 @@
 package io.github.digitbridge.model;
 
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -129,16 +128,18 @@ public final class ClassifierOptions {
   /** E.g. {@code batch 64, 1 intra-op thread, optimization ALL}, plus what differs from CPU. */
   @Override
   public String toString() {
-    return String.format(
-        Locale.ROOT,
-        "batch %d, %s, optimization %s%s%s",
-        batchSize,
-        intraOpThreads == 0
+    return "batch "
+        + batchSize
+        + ", "
+        + (intraOpThreads == 0
             ? "ONNX Runtime's default intra-op threads"
-            : intraOpThreads + " intra-op thread" + (intraOpThreads == 1 ? "" : "s"),
-        optimizationLevel,
-        executionProvider == ExecutionProvider.CPU ? "" : ", " + executionProvider + " requested",
-        verifyGolden ? "" : ", golden check skipped");
+            : intraOpThreads + " intra-op thread" + (intraOpThreads == 1 ? "" : "s"))
+        + ", optimization "
+        + optimizationLevel
+        + (executionProvider == ExecutionProvider.CPU
+            ? ""
+            : ", " + executionProvider + " requested")
+        + (verifyGolden ? "" : ", golden check skipped");
   }
 
   /** Sets options one by one; each setter checks its value. */

@@ -202,7 +202,9 @@ public final class Evaluation {
 
   /** The accuracy as the CLI prints it, e.g. {@code 99.09% (9909/10000)}. */
   public String accuracyText() {
-    return String.format(Locale.ROOT, "%.2f%% (%d/%d)", 100 * accuracy(), correct, count);
+    // Locale.US: the characters Locale.ROOT gives, and the one locale Formatter writes without
+    // loading locale data first (~10 ms of a command's start-up).
+    return String.format(Locale.US, "%.2f%% (%d/%d)", 100 * accuracy(), correct, count);
   }
 
   @Override

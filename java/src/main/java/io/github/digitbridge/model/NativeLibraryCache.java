@@ -198,7 +198,7 @@ final class NativeLibraryCache {
               + "\n";
       crc.update(line.getBytes(StandardCharsets.UTF_8));
     }
-    return String.format(Locale.ROOT, "%08x", crc.getValue());
+    return HexFormat.of().toHexDigits((int) crc.getValue()); // no Formatter on the start-up path
   }
 
   /** Copies the entry to a temporary file, checks it, renames it over {@code file}; its SHA-256. */
