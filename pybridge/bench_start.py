@@ -11,15 +11,22 @@ of wall times; then ``JVM evaluate`` on a one-image IDX pair, whose wall time is
 ``evaluate`` pays (start, native library, model, contract, golden check) before its images. Every round records
 both sides' CPU time and the load average before it. Targets: the median ratio <= 0.8 and the median fixed cost
 <= 0.15 s, each judged on its 95% interval (``pybridge.benchstats``): "missed" only when the whole interval is
-beyond the target. Exit code 0 whatever the verdicts (a benchmark measures; it does not gate); 2 bad usage.
+beyond the target. Then ``--trace-runs`` more one-image ``evaluate`` runs with the library's start-up trace on
+(``-Ddigitbridge.trace=true`` through ``JAVA_TOOL_OPTIONS``) print where the fixed cost goes: when each phase
+ended, after the process was started, and on which thread. Exit code 0 whatever the verdicts (a benchmark
+measures; it does not gate); 2 bad usage.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
+import os
+import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,6 +41,8 @@ EVALUATE_FIXED_TARGET = 0.15  # seconds
 DEFAULT_IMAGE = ROOT / "tests" / "data" / "images" / "digit-030-mnist-polarity.png"
 LAUNCHER = ROOT / "tools" / "digitbridge-java"  # how the README tells Java users to run the CLI
 CDS_ARCHIVE = JAR.with_suffix(".jsa")  # `make cds`; the launcher uses it when it is newer than the jar
+TRACE_PROPERTY = "-Ddigitbridge.trace=true"  # io.github.digitbridge.StartupTrace
+TRACE_PREFIX = "digitbridge-trace"
 
 
 def one_image_dataset(folder: Path, image: Path | None = None) -> tuple[Path, Path]:
@@ -44,6 +53,50 @@ def one_image_dataset(folder: Path, image: Path | None = None) -> tuple[Path, Pa
     idx.write_idx(images, pixels)
     idx.write_idx(labels, np.array([1], dtype=np.uint8))
     return images, labels
+
+
+def parse_trace(stderr: str, started_ns: int) -> dict[str, tuple[float, str]]:
+    """Each traced phase's first end, in seconds after ``started_ns`` (``time.monotonic_ns()`` just before the
+    process was started: the clock Java's ``System.nanoTime()`` reads on Linux), and the thread it ended on."""
+    phases: dict[str, tuple[float, str]] = {}
+    for line in stderr.splitlines():
+        words = line.split()
+        if len(words) == 4 and words[0] == TRACE_PREFIX and words[3].isdigit():
+            phases.setdefault(words[1], ((int(words[3]) - started_ns) / 1e9, words[2]))
+    return phases
+
+
+def run_traced(command: Sequence[str]) -> tuple[dict[str, tuple[float, str]], float]:
+    """One run of ``command`` with the start-up trace on: its phases (``parse_trace``) and its end, in seconds after
+    it was started. The trace is asked for through ``JAVA_TOOL_OPTIONS``, which the launcher passes on unchanged."""
+    options = f"{os.environ.get('JAVA_TOOL_OPTIONS', '')} {TRACE_PROPERTY}".strip()
+    started = time.monotonic_ns()
+    process = subprocess.run(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "JAVA_TOOL_OPTIONS": options},
+    )  # fmt: skip
+    ended = (time.monotonic_ns() - started) / 1e9
+    if process.returncode != 0:
+        raise errors.UsageError(
+            errors.UsageReason.BAD_INPUT,
+            f"expected exit 0 from {' '.join(command)} with the trace on, found {process.returncode}",
+        )
+    return parse_trace(process.stderr, started), ended
+
+
+def trace_lines(runs: Sequence[tuple[dict[str, tuple[float, str]], float]]) -> list[str]:
+    """Where the time goes: each phase's median end [interval] in ms after the start, with the thread it ended on
+    most often, earliest first, then the process's end."""
+    ends: dict[str, list[float]] = collections.defaultdict(list)
+    threads: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for phases, _ in runs:
+        for phase, (at, thread) in phases.items():
+            ends[phase].append(at * 1e3)
+            threads[phase][thread] += 1
+    rows = [(benchstats.median_interval(v), phase, threads[phase].most_common(1)[0][0]) for phase, v in ends.items()]
+    rows.append((benchstats.median_interval([end * 1e3 for _, end in runs]), "process end", "-"))
+    rows.sort(key=lambda row: row[0].median)
+    return [f"  {i.median:6.1f} [{i.low:6.1f}, {i.high:6.1f}] ms  {phase:18} {thread}" for i, phase, thread in rows]
 
 
 def jvm_command(args: argparse.Namespace) -> tuple[list[str], str]:
@@ -97,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
                 f"load {jv.load:.2f}",
                 flush=True,
             )
+        traced = [run_traced(jvm_evaluate) for _ in range(args.trace_runs)]
     ratio = benchstats.median_interval([r["jvm"]["wall"] / r["python"]["wall"] for r in rows])
     cpu_ratio = benchstats.median_interval([r["jvm"]["cpu"] / r["python"]["cpu"] for r in rows])
     fixed = benchstats.median_interval([r["evaluate"]["wall"] for r in rows])
@@ -109,6 +163,10 @@ def run(args: argparse.Namespace) -> int:
     print(
         benchstats.target_line("target 1b, evaluate fixed cost", fixed, EVALUATE_FIXED_TARGET, at_most=True, unit=" s")
     )
+    if traced:
+        print(f"where evaluate's fixed cost goes ({len(traced)} runs with the start-up trace; when each phase ended, "
+              "after the process was started, median [interval]; the thread it ended on):")  # fmt: skip
+        print("\n".join(trace_lines(traced)))
     memory = None
     if args.compare_memory:
         models = sorted((ROOT / "models").glob("*.onnx"))
@@ -131,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
             "predict_ratio": vars(ratio),
             "predict_cpu_ratio": vars(cpu_ratio),
             "evaluate_fixed_seconds": vars(fixed),
+            "evaluate_traces": [{"phases": phases, "end": end} for phases, end in traced],
             "rounds": rows,
         }
         Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
@@ -169,6 +228,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m pybridge.benc
         "--compare-memory", action="store_true", help="also: compare's peak RSS over every model against one model"
     )
     parser.add_argument("--compare-limit", type=int, default=10000, help="images per compare run (default 10000)")
+    parser.add_argument(
+        "--trace-runs", type=int, default=12, help="evaluate runs with the start-up trace after the rounds (default 12)"
+    )
     parser.add_argument("--json", type=Path, help="also write every round and the summary here")
     return cli.run(run, cli.finish(parser, argv))
 

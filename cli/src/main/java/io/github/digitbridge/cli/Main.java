@@ -1,6 +1,7 @@
 package io.github.digitbridge.cli;
 
 import io.github.digitbridge.DigitBridgeException;
+import io.github.digitbridge.StartupTrace;
 import io.github.digitbridge.model.DigitClassifier;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -82,13 +83,16 @@ public final class Main {
    * @param args the command line
    */
   public static void main(String[] args) {
+    StartupTrace.mark("main");
     if (Arrays.stream(args).anyMatch(MODEL_COMMANDS::contains)) {
       // Verifying and loading ONNX Runtime's cached library, and reading the model and its
       // contract, overlap parsing the command line, which is not needed for either.
       DigitClassifier.prepareRuntime();
       modelArgument(args).ifPresent(DigitClassifier::readAhead);
     }
-    System.exit(run(args, System.in, System.out, System.err));
+    int status = run(args, System.in, System.out, System.err);
+    StartupTrace.mark("exit");
+    System.exit(status);
   }
 
   /**
@@ -136,6 +140,7 @@ public final class Main {
       err.println(usage(e.getCommandLine(), e.getMessage()));
       return BAD_INPUT;
     }
+    StartupTrace.mark("parsed");
     if (CommandLine.printHelpIfRequested(parsed)) {
       return OK;
     }

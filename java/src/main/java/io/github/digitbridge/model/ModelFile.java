@@ -1,5 +1,6 @@
 package io.github.digitbridge.model;
 
+import io.github.digitbridge.StartupTrace;
 import io.github.digitbridge.model.ModelException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
@@ -130,7 +131,9 @@ final class ModelFile {
       throw tooLarge(source, sizeOf(model));
     }
     Path parent = model.toAbsolutePath().getParent();
-    return check(bytes, source, parent);
+    ModelFile file = check(bytes, source, parent);
+    StartupTrace.mark("model-read");
+    return file;
   }
 
   /**

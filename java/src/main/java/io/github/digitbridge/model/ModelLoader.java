@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
+import io.github.digitbridge.StartupTrace;
 import io.github.digitbridge.model.ClassifierOptions.ExecutionProvider;
 import io.github.digitbridge.model.ModelException.Reason;
 import java.nio.ByteBuffer;
@@ -52,12 +53,14 @@ final class ModelLoader {
         throw unloadable(source, again);
       }
     }
+    StartupTrace.mark("session-created");
     try {
       SessionCheck.verify(session, contract, source);
       DigitClassifier classifier =
           new DigitClassifier(source, file.bytes(), options, contract, provider, env, session);
       if (options.verifyGolden()) {
         classifier.goldenChecked(checkGolden(classifier, contract.golden(), source));
+        StartupTrace.mark("golden-checked");
       }
       return classifier;
     } catch (ModelException | RuntimeException e) {
@@ -83,7 +86,9 @@ final class ModelLoader {
               + ModelContract.METADATA_KEY
               + "\"] (docs/model-contract.md), found none");
     }
-    return ModelContract.parse(text.get(), file.source());
+    ModelContract contract = ModelContract.parse(text.get(), file.source());
+    StartupTrace.mark("contract-parsed");
+    return contract;
   }
 
   private static ExecutionProvider chooseProvider(ClassifierOptions options, String source) {

@@ -1,6 +1,7 @@
 package io.github.digitbridge.model;
 
 import ai.onnxruntime.OrtEnvironment;
+import io.github.digitbridge.StartupTrace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -137,7 +138,9 @@ final class NativeLibraryCache {
       if (!(connection instanceof JarURLConnection jar)) {
         return Optional.empty(); // not packaged in a jar: nothing is extracted anyway
       }
-      return Optional.of(ensure(cacheRoot().resolve("onnxruntime"), jar.getJarFile(), platform));
+      Path folder = ensure(cacheRoot().resolve("onnxruntime"), jar.getJarFile(), platform);
+      StartupTrace.mark("library-verified");
+      return Optional.of(folder);
     } catch (IOException | RuntimeException e) {
       return Optional.empty(); // ONNX Runtime extracts to a temporary folder as before
     }

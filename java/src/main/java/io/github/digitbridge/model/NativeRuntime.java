@@ -3,6 +3,7 @@ package io.github.digitbridge.model;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
+import io.github.digitbridge.StartupTrace;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.nio.file.Files;
@@ -42,7 +43,10 @@ final class NativeRuntime {
       throw new ModelException(ModelException.Reason.RUNTIME_UNSAFE, subject, risk.get());
     }
     // ERROR, not ONNX Runtime's WARNING: its warnings would interleave with our one-line messages.
-    return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "digitbridge");
+    OrtEnvironment environment =
+        OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "digitbridge");
+    StartupTrace.mark("environment-ready");
+    return environment;
   }
 
   /**
@@ -110,6 +114,7 @@ final class NativeRuntime {
       Method init = Class.forName("ai.onnxruntime.OnnxRuntime").getDeclaredMethod("init");
       init.setAccessible(true);
       init.invoke(null);
+      StartupTrace.mark("runtime-loaded");
       return true;
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       return false; // reported by the open that needs the library, on the caller's thread
