@@ -1,4 +1,4 @@
-"""The shell commands of README.md and docs/java.md name commands, modules, options and files that exist.
+"""The shell commands of README.md, docs/java.md and docs/performance.md name commands, modules, options and files that exist.
 
 Shell blocks and inline code starting with ``python -m``, ``java -jar .../digitbridge-all.jar``,
 ``tools/digitbridge-java`` (the CLI's launcher), ``make``, ``mvn``, ``gradle`` or a repository script are read;
@@ -22,7 +22,7 @@ import pytest
 
 from tests.conftest import JAR, ROOT
 
-DOCS = [ROOT / "README.md", ROOT / "docs" / "java.md"]
+DOCS = [ROOT / "README.md", ROOT / "docs" / "java.md", ROOT / "docs" / "performance.md"]
 JAR_WORDS = ["java", "-jar", "cli/build/libs/digitbridge-all.jar"]
 LAUNCHER = "tools/digitbridge-java"  # the same CLI as JAR_WORDS
 HEAVY = {"training.cv", "training.cards"}
