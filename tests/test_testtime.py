@@ -65,6 +65,7 @@ def test_a_wrapper_gives_back_its_trained_network(net):
     assert testtime.trained_network(net) is net
 
 
+@pytest.mark.slow
 def test_the_command_reexports_the_original_with_its_variants_once(tmp_path, mnist_dir, monkeypatch, capsys):
     # A small test split keeps the export gate quick; mlp3 with variants stands for robust.
     test = data.load("t10k", mnist_dir)
@@ -110,6 +111,7 @@ def test_the_shipped_robust_reads_the_digit_as_drawn_and_half_dilated(digits):
     np.testing.assert_allclose(_onnx(MODELS / "robust.onnx", digits), expected, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_train_ships_the_network_wrapped_with_its_recipes_variants(tmp_path, mnist_dir, monkeypatch, digits):
     from training import train
 
