@@ -58,6 +58,48 @@ def test_only_test_digits_are_drawn_each_once_with_their_labels(drawn, mnist_dir
     assert len(used) == len(set(used))
 
 
+@pytest.fixture(scope="module")
+def development(drawn, mnist_dir):
+    # The same seed as the excluded set: without the exclusion it would draw exactly the same digits.
+    excluded = userset.read_record(drawn / "a")
+    root = drawn / "dev"
+    for name in ("d", "e"):
+        userset.generate(root / name, seed=5, singles=6, strips=2, mnist=mnist_dir, exclude=[excluded])
+    return root
+
+
+def test_a_development_set_draws_none_of_the_excluded_sets_digits(drawn, development):
+    evaluation = userset.used_digits(userset.read_record(drawn / "a"))
+    record = userset.read_record(development / "d")
+    dev = userset.used_digits(record)
+    assert evaluation and dev and not evaluation & dev
+    assert record["excludes"] == [
+        {"seed": 5, "counts": {"singles": 6, "strips": 2}, "mnist_test_digits": len(evaluation)}
+    ]
+
+
+def test_a_second_development_set_draws_none_of_either_sets_digits(drawn, development, mnist_dir):
+    sets = [userset.read_record(drawn / "a"), userset.read_record(development / "d")]
+    second = userset.generate(drawn / "dev2", seed=5, singles=6, strips=2, mnist=mnist_dir, exclude=sets)
+    assert not userset.used_digits(second) & (userset.used_digits(sets[0]) | userset.used_digits(sets[1]))
+    assert [e["seed"] for e in second["excludes"]] == [5, 5]
+
+
+def test_a_development_set_is_deterministic(development):
+    d, e = _files(development / "d"), _files(development / "e")
+    provenance = {k for k in d if k.endswith("PACK.json")}
+    assert d.keys() == e.keys() and [k for k in d.keys() - provenance if d[k] != e[k]] == []
+
+
+def test_the_command_refuses_the_excluded_sets_seed_and_a_folder_without_a_set(drawn, tmp_path, capsys):
+    out = str(tmp_path / "dev")
+    assert userset.main(["--out", out, "--seed", "5", "--exclude", str(drawn / "a")]) == 2
+    assert "expected a seed other than the excluded set's, found 5 for both" in capsys.readouterr().err
+    assert userset.main(["--out", out, "--seed", "7", "--exclude", str(tmp_path)]) == 2
+    assert "found no USERSET.json" in capsys.readouterr().err
+    assert not (tmp_path / "dev").exists()
+
+
 def test_scoring_counts_singles_strips_and_the_low_confidence_split():
     # Rows 0-3 are singles (labels 1, 2, 3, 4); rows 4-6 the digits of strip "12" (rows 4, 5) and "3" (row 6).
     probs = np.full((7, 10), 0.01, np.float32)

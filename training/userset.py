@@ -1,6 +1,6 @@
 """Digits as users draw them: a generated evaluation set, and each model's accuracy on it in its card.
 
-    python -m training.userset --out DIR [--seed S] [--singles N] [--strips N]
+    python -m training.userset --out DIR [--seed S] [--singles N] [--strips N] [--exclude SET ...]
     python -m training.userset --score MODELS_DIR [--set DIR]
 
 ``--out`` draws the set, deterministically (the same seed and counts give the same bytes):
@@ -17,6 +17,11 @@
 - ``singles-idx/`` and ``strips-idx/``: the same images packed by ``pybridge.pack`` (as ``python -m pybridge.data
   pack``), the form ``python -m pybridge.compare --data DIR`` reads; ``strips-idx`` holds one sample per digit.
 - ``USERSET.json``: the seed, the counts and every image's conditions.
+
+``--exclude SET`` draws a development set: no MNIST test digit that ``SET`` (a drawn set's folder or its
+``USERSET.json``) used is drawn again, so choices made on it are not made on the evaluation set. Give it another
+seed (``--seed``); every excluded set's seed, counts and digit count are recorded under ``excludes``. It may be
+given more than once (a second development set, kept apart from the evaluation set and the first).
 
 ``--score`` preprocesses the set with ``pybridge.image`` (the documented preprocessing, as the CLIs do), runs
 every ``MODELS_DIR/<name>.onnx`` with ONNX Runtime and writes the figures into ``<name>.json`` under
@@ -255,22 +260,48 @@ def draw_strip(
     return file, ext, {"height_px": height, "gaps": [round(g, 3) for g in gaps], **how, **conditions}
 
 
+def used_digits(record: dict) -> set[int]:
+    """The MNIST test indices a set's record says it drew (singles and strips)."""
+    used = {s["mnist_test_index"] for s in record["singles"] if "mnist_test_index" in s}
+    for s in record["strips"]:
+        used.update(s.get("mnist_test_indices", []))
+    return used
+
+
+def read_record(where: Path) -> dict:
+    """A drawn set's record: ``where`` is the set's folder or its ``USERSET.json``."""
+    path = where / "USERSET.json" if where.is_dir() else where
+    if not path.is_file():
+        raise errors.UsageError(
+            errors.UsageReason.BAD_ARGUMENT,
+            f"{where}: expected a set drawn by `python -m training.userset --out {where}`, found no USERSET.json",
+        )
+    return json.loads(path.read_text())
+
+
 def generate(
     out: Path,
     seed: int = DEFAULT_SEED,
     singles: int = DEFAULT_SINGLES,
     strips: int = DEFAULT_STRIPS,
     mnist: Path | None = None,
+    exclude: Sequence[dict] = (),
 ) -> dict:
     """Draw the set into ``out`` (see the module's docstring) and return its record (``USERSET.json``).
 
     Args:
         mnist: the MNIST folder (default: the fetch location); only its test split is read.
+        exclude: other sets' records: none of the MNIST test digits they drew is drawn here (a development set).
     """
     test = data.load("t10k", mnist)
     images, labels = test.images.data, test.labels.data.astype(int)
     font_files = fonts()
     order = np.random.default_rng([seed, 0]).permutation(len(labels))
+    excludes = []
+    for other in exclude:
+        banned = used_digits(other)
+        order = order[~np.isin(order, sorted(banned))]
+        excludes.append({"seed": other["seed"], "counts": other["counts"], "mnist_test_digits": len(banned)})
     records = {"singles": [], "strips": []}
     rows = ["file,label"]
     next_digit = 0
@@ -312,6 +343,7 @@ def generate(
         "seed": seed,
         "counts": {"singles": singles, "strips": strips},
         "mnist_test_digits_used": min(next_digit, len(order)),
+        **({"excludes": excludes} if excludes else {}),
         **records,
     }
     _write(out / "USERSET.json", (json.dumps(record, indent=1) + "\n").encode())
@@ -442,11 +474,27 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.user
     parser.add_argument("--strips", type=int, default=DEFAULT_STRIPS)
     parser.add_argument("--set", type=Path, default=DEFAULT_SET, help=f"the drawn set (default {DEFAULT_SET})")
     parser.add_argument("--data", type=Path, help="MNIST folder (default: the fetch location)")
+    parser.add_argument(
+        "--exclude",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="SET",
+        help="draw none of the MNIST test digits this drawn set used (repeatable)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.out is not None:
-            record = generate(args.out, args.seed, args.singles, args.strips, args.data)
-            print(f"{args.out}: {singles_and_strips(record)}, seed {record['seed']}")
+            exclude = [read_record(where) for where in args.exclude]
+            if args.seed in (other["seed"] for other in exclude):
+                raise errors.UsageError(
+                    errors.UsageReason.BAD_ARGUMENT,
+                    f"--seed: expected a seed other than the excluded set's, found {args.seed} for both",
+                )
+            record = generate(args.out, args.seed, args.singles, args.strips, args.data, exclude)
+            seeds = ", ".join(str(other["seed"]) for other in exclude)
+            excluded = f", none of the digits of the sets of seed {seeds}" if exclude else ""
+            print(f"{args.out}: {singles_and_strips(record)}, seed {record['seed']}{excluded}")
             return 0
         if not (args.set / "USERSET.json").exists():
             raise errors.UsageError(
