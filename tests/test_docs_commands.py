@@ -1,4 +1,5 @@
-"""The shell commands of README.md, docs/java.md and docs/performance.md name commands, modules, options and files that exist.
+"""The shell commands of README.md, docs/java.md and docs/performance.md name commands, modules, options and files
+that exist.
 
 Shell blocks and inline code starting with ``python -m``, ``java -jar .../digitbridge-all.jar``,
 ``tools/digitbridge-java`` (the CLI's launcher), ``make``, ``mvn``, ``gradle`` or a repository script are read;
