@@ -26,9 +26,10 @@ from pybridge.contract import golden_inputs, to_input
 # The level both ONNX Runtime sides use: graph rewrites can change float rounding, so they must match.
 OPTIMIZATION_LEVEL = "ALL"
 OPTIMIZATION_LEVELS = ("NONE", "BASIC", "EXTENDED", "ALL")  # the Java library's names, in order
-# Images per inference call, the Java library's default too. Chosen by `python -m pybridge.bench_batch`: on
-# deeper_cnn and best, 8 to 256 gave throughputs no run could tell apart, and 256 held 30-85 MB more (README).
-DEFAULT_BATCH = 64
+# Images per inference call, the Java library's default too. Chosen by `python -m pybridge.bench_batch`: on a quiet
+# machine 16 was the one batch within 2% of the best throughput for deeper_cnn and best in both runtimes in two
+# runs, where 64 lost up to 7% and 256 up to 20% and held 30-85 MB more (README).
+DEFAULT_BATCH = 16
 # Keras keeps the batch its parity figures were measured with: TensorFlow's last bits move with the batch size.
 KERAS_BATCH = 256
 

@@ -188,7 +188,7 @@ final class ModelOptions {
     }
   }
 
-  /** What a run is on, for a summary line: {@code CPU, batch 64, 1 intra-op thread, ...}. */
+  /** What a run is on, for a summary line: {@code CPU, batch 16, 1 intra-op thread, ...}. */
   static String settings(DigitClassifier classifier) {
     return classifier.executionProvider() + ", " + classifier.options();
   }

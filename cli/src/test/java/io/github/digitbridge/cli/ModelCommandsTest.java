@@ -375,7 +375,7 @@ class ModelCommandsTest {
             "--warmup",
             "0");
     assertEquals(Main.OK, run.status(), run.all());
-    assertTrue(run.out().get(0).contains("\"count\": 3, \"batch\": 64, \"threads\": 1"), run.all());
+    assertTrue(run.out().get(0).contains("\"count\": 3, \"batch\": 16, \"threads\": 1"), run.all());
     assertTrue(run.out().get(0).contains("\"flops_per_image\": 15680"), run.all());
   }
 
@@ -397,7 +397,7 @@ class ModelCommandsTest {
     assertEquals(Main.OK, run.status(), run.all());
     assertEquals(4, run.out().size(), run.all());
     assertTrue(run.out().get(0).startsWith("{\"ready\": true, \"model\": "), run.all());
-    assertTrue(run.out().get(0).contains("\"count\": 3, \"batch\": 64"), run.all());
+    assertTrue(run.out().get(0).contains("\"count\": 3, \"batch\": 16"), run.all());
     for (int i = 0; i < 3; i++) {
       assertTrue(
           run.out()

@@ -54,10 +54,12 @@ public final class ClassifierOptions {
   }
 
   /**
-   * Default {@link #batchSize()}, Python's too: larger batches ran no faster on deeper_cnn and best
-   * and held 30-85 MB more at 256 (README, {@code python -m pybridge.bench_batch}).
+   * Default {@link #batchSize()}, Python's too: on a quiet machine it was the one batch within 2%
+   * of the best throughput for deeper_cnn and best in both runtimes in two runs of {@code python -m
+   * pybridge.bench_batch}, where 64 lost up to 7% and 256 up to 20% and held 30-85 MB more
+   * (README).
    */
-  public static final int DEFAULT_BATCH_SIZE = 64;
+  public static final int DEFAULT_BATCH_SIZE = 16;
 
   /**
    * Default {@link #intraOpThreads()}: one. A server that calls one classifier from many threads
@@ -125,7 +127,7 @@ public final class ClassifierOptions {
     return warnings;
   }
 
-  /** E.g. {@code batch 64, 1 intra-op thread, optimization ALL}, plus what differs from CPU. */
+  /** E.g. {@code batch 16, 1 intra-op thread, optimization ALL}, plus what differs from CPU. */
   @Override
   public String toString() {
     return "batch "

@@ -57,9 +57,9 @@ class ClassifierOptionsTest {
         "batch 7, 3 intra-op threads, optimization BASIC, CUDA requested, golden check skipped",
         options.toString());
     assertEquals(
-        "batch 64, 1 intra-op thread, optimization ALL", ClassifierOptions.defaults().toString());
+        "batch 16, 1 intra-op thread, optimization ALL", ClassifierOptions.defaults().toString());
     assertEquals(
-        "batch 64, ONNX Runtime's default intra-op threads, optimization NONE",
+        "batch 16, ONNX Runtime's default intra-op threads, optimization NONE",
         ClassifierOptions.builder()
             .intraOpThreads(0)
             .optimizationLevel(OptimizationLevel.NONE)

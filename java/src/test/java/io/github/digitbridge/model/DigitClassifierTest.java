@@ -211,7 +211,7 @@ class DigitClassifierTest {
     assertThrows(
         IllegalArgumentException.class, () -> ClassifierOptions.builder().intraOpThreads(-1));
     ClassifierOptions defaults = ClassifierOptions.defaults();
-    assertEquals(64, defaults.batchSize());
+    assertEquals(16, defaults.batchSize());
     assertEquals(1, defaults.intraOpThreads());
     assertEquals(ClassifierOptions.OptimizationLevel.ALL, defaults.optimizationLevel());
     assertEquals(ExecutionProvider.CPU, defaults.executionProvider());
