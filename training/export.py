@@ -47,6 +47,10 @@ class GateResult:
     def passed(self) -> bool:
         return self.argmax_agreement == 1.0 and self.max_abs_diff <= GATE_ATOL
 
+    def card_entry(self) -> dict:
+        """The model card's ``export_gate``."""
+        return {"argmax_agreement": self.argmax_agreement, "max_abs_diff": self.max_abs_diff, "atol": GATE_ATOL}
+
     def describe(self) -> str:
         return (
             f"argmax agreement {self.argmax_agreement:.4%} over {self.images} images (need 100%), "

@@ -150,11 +150,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.test
         keras_test_accuracy=keras_acc,
         target_accuracy=round(target, 5),
         target_met=onnx_acc >= target,
-        export_gate={
-            "argmax_agreement": gate.argmax_agreement,
-            "max_abs_diff": gate.max_abs_diff,
-            "atol": export.GATE_ATOL,
-        },
+        export_gate=gate.card_entry(),
         versions=contract["versions"],
         test_time=test_time,
     )

@@ -213,11 +213,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
         "command": command,
         "seed": args.seed,
         "determinism": DETERMINISM,
-        "export_gate": {
-            "argmax_agreement": gate.argmax_agreement,
-            "max_abs_diff": gate.max_abs_diff,
-            "atol": export.GATE_ATOL,
-        },
+        "export_gate": gate.card_entry(),
         "versions": contract["versions"],
         "opset": export.OPSET,
     }
