@@ -661,7 +661,9 @@ def parse_args(argv: Sequence[str] | None, prog: str) -> argparse.Namespace:
     parser.add_argument("--atol", type=_non_negative, help="absolute tolerance (default: by provider, docs/parity.md)")
     parser.add_argument("--rtol", type=_non_negative, default=0.0)
     parser.add_argument(
-        "--batch", type=_positive, help="images per call (default: each runtime's; ONNX Runtime's both sides 64)"
+        "--batch",
+        type=_positive,
+        help=f"images per call (default: each runtime's; ONNX Runtime's both sides {runtimes.DEFAULT_BATCH})",
     )
     parser.add_argument("--threads", type=_positive, default=1, help="intra-op threads per runtime")
     parser.add_argument(
