@@ -28,7 +28,7 @@ OPTIMIZATION_LEVEL = "ALL"
 OPTIMIZATION_LEVELS = ("NONE", "BASIC", "EXTENDED", "ALL")  # the Java library's names, in order
 # Images per inference call, the Java library's default too. Chosen by `python -m pybridge.bench_batch`: on a quiet
 # machine 16 was the one batch within 2% of the best throughput for deeper_cnn and best in both runtimes in two
-# runs, where 64 lost up to 7% and 256 up to 20% and held 30-85 MB more (README).
+# runs, where 64 lost up to 8% and 256 up to 20% and held 51-105 MB more (README).
 DEFAULT_BATCH = 16
 # Keras keeps the batch its parity figures were measured with: TensorFlow's last bits move with the batch size.
 KERAS_BATCH = 256

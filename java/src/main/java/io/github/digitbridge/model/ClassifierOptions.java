@@ -56,7 +56,7 @@ public final class ClassifierOptions {
   /**
    * Default {@link #batchSize()}, Python's too: on a quiet machine it was the one batch within 2%
    * of the best throughput for deeper_cnn and best in both runtimes in two runs of {@code python -m
-   * pybridge.bench_batch}, where 64 lost up to 7% and 256 up to 20% and held 30-85 MB more
+   * pybridge.bench_batch}, where 64 lost up to 8% and 256 up to 20% and held 51-105 MB more
    * (README).
    */
   public static final int DEFAULT_BATCH_SIZE = 16;
