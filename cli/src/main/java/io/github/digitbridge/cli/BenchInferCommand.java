@@ -109,15 +109,8 @@ final class BenchInferCommand extends Subcommand {
             "median images/s of batch inference (from uint8 and from float32), IDX read time, GFLOP/s");
     model.addTo(spec);
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--images")
-                    .required(true)
-                    .paramLabel("FILE")
-                    .description("IDX images."),
-                Path.class,
-                null,
-                () -> images,
-                value -> images = value)
+        Binding.path("--images", "FILE", "IDX images.", () -> images, value -> images = value)
+            .required(true)
             .build());
     spec.addOption(
         Binding.bind(

@@ -1,5 +1,7 @@
 package io.github.digitbridge.cli;
 
+import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import picocli.CommandLine.Model.IGetter;
@@ -36,6 +38,37 @@ final class Binding<V> implements IGetter, ISetter {
       Consumer<V> setter) {
     Binding<V> binding = new Binding<>(getter, setter);
     return builder.type(type).initialValue(initial).getter(binding).setter(binding);
+  }
+
+  /** A file or folder option, {@code --images FILE}, unset unless given, bound to a field. */
+  static OptionSpec.Builder path(
+      String name, String label, String description, Supplier<Path> getter, Consumer<Path> setter) {
+    return bind(
+        OptionSpec.builder(name).paramLabel(label).description(description),
+        Path.class,
+        null,
+        getter,
+        setter);
+  }
+
+  /**
+   * The command's {@code FILE...}: one or more names, kept as given (each is read as it comes, so
+   * that the first bad one stops the command), bound to a field.
+   */
+  static PositionalParamSpec files(
+      String description, Supplier<List<String>> getter, Consumer<List<String>> setter) {
+    return bind(
+            PositionalParamSpec.builder()
+                .paramLabel("FILE")
+                .arity("1..*")
+                .required(true) // what picocli derives from an annotation's arity
+                .description(description)
+                .auxiliaryTypes(String.class),
+            List.class,
+            null,
+            getter,
+            setter)
+        .build();
   }
 
   /** A boolean option, false unless given ({@code --json}, {@code --segment}), bound to a field. */

@@ -6,7 +6,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code dataset-info --images I --labels L [--json]}: loads a dataset with all its checks and
@@ -28,26 +27,12 @@ final class DatasetInfoCommand extends Subcommand {
             "dataset-info",
             "check an image file and a label file together; print count, classes and sha256s");
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--images")
-                    .required(true)
-                    .paramLabel("FILE")
-                    .description("IDX images."),
-                Path.class,
-                null,
-                () -> images,
-                value -> images = value)
+        Binding.path("--images", "FILE", "IDX images.", () -> images, value -> images = value)
+            .required(true)
             .build());
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--labels")
-                    .required(true)
-                    .paramLabel("FILE")
-                    .description("IDX labels."),
-                Path.class,
-                null,
-                () -> labels,
-                value -> labels = value)
+        Binding.path("--labels", "FILE", "IDX labels.", () -> labels, value -> labels = value)
+            .required(true)
             .build());
     spec.addOption(Binding.flag("--json", "One JSON object.", () -> json, value -> json = value));
     return spec;

@@ -11,12 +11,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.ArgGroupSpec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * {@code evaluate --model M (--data DIR | --images I --labels L) [--expect-card CARD] [--json]}:
@@ -53,11 +50,13 @@ final class EvaluateCommand extends Subcommand {
         ArgGroupSpec.builder()
             .exclusive(false)
             .addArg(
-                path("--images", "FILE", "IDX images.", () -> images, value -> images = value)
+                Binding.path(
+                        "--images", "FILE", "IDX images.", () -> images, value -> images = value)
                     .required(true)
                     .build())
             .addArg(
-                path("--labels", "FILE", "IDX labels.", () -> labels, value -> labels = value)
+                Binding.path(
+                        "--labels", "FILE", "IDX labels.", () -> labels, value -> labels = value)
                     .required(true)
                     .build())
             .build();
@@ -66,7 +65,7 @@ final class EvaluateCommand extends Subcommand {
             .exclusive(true)
             .multiplicity("1")
             .addArg(
-                path(
+                Binding.path(
                         "--data",
                         "DIR",
                         "A folder with t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz:"
@@ -77,7 +76,7 @@ final class EvaluateCommand extends Subcommand {
             .addSubgroup(files)
             .build());
     spec.addOption(
-        path(
+        Binding.path(
                 "--expect-card",
                 "CARD.json",
                 "Exit 1 unless the accuracy equals this card's test_accuracy.",
@@ -91,16 +90,6 @@ final class EvaluateCommand extends Subcommand {
             () -> json,
             value -> json = value));
     return spec;
-  }
-
-  private static OptionSpec.Builder path(
-      String name, String label, String description, Supplier<Path> getter, Consumer<Path> setter) {
-    return Binding.bind(
-        OptionSpec.builder(name).paramLabel(label).description(description),
-        Path.class,
-        null,
-        getter,
-        setter);
   }
 
   @Override

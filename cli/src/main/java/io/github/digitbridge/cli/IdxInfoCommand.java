@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code idx-info [--json] FILE...}: one line per file in the format of docs/idx-format.md; the
@@ -28,18 +27,7 @@ final class IdxInfoCommand extends Subcommand {
     spec.addOption(
         Binding.flag("--json", "One JSON object per file.", () -> json, value -> json = value));
     spec.addPositional(
-        Binding.bind(
-                PositionalParamSpec.builder()
-                    .paramLabel("FILE")
-                    .arity("1..*")
-                    .required(true)
-                    .description("IDX files, plain or gzip.")
-                    .auxiliaryTypes(String.class),
-                List.class,
-                null,
-                () -> files,
-                value -> files = value)
-            .build());
+        Binding.files("IDX files, plain or gzip.", () -> files, value -> files = value));
     return spec;
   }
 

@@ -36,15 +36,8 @@ final class ModelOptions {
   void addTo(CommandSpec spec) {
     command = spec;
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--model")
-                    .required(true)
-                    .paramLabel("FILE")
-                    .description("The model."),
-                Path.class,
-                null,
-                () -> model,
-                value -> model = value)
+        Binding.path("--model", "FILE", "The model.", () -> model, value -> model = value)
+            .required(true)
             .build());
     spec.addOption(
         Binding.bind(

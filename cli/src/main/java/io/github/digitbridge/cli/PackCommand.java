@@ -108,15 +108,8 @@ final class PackCommand extends Subcommand {
                 value -> source = value)
             .build());
     spec.addOption(
-        Binding.bind(
-                OptionSpec.builder("--out")
-                    .required(true)
-                    .paramLabel("OUTDIR")
-                    .description("Output folder."),
-                Path.class,
-                null,
-                () -> out,
-                value -> out = value)
+        Binding.path("--out", "OUTDIR", "Output folder.", () -> out, value -> out = value)
+            .required(true)
             .build());
     spec.addOption(
         Binding.flag(

@@ -30,7 +30,6 @@ import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * {@code predict --model M [--top K] [--json] [--segment] [--mode mnist|raw] FILE...}.
@@ -137,18 +136,10 @@ final class PredictCommand extends Subcommand {
                 value -> mode = value)
             .build());
     spec.addPositional(
-        Binding.bind(
-                PositionalParamSpec.builder()
-                    .paramLabel("FILE")
-                    .arity("1..*")
-                    .required(true) // what picocli derives from an annotation's arity
-                    .description("IDX image files, or images; recognised by content.")
-                    .auxiliaryTypes(String.class),
-                List.class,
-                null,
-                () -> files,
-                value -> files = value)
-            .build());
+        Binding.files(
+            "IDX image files, or images; recognised by content.",
+            () -> files,
+            value -> files = value));
     return spec;
   }
 
