@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.test
     import numpy as np
 
     from training import export, fit, train
-    from training.models import RECIPES, target_accuracy
+    from training.models import RECIPES
 
     recipe = RECIPES.get(args.model)
     if recipe is None or not recipe.test_time:
@@ -138,27 +138,19 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.test
     except (export.ExportGateError, train.KerasSaveError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    onnx_acc = float(np.mean(export.onnx_probabilities(onnx_path.read_bytes(), x_test).argmax(1) == y_test))
-    target = target_accuracy(recipe)
     card.update(
-        onnx_sha256=export.sha256(model_bytes),
-        keras_sha256=export.sha256(keras_bytes),
-        architecture=train.architecture(net),
-        flops_per_image=train.flops_per_image(net) * len(recipe.test_time),
-        test_accuracy=onnx_acc,
-        test_accuracy_measured_by=f"onnxruntime {export.ort.__version__} CPU on {len(x_test)} test images",
-        keras_test_accuracy=keras_acc,
-        target_accuracy=round(target, 5),
-        target_met=onnx_acc >= target,
-        export_gate=gate.card_entry(),
-        versions=contract["versions"],
+        train.measured(
+            recipe, net, onnx_path=onnx_path, model_bytes=model_bytes, keras_bytes=keras_bytes, x_test=x_test,
+            y_test=y_test, keras_acc=keras_acc, gate=gate, contract=contract,
+        ),
         test_time=test_time,
-    )
+    )  # fmt: skip
     atomic_write(card_path, (json.dumps(card, indent=2) + "\n").encode())
     verdict = "meets" if card["target_met"] else "MISSES"
     print(
-        f"{recipe.name}: {' + '.join(recipe.test_time)}: ONNX Runtime test accuracy {onnx_acc:.4%} {verdict} the "
-        f"target {target:.4%}; export gate: {gate.describe()}; wrote {onnx_path}, {keras_path} and {card_path}"
+        f"{recipe.name}: {' + '.join(recipe.test_time)}: ONNX Runtime test accuracy {card['test_accuracy']:.4%} "
+        f"{verdict} the target {card['target_accuracy']:.4%}; export gate: {gate.describe()}; wrote {onnx_path}, "
+        f"{keras_path} and {card_path}"
     )
     return 0 if card["target_met"] else 1
 

@@ -102,6 +102,31 @@ def save_keras(model, path: Path, x_test: np.ndarray, keras_probs: np.ndarray) -
     return payload
 
 
+def measured(recipe, net, *, onnx_path: Path, model_bytes: bytes, keras_bytes: bytes, x_test, y_test,
+             keras_acc: float, gate, contract: dict) -> dict:  # fmt: skip
+    """The card's figures for an exported model (``train`` and ``testtime`` alike): both files' hashes, the trained
+    network's layers and cost (times its test-time variants), the test accuracy from an independent ONNX Runtime
+    run over the file as written, against the recipe's target, and the export gate."""
+    from training import export
+    from training.models import target_accuracy
+
+    onnx_acc = float(np.mean(export.onnx_probabilities(onnx_path.read_bytes(), x_test).argmax(1) == y_test))
+    target = target_accuracy(recipe)
+    return {
+        "onnx_sha256": export.sha256(model_bytes),
+        "keras_sha256": export.sha256(keras_bytes),
+        "architecture": architecture(net),
+        "flops_per_image": flops_per_image(net) * max(1, len(recipe.test_time)),
+        "test_accuracy": onnx_acc,
+        "test_accuracy_measured_by": f"onnxruntime {export.ort.__version__} CPU on {len(x_test)} test images",
+        "keras_test_accuracy": keras_acc,
+        "target_accuracy": round(target, 5),
+        "target_met": onnx_acc >= target,
+        "export_gate": gate.card_entry(),
+        "versions": contract["versions"],
+    }
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "python -m training.train") -> int:
     parser = argparse.ArgumentParser(prog=prog, description="Train a zoo model on all training data and export it.")
     parser.add_argument("--model", required=True, choices=sorted(MODEL_NAMES))
@@ -113,7 +138,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
     args = parser.parse_args(argv)
     # TensorFlow only once there is work for it (see MODEL_NAMES).
     from training import export, fit, testtime
-    from training.models import RECIPES, target_accuracy
+    from training.models import RECIPES
 
     recipe = RECIPES[args.model]
     if args.epochs is not None:
@@ -170,10 +195,6 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{recipe.name}: export gate passed: {gate.describe()}", flush=True)
-
-    # The card's accuracy comes from an independent ONNX Runtime run over the file as written.
-    onnx_acc = float(np.mean(export.onnx_probabilities(onnx_path.read_bytes(), x_test).argmax(1) == y_test))
-    target = target_accuracy(recipe)
     cv_file = args.out / "cv" / f"{recipe.name}.json"
     cv = None
     if cv_file.exists():
@@ -191,21 +212,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
     except KerasSaveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    figures = measured(
+        recipe, net, onnx_path=onnx_path, model_bytes=model_bytes, keras_bytes=keras_bytes, x_test=x_test,
+        y_test=y_test, keras_acc=keras_acc, gate=gate, contract=contract,
+    )  # fmt: skip
     card = {
         "name": recipe.name,
         "onnx_file": onnx_path.name,
-        "onnx_sha256": export.sha256(model_bytes),
         "keras_file": keras_path.name,
-        "keras_sha256": export.sha256(keras_bytes),
-        "architecture": architecture(net),
         "parameters": int(net.count_params()),
-        "flops_per_image": flops_per_image(net) * max(1, len(recipe.test_time)),
         "training_seconds": round(result.seconds, 1),
-        "test_accuracy": onnx_acc,
-        "test_accuracy_measured_by": f"onnxruntime {export.ort.__version__} CPU on {len(x_test)} test images",
-        "keras_test_accuracy": keras_acc,
-        "target_accuracy": round(target, 5),
-        "target_met": onnx_acc >= target,
+        **figures,
         "reference": recipe.reference,
         "cv": cv,
         "training": settings,
@@ -213,8 +230,6 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
         "command": command,
         "seed": args.seed,
         "determinism": DETERMINISM,
-        "export_gate": gate.card_entry(),
-        "versions": contract["versions"],
         "opset": export.OPSET,
     }
     if recipe.test_time:
@@ -222,7 +237,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
     atomic_write(args.out / f"{recipe.name}.json", (json.dumps(card, indent=2) + "\n").encode())
     verdict = "meets" if card["target_met"] else "MISSES"
     print(
-        f"{recipe.name}: ONNX Runtime test accuracy {onnx_acc:.4%} {verdict} the target {target:.4%}; "
+        f"{recipe.name}: ONNX Runtime test accuracy {card['test_accuracy']:.4%} {verdict} the target "
+        f"{card['target_accuracy']:.4%}; "
         f"wrote {onnx_path}, {keras_path} and {args.out / (recipe.name + '.json')}"
     )
     return 0 if card["target_met"] else 1
