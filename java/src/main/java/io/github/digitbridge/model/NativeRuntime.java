@@ -28,6 +28,8 @@ final class NativeRuntime {
 
   static final String TELEMETRY_VARIABLE = "ORT_DISABLE_TELEMETRY";
 
+  private static Optional<String> risk; // guarded by the class; see risk()
+
   private NativeRuntime() {}
 
   /**
@@ -37,8 +39,7 @@ final class NativeRuntime {
    * @throws ModelException RUNTIME_UNSAFE where creating the environment would crash the process
    */
   static OrtEnvironment environment(String subject) throws ModelException {
-    Optional<String> risk =
-        crashRisk(version(), commandLineBytes(), System.getenv(TELEMETRY_VARIABLE));
+    Optional<String> risk = risk();
     if (risk.isPresent()) {
       throw new ModelException(ModelException.Reason.RUNTIME_UNSAFE, subject, risk.get());
     }
@@ -47,6 +48,18 @@ final class NativeRuntime {
         OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "digitbridge");
     StartupTrace.mark("environment-ready");
     return environment;
+  }
+
+  /**
+   * {@link #crashRisk} for this process, worked out once: its ONNX Runtime and its command line do
+   * not change, and every model's open asked again (a reflective call and a read of {@code
+   * /proc/self/cmdline} each).
+   */
+  private static synchronized Optional<String> risk() {
+    if (risk == null) {
+      risk = crashRisk(version(), commandLineBytes(), System.getenv(TELEMETRY_VARIABLE));
+    }
+    return risk;
   }
 
   /**
