@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pybridge import cli, data, errors
-from pybridge.files import atomic_write
 
 VARIANTS = ("as_drawn", "half_dilated", "dilated", "eroded")
 
@@ -145,14 +144,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.test
         ),
         test_time=test_time,
     )  # fmt: skip
-    atomic_write(card_path, (json.dumps(card, indent=2) + "\n").encode())
-    verdict = "meets" if card["target_met"] else "MISSES"
-    print(
-        f"{recipe.name}: {' + '.join(recipe.test_time)}: ONNX Runtime test accuracy {card['test_accuracy']:.4%} "
-        f"{verdict} the target {card['target_accuracy']:.4%}; export gate: {gate.describe()}; wrote {onnx_path}, "
-        f"{keras_path} and {card_path}"
-    )
-    return 0 if card["target_met"] else 1
+    print(f"{recipe.name}: {' + '.join(recipe.test_time)}: export gate: {gate.describe()}")
+    return train.write_card(card, card_path, recipe.name, onnx_path, keras_path)
 
 
 if __name__ == "__main__":

@@ -127,6 +127,17 @@ def measured(recipe, net, *, onnx_path: Path, model_bytes: bytes, keras_bytes: b
     }
 
 
+def write_card(card: dict, path: Path, what: str, *written: Path) -> int:
+    """Writes the card, says whether the model meets its target, and gives the exit code: 0 met, 1 missed."""
+    atomic_write(path, (json.dumps(card, indent=2) + "\n").encode())
+    verdict = "meets" if card["target_met"] else "MISSES"
+    print(
+        f"{what}: ONNX Runtime test accuracy {card['test_accuracy']:.4%} {verdict} the target "
+        f"{card['target_accuracy']:.4%}; wrote {', '.join(map(str, written))} and {path}"
+    )
+    return 0 if card["target_met"] else 1
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "python -m training.train") -> int:
     parser = argparse.ArgumentParser(prog=prog, description="Train a zoo model on all training data and export it.")
     parser.add_argument("--model", required=True, choices=sorted(MODEL_NAMES))
@@ -234,14 +245,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.trai
     }
     if recipe.test_time:
         card["test_time"] = extra["test_time"]
-    atomic_write(args.out / f"{recipe.name}.json", (json.dumps(card, indent=2) + "\n").encode())
-    verdict = "meets" if card["target_met"] else "MISSES"
-    print(
-        f"{recipe.name}: ONNX Runtime test accuracy {card['test_accuracy']:.4%} {verdict} the target "
-        f"{card['target_accuracy']:.4%}; "
-        f"wrote {onnx_path}, {keras_path} and {args.out / (recipe.name + '.json')}"
-    )
-    return 0 if card["target_met"] else 1
+    return write_card(card, args.out / f"{recipe.name}.json", recipe.name, onnx_path, keras_path)
 
 
 if __name__ == "__main__":
