@@ -144,8 +144,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m training.test
         ),
         test_time=test_time,
     )  # fmt: skip
-    print(f"{recipe.name}: {' + '.join(recipe.test_time)}: export gate: {gate.describe()}")
-    return train.write_card(card, card_path, recipe.name, onnx_path, keras_path)
+    what = f"{recipe.name}: {' + '.join(recipe.test_time)}"
+    print(f"{what}: export gate passed: {gate.describe()}")
+    return train.write_card(card, card_path, what, onnx_path, keras_path)
 
 
 if __name__ == "__main__":
